@@ -25,6 +25,8 @@ export interface AppConfig {
   /** `re_...` selects Resend delivery; unset keeps emails in the outbox only. */
   resendApiKey?: string;
   emailFrom: string;
+  /** Prefix of invoice numbers: "INV-" gives INV-000001. */
+  invoiceNumberPrefix: string;
   /** When set, the API makes sure an admin key with this exact value exists (bootstrap for automation). */
   adminApiKey?: string;
 }
@@ -68,5 +70,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     resendApiKey: nonEmpty(env.RESEND_API_KEY),
     emailFrom: nonEmpty(env.EMAIL_FROM) ?? 'Billing <billing@example.com>',
     adminApiKey: nonEmpty(env.ADMIN_API_KEY),
+    invoiceNumberPrefix: env.INVOICE_NUMBER_PREFIX ?? 'INV-',
   };
 }

@@ -5,9 +5,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // dinero.js v2 ships ES modules only; Jest's module loader needs them transformed to CommonJS.
+  // dinero.js v2 and uuid ship ES modules only; Jest's module loader needs them transformed to CommonJS.
   transform: { '^.+\\.(t|j)s$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(dinero\\.js|@dinero\\.js)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(dinero\\.js|@dinero\\.js|uuid)/)'],
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
   testTimeout: 120_000,

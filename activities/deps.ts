@@ -1,0 +1,17 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import type { PaymentGateway } from './payments/gateway';
+import type { Mailer } from './email/mailer';
+
+/** What every activity is built from. The worker wires real adapters; tests may wire others. */
+export interface ActivityDeps {
+  orm: MikroORM;
+  gateway: PaymentGateway;
+  mailer: Mailer;
+  log: Logger;
+  emailFrom: string;
+  /** Base URL for links in customer emails. */
+  publicUrl: string;
+  /** Prefix of invoice numbers, e.g. "INV-" gives INV-000001. */
+  invoiceNumberPrefix: string;
+}

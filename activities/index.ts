@@ -1,0 +1,21 @@
+import type { ActivityDeps } from './deps';
+import { chargingActivities } from './charging';
+import { invoicingActivities } from './invoicing';
+import { notificationActivities } from './notifications';
+import { subscriptionActivities } from './subscriptions';
+
+/** Every activity the billing workflows call, built from injected dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...subscriptionActivities(deps),
+    ...invoicingActivities(deps),
+    ...chargingActivities(deps),
+    ...notificationActivities(deps),
+  };
+}
+
+export type BillingActivities = ReturnType<typeof createActivities>;
+export type { ActivityDeps } from './deps';
+export type { ChargeInvoiceResult } from './charging';
+export type { InvoiceSummary } from './invoicing';
+export type { SubscriptionStateRecord } from './subscriptions';

@@ -1,0 +1,70 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { DriverException, ConnectionException } from '@mikro-orm/core';
+import { ApiError, invalidParam, serviceUnavailable } from '../errors';
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** `/customer` or `/billing_address/country` → `customer` / `billing_address[country]`, as Stripe names params. */
+function paramName(error: AjvError): string {
+  const parts = error.instancePath.split('/').filter(Boolean);
+  if (error.keyword === 'required' && typeof error.params.missingProperty === 'string') parts.push(error.params.missingProperty);
+  if (error.keyword === 'additionalProperties' && typeof error.params.additionalProperty === 'string') {
+    parts.push(error.params.additionalProperty);
+  }
+  const [head, ...rest] = parts;
+  return head === undefined ? '' : head + rest.map((p) => `[${p}]`).join('');
+}
+
+function validationError(error: FastifyError): ApiError {
+  const first = (error.validation as AjvError[] | undefined)?.[0];
+  const where = error.validationContext ?? 'body';
+  if (!first) return invalidParam(where, error.message);
+  const param = paramName(first);
+  if (first.keyword === 'required') return invalidParam(param, `Missing required param: ${param}.`, 'parameter_missing');
+  if (first.keyword === 'additionalProperties') return invalidParam(param, `Received unknown parameter: ${param}.`, 'parameter_unknown');
+  return invalidParam(param || where, `Invalid ${param || where}: ${first.message ?? 'invalid value'}.`);
+}
+
+/** Temporal or PostgreSQL being down is a 503 the client may retry, never a 500. */
+function isUnavailable(err: unknown): boolean {
+  if (err instanceof ConnectionException) return true;
+  const e = err as { code?: unknown; name?: unknown; message?: unknown };
+  if (e.name === 'ServiceError' || e.name === 'ConnectionError') return true;
+  if (typeof e.code === 'number' && e.code === 14 /* gRPC UNAVAILABLE */) return true;
+  return typeof e.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03'].includes(e.code);
+}
+
+export default fp(async function errorHandler(app: FastifyInstance) {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    let apiError: ApiError;
+    if (err instanceof ApiError) apiError = err;
+    else if (err.validation) apiError = validationError(err);
+    else if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+      apiError = invalidParam('body', 'The request body is not valid JSON.');
+    } else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      apiError = new ApiError(415, 'invalid_request_error', 'unsupported_media_type', 'Send the request body as application/json.');
+    } else if (err.statusCode === 413) {
+      apiError = new ApiError(413, 'invalid_request_error', 'body_too_large', 'The request body is too large.');
+    } else if (isUnavailable(err) || (err instanceof DriverException && isUnavailable(err))) {
+      request.log.warn({ err }, 'dependency unavailable');
+      apiError = serviceUnavailable('A backing service is unavailable; retry the request shortly.');
+    } else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+      apiError = new ApiError(err.statusCode, 'invalid_request_error', err.code ?? 'invalid_request', err.message);
+    } else {
+      request.log.error({ err }, 'unhandled error');
+      apiError = new ApiError(500, 'api_error', 'internal_error', 'An unexpected error occurred.');
+    }
+    return reply.status(apiError.statusCode).send(apiError.toBody());
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const body = new ApiError(404, 'invalid_request_error', 'route_not_found', `Unrecognized request URL (${request.method}: ${request.url}).`);
+    return reply.status(404).send(body.toBody());
+  });
+});

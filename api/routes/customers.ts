@@ -1,0 +1,131 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { Customer } from '../../db/entities';
+import { newId } from '../../db/ids';
+import { isSupportedCurrency } from '../../domain/money';
+import { isValidTimeZone } from '../../domain/calendar';
+import { ErrorSchema, invalidParam, notFound } from '../errors';
+import { CurrencyCode, IdParams, ListQuery, Metadata, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
+
+const Address = Type.Object(
+  {
+    line1: Type.Optional(Type.String({ maxLength: 200 })),
+    line2: Type.Optional(Type.String({ maxLength: 200 })),
+    city: Type.Optional(Type.String({ maxLength: 100 })),
+    state: Type.Optional(Type.String({ maxLength: 100 })),
+    postal_code: Type.Optional(Type.String({ maxLength: 20 })),
+    country: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' })),
+  },
+  { additionalProperties: false },
+);
+
+export const CustomerResource = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('customer'),
+    email: Type.String(),
+    name: Type.String(),
+    currency: Type.String(),
+    time_zone: Type.String(),
+    billing_address: Nullable(Address),
+    default_payment_method: Nullable(Type.String()),
+    metadata: Metadata,
+    created_at: Timestamp,
+  },
+  { $id: 'Customer' },
+);
+
+const CreateCustomer = Type.Object(
+  {
+    email: Type.String({ format: 'email', maxLength: 254 }),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    currency: CurrencyCode,
+    time_zone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA zone; default UTC', examples: ['Europe/Paris'] })),
+    billing_address: Type.Optional(Address),
+    default_payment_method: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 255, description: 'Gateway payment method id; in the sandbox a test method such as pm_card_visa' }),
+    ),
+    metadata: Type.Optional(Metadata),
+  },
+  { additionalProperties: false },
+);
+
+export function customerResource(c: Customer) {
+  const a = c.billingAddress;
+  return {
+    id: c.id,
+    object: 'customer' as const,
+    email: c.email,
+    name: c.name,
+    currency: c.currency.toLowerCase(),
+    time_zone: c.timeZone,
+    billing_address: a
+      ? definedOnly({ line1: a.line1, line2: a.line2, city: a.city, state: a.state, postal_code: a.postalCode, country: a.country })
+      : null,
+    default_payment_method: c.defaultPaymentMethod,
+    metadata: c.metadata,
+    created_at: iso(c.createdAt)!,
+  };
+}
+
+export const customersRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async (app, { orm }) => {
+  app.post(
+    '/v1/customers',
+    {
+      config: { roles: ['admin', 'sales'] },
+      schema: { tags: ['customers'], summary: 'Create a customer', body: CreateCustomer, response: { 200: CustomerResource, '4xx': ErrorSchema } },
+    },
+    async (request) => {
+      const body = request.body;
+      if (!isSupportedCurrency(body.currency.toUpperCase())) throw invalidParam('currency', `Unsupported currency: ${body.currency}.`);
+      const timeZone = body.time_zone ?? 'UTC';
+      if (!isValidTimeZone(timeZone)) throw invalidParam('time_zone', `Unknown IANA time zone: ${timeZone}.`);
+      const em = orm.em.fork();
+      const now = new Date();
+      const a = body.billing_address;
+      const customer = em.create(Customer, {
+        id: newId('customer'),
+        email: body.email,
+        name: body.name,
+        currency: body.currency.toUpperCase(),
+        timeZone,
+        billingAddress: a ? { line1: a.line1, line2: a.line2, city: a.city, state: a.state, postalCode: a.postal_code, country: a.country } : null,
+        defaultPaymentMethod: body.default_payment_method ?? null,
+        gatewayCustomerId: null,
+        metadata: body.metadata ?? {},
+        createdAt: now,
+        updatedAt: now,
+      });
+      await em.flush();
+      return customerResource(customer);
+    },
+  );
+
+  app.get(
+    '/v1/customers',
+    {
+      config: { roles: ['admin', 'operator', 'sales'] },
+      schema: {
+        tags: ['customers'],
+        summary: 'List customers, newest first',
+        querystring: Type.Object({ ...ListQuery, email: Type.Optional(Type.String({ maxLength: 254 })) }, { additionalProperties: false }),
+        response: { 200: listOf(CustomerResource, 'Customer'), '4xx': ErrorSchema },
+      },
+    },
+    async (request) => paginate(orm.em.fork(), Customer, definedOnly({ email: request.query.email }), request.query, customerResource),
+  );
+
+  app.get(
+    '/v1/customers/:id',
+    {
+      config: { roles: ['admin', 'operator', 'sales'] },
+      schema: { tags: ['customers'], summary: 'Retrieve a customer', params: IdParams, response: { 200: CustomerResource, '4xx': ErrorSchema } },
+    },
+    async (request) => {
+      const customer = await orm.em.fork().findOne(Customer, { id: request.params.id });
+      if (!customer) throw notFound('customer', request.params.id);
+      return customerResource(customer);
+    },
+  );
+};

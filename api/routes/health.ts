@@ -1,0 +1,48 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+const Check = Type.Object({ ok: Type.Boolean(), error: Type.Optional(Type.String()) });
+const Readiness = Type.Object({ status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]), database: Check, temporal: Check });
+
+async function check(probe: () => Promise<unknown>): Promise<{ ok: boolean; error?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      probe(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+      }),
+    ]);
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Liveness (`/healthz`: the process answers) and readiness (`/readyz`: PostgreSQL and Temporal answer). */
+export const healthRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM; temporal: Client }> = async (app, { orm, temporal }) => {
+  app.get(
+    '/healthz',
+    { schema: { tags: ['health'], summary: 'Liveness', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/readyz',
+    { schema: { tags: ['health'], summary: 'Readiness: database and Temporal reachable', response: { 200: Readiness, 503: Readiness } } },
+    async (_request, reply) => {
+      const [database, temporalCheck] = await Promise.all([
+        check(() => orm.em.fork().execute('select 1')),
+        check(() => temporal.workflowService.getSystemInfo({})),
+      ]);
+      const ready = database.ok && temporalCheck.ok;
+      return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', database, temporal: temporalCheck });
+    },
+  );
+};

@@ -1,0 +1,149 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { Price, Product } from '../../db/entities';
+import { newId } from '../../db/ids';
+import { MoneyError, money } from '../../domain/money';
+import { INTERVAL_UNITS, MAX_INTERVAL_COUNT, describeFrequency } from '../../domain/frequency';
+import { ErrorSchema, invalidParam, missingReference, notFound } from '../errors';
+import { CurrencyCode, IdParams, ListQuery, Metadata, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
+
+const IntervalUnitSchema = Type.Enum([...INTERVAL_UNITS], { description: 'day, week, month or year' });
+
+/**
+ * Stripe's `recurring` shape. The named frequencies map onto it: weekly = week×1, every 2 weeks =
+ * week×2, monthly = month×1, quarterly = month×3, every 6 months = month×6, yearly = year×1,
+ * every 2–5 years = year×2..5, and any "every N days/weeks/months/years".
+ */
+const Recurring = Type.Object(
+  {
+    interval: IntervalUnitSchema,
+    interval_count: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_INTERVAL_COUNT, default: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export const PriceResource = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('price'),
+    product: Type.String(),
+    nickname: Nullable(Type.String()),
+    currency: Type.String(),
+    unit_amount: Type.Integer({ description: 'Integer minor units (cents for USD, yen for JPY)' }),
+    type: Type.Union([Type.Literal('one_time'), Type.Literal('recurring')]),
+    recurring: Nullable(Type.Object({ interval: IntervalUnitSchema, interval_count: Type.Integer() })),
+    frequency: Type.String({ description: 'Human description, e.g. "every 3 months"' }),
+    active: Type.Boolean(),
+    metadata: Metadata,
+    created_at: Timestamp,
+  },
+  { $id: 'Price' },
+);
+
+const CreatePrice = Type.Object(
+  {
+    product: Type.String({ minLength: 1, maxLength: 64 }),
+    currency: CurrencyCode,
+    unit_amount: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Integer minor units; never a decimal' }),
+    nickname: Type.Optional(Type.String({ maxLength: 200 })),
+    recurring: Type.Optional(Recurring),
+    metadata: Type.Optional(Metadata),
+  },
+  { additionalProperties: false },
+);
+
+export function priceResource(p: Price) {
+  const interval = p.intervalUnit && p.intervalCount ? { unit: p.intervalUnit, count: p.intervalCount } : null;
+  return {
+    id: p.id,
+    object: 'price' as const,
+    product: p.productId,
+    nickname: p.nickname,
+    currency: p.currency.toLowerCase(),
+    unit_amount: p.unitAmount,
+    type: p.type,
+    recurring: interval ? { interval: interval.unit, interval_count: interval.count } : null,
+    frequency: describeFrequency(interval),
+    active: p.active,
+    metadata: p.metadata,
+    created_at: iso(p.createdAt)!,
+  };
+}
+
+export const pricesRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async (app, { orm }) => {
+  app.post(
+    '/v1/prices',
+    {
+      config: { roles: ['admin'] },
+      schema: { tags: ['catalog'], summary: 'Create a price (plan) for a product', body: CreatePrice, response: { 200: PriceResource, '4xx': ErrorSchema } },
+    },
+    async (request) => {
+      const body = request.body;
+      const currency = body.currency.toUpperCase();
+      try {
+        money(body.unit_amount, currency);
+      } catch (err) {
+        if (err instanceof MoneyError) throw invalidParam(/currency/i.test(err.message) ? 'currency' : 'unit_amount', err.message);
+        throw err;
+      }
+      const em = orm.em.fork();
+      if (!(await em.findOne(Product, { id: body.product }))) throw missingReference('product', 'product', body.product);
+      const now = new Date();
+      const price = em.create(Price, {
+        id: newId('price'),
+        productId: body.product,
+        nickname: body.nickname ?? null,
+        currency,
+        unitAmount: body.unit_amount,
+        type: body.recurring ? 'recurring' : 'one_time',
+        intervalUnit: body.recurring?.interval ?? null,
+        intervalCount: body.recurring ? (body.recurring.interval_count ?? 1) : null,
+        active: true,
+        metadata: body.metadata ?? {},
+        createdAt: now,
+        updatedAt: now,
+      });
+      await em.flush();
+      return priceResource(price);
+    },
+  );
+
+  app.get(
+    '/v1/prices',
+    {
+      config: { roles: ['admin', 'operator', 'sales'] },
+      schema: {
+        tags: ['catalog'],
+        summary: 'List prices, newest first',
+        querystring: Type.Object(
+          {
+            ...ListQuery,
+            product: Type.Optional(Type.String({ maxLength: 64 })),
+            type: Type.Optional(Type.Union([Type.Literal('one_time'), Type.Literal('recurring')])),
+            active: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: listOf(PriceResource, 'Price'), '4xx': ErrorSchema },
+      },
+    },
+    async (request) => {
+      const { product, type, active } = request.query;
+      return paginate(orm.em.fork(), Price, definedOnly({ productId: product, type, active }), request.query, priceResource);
+    },
+  );
+
+  app.get(
+    '/v1/prices/:id',
+    {
+      config: { roles: ['admin', 'operator', 'sales'] },
+      schema: { tags: ['catalog'], summary: 'Retrieve a price', params: IdParams, response: { 200: PriceResource, '4xx': ErrorSchema } },
+    },
+    async (request) => {
+      const price = await orm.em.fork().findOne(Price, { id: request.params.id });
+      if (!price) throw notFound('price', request.params.id);
+      return priceResource(price);
+    },
+  );
+};

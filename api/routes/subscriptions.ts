@@ -1,0 +1,321 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import { Customer, Price, Subscription } from '../../db/entities';
+import { newId } from '../../db/ids';
+import {
+  cancelUpdate,
+  pauseUpdate,
+  resumeUpdate,
+  subscriptionWorkflowId,
+  waitUntilRecordedUpdate,
+  type SubscriptionWorkflowInput,
+} from '../../workflows/subscription/contract';
+import type { subscriptionWorkflow } from '../../workflows/subscription/workflow';
+import { BillingStatusAttribute, CustomerIdAttribute } from '../../workflows/search-attributes';
+import { ErrorSchema, conflict, invalidParam, missingReference, notFound, unprocessable } from '../errors';
+import { IdParams, ListQuery, Metadata, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
+import { workflowCallError } from '../workflow-errors';
+
+/** A start date this far in the past is a client clock skew, treated as "now"; further back is an error. */
+const START_DATE_SKEW_MS = 5 * 60 * 1000;
+
+const Status = Type.Enum(['incomplete', 'scheduled', 'active', 'past_due', 'paused', 'canceled'], {
+  description: 'incomplete: being set up; scheduled: starts later; past_due: last charge failed',
+});
+const CollectionMethod = Type.Union([Type.Literal('charge_automatically'), Type.Literal('send_invoice')]);
+
+export const SubscriptionResource = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('subscription'),
+    customer: Type.String(),
+    price: Type.String(),
+    quantity: Type.Integer(),
+    status: Status,
+    collection_method: CollectionMethod,
+    currency: Type.String(),
+    unit_amount: Type.Integer(),
+    recurring: Type.Object({ interval: Type.String(), interval_count: Type.Integer() }),
+    billing_cycle_anchor: Timestamp,
+    time_zone: Type.String(),
+    start_date: Timestamp,
+    current_period: Nullable(Type.Object({ index: Type.Integer(), start: Timestamp, end: Timestamp })),
+    next_billing_date: Nullable(Timestamp),
+    cancel_at_period_end: Type.Boolean(),
+    canceled_at: Nullable(Timestamp),
+    paused_at: Nullable(Timestamp),
+    workflow_id: Type.String(),
+    metadata: Metadata,
+    created_at: Timestamp,
+  },
+  { $id: 'Subscription' },
+);
+
+const CreateSubscription = Type.Object(
+  {
+    customer: Type.String({ minLength: 1, maxLength: 64 }),
+    price: Type.String({ minLength: 1, maxLength: 64, description: 'A recurring price in the customer currency' }),
+    quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
+    start_date: Type.Optional(Type.String({ format: 'date-time', description: 'Start later (nothing is billed before); default now' })),
+    collection_method: Type.Optional(CollectionMethod),
+    metadata: Type.Optional(Metadata),
+  },
+  { additionalProperties: false },
+);
+
+const CancelBody = Type.Object(
+  { at_period_end: Type.Optional(Type.Boolean({ default: false, description: 'Keep the paid period, stop at its end' })) },
+  { additionalProperties: false },
+);
+
+export function subscriptionResource(s: Subscription) {
+  return {
+    id: s.id,
+    object: 'subscription' as const,
+    customer: s.customerId,
+    price: s.priceId,
+    quantity: s.quantity,
+    status: s.status,
+    collection_method: s.collectionMethod,
+    currency: s.currency.toLowerCase(),
+    unit_amount: s.unitAmount,
+    recurring: { interval: s.intervalUnit, interval_count: s.intervalCount },
+    billing_cycle_anchor: iso(s.billingAnchor)!,
+    time_zone: s.timeZone,
+    start_date: iso(s.startDate)!,
+    current_period:
+      s.currentPeriodIndex !== null && s.currentPeriodStart && s.currentPeriodEnd
+        ? { index: s.currentPeriodIndex, start: iso(s.currentPeriodStart)!, end: iso(s.currentPeriodEnd)! }
+        : null,
+    next_billing_date: iso(s.nextBillingDate),
+    cancel_at_period_end: s.cancelAtPeriodEnd,
+    canceled_at: iso(s.canceledAt),
+    paused_at: iso(s.pausedAt),
+    workflow_id: s.workflowId,
+    metadata: s.metadata,
+    created_at: iso(s.createdAt)!,
+  };
+}
+
+export interface SubscriptionRoutesOptions {
+  orm: MikroORM;
+  temporal: Client;
+  taskQueue: string;
+}
+
+export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOptions> = async (app, { orm, temporal, taskQueue }) => {
+  const read = { roles: ['admin', 'operator', 'sales'] as const };
+  const act = { roles: ['admin', 'operator'] as const };
+
+  async function load(id: string): Promise<Subscription> {
+    const subscription = await orm.em.fork().findOne(Subscription, { id });
+    if (!subscription) throw notFound('subscription', id);
+    return subscription;
+  }
+
+  /** Lifecycle changes go to the workflow, which owns the state; the answer is read back from the database. */
+  async function sendLifecycleUpdate(id: string, send: (workflowId: string) => Promise<unknown>, action: string) {
+    const subscription = await load(id);
+    if (subscription.status === 'canceled') throw conflict('invalid_state_transition', 'Subscription is canceled.');
+    if (subscription.status === 'incomplete') throw conflict('invalid_state_transition', 'Subscription is still being set up; retry shortly.');
+    try {
+      await send(subscription.workflowId);
+    } catch (err) {
+      throw workflowCallError(err, `Cannot ${action} subscription ${id}`);
+    }
+    return subscriptionResource(await load(id));
+  }
+
+  app.post(
+    '/v1/subscriptions',
+    {
+      config: { roles: ['admin', 'sales'] },
+      schema: {
+        tags: ['subscriptions'],
+        summary: 'Create a subscription and start its billing workflow',
+        description: 'Bills period 0 at the start date (now by default), then every interval from that anchor.',
+        body: CreateSubscription,
+        response: { 200: SubscriptionResource, '4xx': ErrorSchema },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const em = orm.em.fork();
+      const customer = await em.findOne(Customer, { id: body.customer });
+      if (!customer) throw missingReference('customer', 'customer', body.customer);
+      const price = await em.findOne(Price, { id: body.price });
+      if (!price) throw missingReference('price', 'price', body.price);
+      if (price.type !== 'recurring' || !price.intervalUnit || !price.intervalCount) {
+        throw unprocessable('price', 'price_not_recurring', `Price ${price.id} is one-time; a subscription needs a recurring price.`);
+      }
+      if (!price.active) throw unprocessable('price', 'price_inactive', `Price ${price.id} is not active.`);
+      if (price.currency !== customer.currency) {
+        throw unprocessable(
+          'price',
+          'currency_mismatch',
+          `Price ${price.id} is in ${price.currency.toLowerCase()} but customer ${customer.id} is billed in ${customer.currency.toLowerCase()}.`,
+        );
+      }
+      const collectionMethod = body.collection_method ?? 'charge_automatically';
+      if (collectionMethod === 'charge_automatically' && !customer.defaultPaymentMethod) {
+        throw unprocessable(
+          'customer',
+          'no_payment_method',
+          `Customer ${customer.id} has no default_payment_method to charge; set one or use collection_method=send_invoice.`,
+        );
+      }
+
+      const now = new Date();
+      let startDate = now;
+      if (body.start_date !== undefined) {
+        const requested = new Date(body.start_date);
+        if (requested.getTime() < now.getTime() - START_DATE_SKEW_MS) throw invalidParam('start_date', 'start_date must not be in the past.');
+        startDate = requested.getTime() > now.getTime() ? requested : now;
+      }
+
+      const id = newId('subscription');
+      const subscription = em.create(Subscription, {
+        id,
+        customerId: customer.id,
+        priceId: price.id,
+        quantity: body.quantity ?? 1,
+        currency: price.currency,
+        unitAmount: price.unitAmount,
+        intervalUnit: price.intervalUnit,
+        intervalCount: price.intervalCount,
+        status: 'incomplete',
+        collectionMethod,
+        billingAnchor: startDate,
+        timeZone: customer.timeZone,
+        startDate,
+        currentPeriodIndex: null,
+        currentPeriodStart: null,
+        currentPeriodEnd: null,
+        nextBillingDate: startDate,
+        cancelAtPeriodEnd: false,
+        canceledAt: null,
+        pausedAt: null,
+        workflowId: subscriptionWorkflowId(id),
+        metadata: body.metadata ?? {},
+        createdAt: now,
+        updatedAt: now,
+      });
+      await em.flush();
+
+      const input: SubscriptionWorkflowInput = {
+        subscriptionId: id,
+        customerId: customer.id,
+        billingAnchor: startDate.toISOString(),
+        timeZone: customer.timeZone,
+        interval: { unit: price.intervalUnit, count: price.intervalCount },
+      };
+      let handle;
+      try {
+        handle = await temporal.workflow.start<typeof subscriptionWorkflow>('subscriptionWorkflow', {
+          taskQueue,
+          workflowId: subscription.workflowId,
+          args: [input],
+          typedSearchAttributes: [
+            { key: CustomerIdAttribute, value: customer.id },
+            { key: BillingStatusAttribute, value: 'incomplete' },
+          ],
+        });
+      } catch (err) {
+        // No workflow, no subscription: never leave a record that nothing will ever bill.
+        await orm.em.fork().nativeDelete(Subscription, { id });
+        throw workflowCallError(err, `Cannot start subscription ${id}`);
+      }
+      try {
+        await handle.executeUpdate(waitUntilRecordedUpdate);
+      } catch (err) {
+        request.log.warn({ err, subscriptionId: id }, 'subscription started; its first state write is still pending');
+      }
+      return subscriptionResource(await load(id));
+    },
+  );
+
+  app.get(
+    '/v1/subscriptions',
+    {
+      config: read,
+      schema: {
+        tags: ['subscriptions'],
+        summary: 'List subscriptions, newest first',
+        querystring: Type.Object(
+          { ...ListQuery, status: Type.Optional(Status), customer: Type.Optional(Type.String({ maxLength: 64 })), price: Type.Optional(Type.String({ maxLength: 64 })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: listOf(SubscriptionResource, 'Subscription'), '4xx': ErrorSchema },
+      },
+    },
+    async (request) => {
+      const { status, customer, price } = request.query;
+      return paginate(
+        orm.em.fork(),
+        Subscription,
+        definedOnly({ status, customerId: customer, priceId: price }),
+        request.query,
+        subscriptionResource,
+      );
+    },
+  );
+
+  app.get(
+    '/v1/subscriptions/:id',
+    {
+      config: read,
+      schema: { tags: ['subscriptions'], summary: 'Retrieve a subscription', params: IdParams, response: { 200: SubscriptionResource, '4xx': ErrorSchema } },
+    },
+    async (request) => subscriptionResource(await load(request.params.id)),
+  );
+
+  app.post(
+    '/v1/subscriptions/:id/pause',
+    {
+      config: act,
+      schema: {
+        tags: ['subscriptions'],
+        summary: 'Pause billing now',
+        description: 'No period is billed while paused; on resume, billing continues on the anchor calendar.',
+        params: IdParams,
+        response: { 200: SubscriptionResource, '4xx': ErrorSchema },
+      },
+    },
+    async (request) =>
+      sendLifecycleUpdate(request.params.id, (wf) => temporal.workflow.getHandle(wf).executeUpdate(pauseUpdate), 'pause'),
+  );
+
+  app.post(
+    '/v1/subscriptions/:id/resume',
+    {
+      config: act,
+      schema: { tags: ['subscriptions'], summary: 'Resume a paused subscription', params: IdParams, response: { 200: SubscriptionResource, '4xx': ErrorSchema } },
+    },
+    async (request) =>
+      sendLifecycleUpdate(request.params.id, (wf) => temporal.workflow.getHandle(wf).executeUpdate(resumeUpdate), 'resume'),
+  );
+
+  app.post(
+    '/v1/subscriptions/:id/cancel',
+    {
+      config: act,
+      schema: {
+        tags: ['subscriptions'],
+        summary: 'Cancel now or at the end of the current period',
+        params: IdParams,
+        body: Type.Optional(CancelBody),
+        response: { 200: SubscriptionResource, '4xx': ErrorSchema },
+      },
+    },
+    async (request) => {
+      const atPeriodEnd = request.body?.at_period_end ?? false;
+      return sendLifecycleUpdate(
+        request.params.id,
+        (wf) => temporal.workflow.getHandle(wf).executeUpdate(cancelUpdate, { args: [{ atPeriodEnd }] }),
+        'cancel',
+      );
+    },
+  );
+};

@@ -1,0 +1,27 @@
+export * from './customer';
+export * from './catalog';
+export * from './subscription';
+export * from './invoice';
+export * from './payment';
+export * from './email';
+export * from './api-key';
+
+import { CustomerSchema } from './customer';
+import { PriceSchema, ProductSchema } from './catalog';
+import { SubscriptionSchema } from './subscription';
+import { InvoiceLineSchema, InvoiceSchema } from './invoice';
+import { PaymentSchema } from './payment';
+import { EmailSchema } from './email';
+import { ApiKeySchema } from './api-key';
+
+export const entities = [
+  CustomerSchema,
+  ProductSchema,
+  PriceSchema,
+  SubscriptionSchema,
+  InvoiceSchema,
+  InvoiceLineSchema,
+  PaymentSchema,
+  EmailSchema,
+  ApiKeySchema,
+];

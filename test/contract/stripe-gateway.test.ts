@@ -1,0 +1,343 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createServer, IncomingHttpHeaders, request as httpRequest, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { ChargeRequest, GatewayUnavailableError } from '../../activities/payments/gateway';
+import { createStripeClient, STRIPE_API_VERSION, StripeGateway } from '../../activities/payments/stripe-gateway';
+
+/**
+ * Contract test of the Stripe adapter. Part one runs it against stripe-mock, which validates every
+ * request against Stripe's OpenAPI spec and answers with spec-shaped objects. stripe-mock cannot
+ * decline or fail, so part two points the adapter at a scripted server that answers the way Stripe
+ * documents its errors.
+ */
+
+const stripeMockPath = process.env.STRIPE_MOCK_PATH;
+if (!stripeMockPath) {
+  throw new Error(
+    'STRIPE_MOCK_PATH is not set: point it at a stripe-mock binary (go install github.com/stripe/stripe-mock@latest).',
+  );
+}
+
+interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  params: URLSearchParams;
+  responseStatus?: number;
+}
+
+function readBody(req: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+async function close(server: Server | undefined): Promise<void> {
+  if (!server?.listening) return;
+  // The SDK keeps connections alive; drop them or close() waits for them.
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** Starts stripe-mock on a port the OS picks (HTTP only) and resolves with that port. */
+function startStripeMock(binary: string): Promise<{ process: ChildProcess; port: number }> {
+  const child = spawn(binary, ['-http-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`stripe-mock did not start within 20s:\n${output}`)), 20_000);
+    const onOutput = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const listening = /Listening for HTTP at address: .*:(\d+)/.exec(output);
+      if (listening?.[1]) {
+        clearTimeout(timer);
+        resolve({ process: child, port: Number(listening[1]) });
+      }
+    };
+    child.stdout?.on('data', onOutput);
+    child.stderr?.on('data', onOutput);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot run stripe-mock at ${binary}: ${error.message}`));
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`stripe-mock exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+async function stopProcess(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+const charge: ChargeRequest = {
+  amount: 4900,
+  currency: 'USD',
+  paymentMethod: 'pm_card_visa',
+  gatewayCustomerId: 'cus_NffrFeUfNV2Hib',
+  idempotencyKey: 'inv_123:attempt-1',
+  description: 'Invoice INV-0001',
+  metadata: { invoiceId: 'inv_123', subscriptionId: 'sub_9' },
+};
+
+describe('StripeGateway against stripe-mock', () => {
+  let stripeMock: ChildProcess | undefined;
+  let proxy: Server | undefined;
+  let gateway: StripeGateway;
+  const recorded: RecordedRequest[] = [];
+  /**
+   * stripe-mock answers every create with the same hard-coded PaymentIntent fixture (status
+   * requires_payment_method). When set, the proxy swaps in the status the live API gives after
+   * confirming a test card; every other field stays stripe-mock's.
+   */
+  let settleAs: string | undefined;
+
+  beforeAll(async () => {
+    const mock = await startStripeMock(stripeMockPath);
+    stripeMock = mock.process;
+
+    // A recording proxy in front of stripe-mock: shows what went over the wire (headers included).
+    proxy = createServer(async (req, res) => {
+      const body = await readBody(req);
+      const entry: RecordedRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        params: new URLSearchParams(body),
+      };
+      recorded.push(entry);
+      const upstream = httpRequest(
+        { host: '127.0.0.1', port: mock.port, method: req.method, path: req.url, headers: req.headers },
+        async (upstreamRes) => {
+          entry.responseStatus = upstreamRes.statusCode;
+          let answer = await readBody(upstreamRes);
+          if (settleAs !== undefined && upstreamRes.statusCode === 200) {
+            answer = JSON.stringify({ ...JSON.parse(answer), status: settleAs });
+          }
+          res.writeHead(upstreamRes.statusCode ?? 502, { 'content-type': 'application/json' });
+          res.end(answer);
+        },
+      );
+      upstream.on('error', (error) => {
+        res.writeHead(502);
+        res.end(error.message);
+      });
+      upstream.end(body);
+    });
+    const proxyPort = await listen(proxy);
+    gateway = new StripeGateway(createStripeClient({ secretKey: 'sk_test_123', apiBase: `http://127.0.0.1:${proxyPort}` }));
+  });
+
+  afterAll(async () => {
+    await close(proxy);
+    await stopProcess(stripeMock);
+  });
+
+  beforeEach(() => {
+    recorded.length = 0;
+    settleAs = undefined;
+  });
+
+  it('sends a PaymentIntent create that Stripe’s OpenAPI spec accepts', async () => {
+    settleAs = 'succeeded';
+    await gateway.charge(charge);
+
+    expect(recorded).toHaveLength(1);
+    const [sent] = recorded;
+    expect(sent?.method).toBe('POST');
+    expect(sent?.path).toBe('/v1/payment_intents');
+    // stripe-mock answers 400 to anything the spec does not allow (unknown or mistyped params).
+    expect(sent?.responseStatus).toBe(200);
+    expect(Object.fromEntries(sent?.params ?? [])).toEqual({
+      amount: '4900',
+      currency: 'usd',
+      customer: 'cus_NffrFeUfNV2Hib',
+      payment_method: 'pm_card_visa',
+      confirm: 'true',
+      off_session: 'true',
+      'automatic_payment_methods[enabled]': 'true',
+      'automatic_payment_methods[allow_redirects]': 'never',
+      description: 'Invoice INV-0001',
+      'metadata[invoiceId]': 'inv_123',
+      'metadata[subscriptionId]': 'sub_9',
+    });
+  });
+
+  it('sends our idempotency key and the pinned API version', async () => {
+    settleAs = 'succeeded';
+    await gateway.charge(charge);
+
+    expect(recorded[0]?.headers['idempotency-key']).toBe('inv_123:attempt-1');
+    expect(recorded[0]?.headers['stripe-version']).toBe(STRIPE_API_VERSION);
+  });
+
+  it('leaves out the customer when the payment method is not attached to one', async () => {
+    settleAs = 'succeeded';
+    await gateway.charge({ ...charge, gatewayCustomerId: undefined });
+
+    expect(recorded[0]?.responseStatus).toBe(200);
+    expect(recorded[0]?.params.has('customer')).toBe(false);
+  });
+
+  it('maps a succeeded PaymentIntent to a succeeded charge with its pi_ id', async () => {
+    settleAs = 'succeeded';
+    const outcome = await gateway.charge(charge);
+
+    expect(outcome).toEqual({ status: 'succeeded', gatewayChargeId: expect.stringMatching(/^pi_\w+$/) });
+  });
+
+  it('maps stripe-mock’s unsettled fixture (requires_payment_method) to a failed charge that keeps the pi_ id', async () => {
+    const outcome = await gateway.charge(charge);
+
+    expect(outcome).toMatchObject({ status: 'failed', gatewayChargeId: expect.stringMatching(/^pi_\w+$/) });
+  });
+});
+
+interface ScriptedReply {
+  status: number;
+  body: unknown;
+}
+
+describe('StripeGateway error mapping', () => {
+  let server: Server | undefined;
+  let gateway: StripeGateway;
+  let reply: ScriptedReply;
+  const idempotencyKeys: (string | undefined)[] = [];
+
+  beforeAll(async () => {
+    server = createServer(async (req, res) => {
+      await readBody(req);
+      const key = req.headers['idempotency-key'];
+      idempotencyKeys.push(Array.isArray(key) ? key[0] : key);
+      res.writeHead(reply.status, { 'content-type': 'application/json', 'request-id': 'req_scripted' });
+      res.end(JSON.stringify(reply.body));
+    });
+    const port = await listen(server);
+    gateway = new StripeGateway(createStripeClient({ secretKey: 'sk_test_123', apiBase: `http://127.0.0.1:${port}` }));
+  });
+
+  afterAll(() => close(server));
+
+  beforeEach(() => {
+    idempotencyKeys.length = 0;
+  });
+
+  const paymentIntent = (status: string) => ({ id: 'pi_3Scripted', object: 'payment_intent', status, last_payment_error: null });
+
+  it('maps a card decline to a failed charge with the decline code and the PaymentIntent id', async () => {
+    reply = {
+      status: 402,
+      body: {
+        error: {
+          type: 'card_error',
+          code: 'card_declined',
+          decline_code: 'insufficient_funds',
+          message: 'Your card has insufficient funds.',
+          payment_intent: { ...paymentIntent('requires_payment_method'), id: 'pi_3Declined' },
+        },
+      },
+    };
+
+    await expect(gateway.charge(charge)).resolves.toEqual({
+      status: 'failed',
+      gatewayChargeId: 'pi_3Declined',
+      failureCode: 'insufficient_funds',
+      failureMessage: 'Your card has insufficient funds.',
+    });
+    expect(idempotencyKeys).toEqual(['inv_123:attempt-1']);
+  });
+
+  it('falls back to the error code when a card error has no decline code', async () => {
+    reply = {
+      status: 402,
+      body: { error: { type: 'card_error', code: 'expired_card', message: 'Your card has expired.' } },
+    };
+
+    await expect(gateway.charge(charge)).resolves.toEqual({
+      status: 'failed',
+      failureCode: 'expired_card',
+      failureMessage: 'Your card has expired.',
+    });
+  });
+
+  it('reports an unknown outcome on a 500, after the SDK retried with the same key', async () => {
+    reply = { status: 500, body: { error: { type: 'api_error', message: 'An unknown error occurred' } } };
+
+    await expect(gateway.charge(charge)).rejects.toThrow(GatewayUnavailableError);
+    expect(idempotencyKeys).toEqual(['inv_123:attempt-1', 'inv_123:attempt-1', 'inv_123:attempt-1']);
+  });
+
+  it('reports an unknown outcome when rate limited', async () => {
+    reply = { status: 429, body: { error: { type: 'invalid_request_error', code: 'rate_limit', message: 'Too many requests' } } };
+
+    await expect(gateway.charge(charge)).rejects.toThrow(GatewayUnavailableError);
+  });
+
+  it('reports an unknown outcome when Stripe cannot be reached', async () => {
+    const closed = createServer();
+    const port = await listen(closed);
+    await close(closed);
+    const unreachable = new StripeGateway(createStripeClient({ secretKey: 'sk_test_123', apiBase: `http://127.0.0.1:${port}` }));
+
+    await expect(unreachable.charge(charge)).rejects.toThrow(GatewayUnavailableError);
+  });
+
+  it('throws a plain error for an invalid request', async () => {
+    reply = {
+      status: 400,
+      body: { error: { type: 'invalid_request_error', param: 'amount', message: 'Amount must be at least $0.50 usd' } },
+    };
+
+    const charging = gateway.charge(charge);
+
+    await expect(charging).rejects.toThrow('Amount must be at least $0.50 usd');
+    await expect(charging).rejects.not.toBeInstanceOf(GatewayUnavailableError);
+  });
+
+  it('fails the charge when the saved payment method no longer exists', async () => {
+    reply = {
+      status: 400,
+      body: {
+        error: {
+          type: 'invalid_request_error',
+          code: 'resource_missing',
+          param: 'payment_method',
+          message: "No such PaymentMethod: 'pm_gone'",
+        },
+      },
+    };
+
+    await expect(gateway.charge(charge)).resolves.toEqual({
+      status: 'failed',
+      failureCode: 'invalid_payment_method',
+      failureMessage: "No such PaymentMethod: 'pm_gone'",
+    });
+  });
+
+  it('fails the charge when the bank asks for authentication the absent customer cannot give', async () => {
+    reply = { status: 200, body: paymentIntent('requires_action') };
+
+    await expect(gateway.charge(charge)).resolves.toMatchObject({
+      status: 'failed',
+      gatewayChargeId: 'pi_3Scripted',
+      failureCode: 'authentication_required',
+    });
+  });
+
+  it('reports an unknown outcome while the payment is still processing', async () => {
+    reply = { status: 200, body: paymentIntent('processing') };
+
+    await expect(gateway.charge(charge)).rejects.toThrow(GatewayUnavailableError);
+  });
+});

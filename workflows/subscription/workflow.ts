@@ -1,0 +1,233 @@
+/**
+ * One subscription, for its whole life: wait for each period boundary, then invoice the period,
+ * collect payment and tell the customer. Pause, resume and cancel arrive as signals (operators) or
+ * updates (API); the loop re-evaluates whenever they change the state.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { BillingActivities, InvoiceSummary } from '../../activities';
+import { billingPeriod } from '../../domain/calendar';
+import { BillingStatusAttribute, NextBillingDateAttribute } from '../search-attributes';
+import {
+  cancelSignal,
+  cancelUpdate,
+  getSubscriptionQuery,
+  pauseSignal,
+  pauseUpdate,
+  resumeSignal,
+  resumeUpdate,
+  type BillingPeriodView,
+  type CancelRequest,
+  type SubscriptionState,
+  type SubscriptionView,
+  type SubscriptionWorkflowInput,
+  waitUntilRecordedUpdate,
+} from './contract';
+import { applyCancel, applyPause, applyResume, checkCancel, checkPause, checkResume } from './lifecycle';
+
+/** Start a fresh run at least this often, whatever the history size, to keep replays quick. */
+export const BOUNDARIES_PER_RUN = 36;
+
+const NON_RETRYABLE = ['RecordNotFound', 'InvoiceNotPayable', 'IdempotencyKeyReuseError'];
+
+const records = proxyActivities<BillingActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/**
+ * Charging may wait on a slow gateway. Retries reuse the attempt's idempotency key, so an unknown
+ * outcome (timeout, 5xx) is settled by asking again rather than by charging again.
+ */
+const collection = proxyActivities<Pick<BillingActivities, 'chargeInvoice'>>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+const nowIso = (): string => new Date(Date.now()).toISOString();
+
+function initialState(input: SubscriptionWorkflowInput): SubscriptionState {
+  return {
+    status: Date.parse(input.billingAnchor) > Date.now() ? 'scheduled' : 'active',
+    nextPeriodIndex: 0,
+    currentPeriod: null,
+    cancelAtPeriodEnd: false,
+    pausedAt: null,
+    canceledAt: null,
+    statusBeforePause: null,
+  };
+}
+
+export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Promise<SubscriptionView> {
+  const state = input.carriedState ?? initialState(input);
+  const periodAt = (index: number): BillingPeriodView => billingPeriod(input.billingAnchor, input.timeZone, input.interval, index);
+
+  // `version` counts state changes; `recordedVersion` is the last one written to the database.
+  let version = 1;
+  let recordedVersion = 0;
+  const changed = (): void => {
+    version += 1;
+  };
+
+  const nextBillingDate = (): string | null =>
+    state.status === 'canceled' || state.status === 'paused' || state.cancelAtPeriodEnd ? null : periodAt(state.nextPeriodIndex).start;
+
+  const view = (): SubscriptionView => ({ subscriptionId: input.subscriptionId, ...state, nextBillingDate: nextBillingDate() });
+
+  /** Updates answer once their change is in the database, so the caller's next read sees it. */
+  const answerWhenRecorded = async (): Promise<SubscriptionView> => {
+    const target = version;
+    await condition(() => recordedVersion >= target);
+    return view();
+  };
+
+  const pause = (): void => {
+    applyPause(state, nowIso());
+    changed();
+  };
+  const resume = (): void => {
+    applyResume(state);
+    changed();
+  };
+  const cancel = (request: CancelRequest): void => {
+    applyCancel(state, request, nowIso());
+    changed();
+  };
+
+  /** Signals cannot answer, so an invalid one is logged and dropped instead of failing the workflow. */
+  const ignoringInvalid = (name: string, check: () => void, apply: () => void) => () => {
+    try {
+      check();
+    } catch (err) {
+      log.warn(`ignored ${name} signal: ${(err as Error).message}`);
+      return;
+    }
+    apply();
+  };
+
+  setHandler(getSubscriptionQuery, view);
+  setHandler(waitUntilRecordedUpdate, answerWhenRecorded);
+  setHandler(pauseSignal, ignoringInvalid('pause', () => checkPause(state), pause));
+  setHandler(resumeSignal, ignoringInvalid('resume', () => checkResume(state), resume));
+  setHandler(cancelSignal, (request: CancelRequest) => ignoringInvalid('cancel', () => checkCancel(state, request), () => cancel(request))());
+  setHandler(
+    pauseUpdate,
+    async () => {
+      pause();
+      return answerWhenRecorded();
+    },
+    { validator: () => checkPause(state) },
+  );
+  setHandler(
+    resumeUpdate,
+    async () => {
+      resume();
+      return answerWhenRecorded();
+    },
+    { validator: () => checkResume(state) },
+  );
+  setHandler(
+    cancelUpdate,
+    async (request: CancelRequest) => {
+      cancel(request);
+      return answerWhenRecorded();
+    },
+    { validator: (request: CancelRequest) => checkCancel(state, request) },
+  );
+
+  async function recordState(): Promise<void> {
+    const target = version;
+    await records.recordSubscriptionState({
+      subscriptionId: input.subscriptionId,
+      status: state.status,
+      currentPeriod: state.currentPeriod,
+      nextBillingDate: nextBillingDate(),
+      cancelAtPeriodEnd: state.cancelAtPeriodEnd,
+      pausedAt: state.pausedAt,
+      canceledAt: state.canceledAt,
+    });
+    const next = nextBillingDate();
+    upsertSearchAttributes([
+      { key: BillingStatusAttribute, value: state.status },
+      { key: NextBillingDateAttribute, value: next === null ? null : new Date(next) },
+    ]);
+    recordedVersion = Math.max(recordedVersion, target);
+  }
+
+  /** A payment outcome sets the standing; a pause or cancel that arrived meanwhile still wins. */
+  function setStanding(standing: 'active' | 'past_due'): void {
+    if (state.status === 'paused') state.statusBeforePause = standing;
+    else if (state.status !== 'canceled') state.status = standing;
+  }
+
+  async function collect(invoice: InvoiceSummary): Promise<void> {
+    if (invoice.collectionMethod === 'send_invoice') {
+      await records.sendInvoice({ invoiceId: invoice.invoiceId });
+      setStanding('active');
+      return;
+    }
+    const result = await collection.chargeInvoice({ invoiceId: invoice.invoiceId, attempt: 1, chargedAt: nowIso() });
+    if (result.outcome === 'failed') {
+      setStanding('past_due');
+      await records.sendPaymentFailedNotice({ paymentId: result.paymentId });
+    } else {
+      setStanding('active');
+      if (result.outcome === 'succeeded') await records.sendPaymentReceipt({ paymentId: result.paymentId });
+    }
+  }
+
+  async function billPeriod(period: BillingPeriodView): Promise<void> {
+    const invoice = await records.createSubscriptionInvoice({ subscriptionId: input.subscriptionId, period, issuedAt: nowIso() });
+    state.currentPeriod = period;
+    state.nextPeriodIndex = period.index + 1;
+    changed();
+    await collect(invoice);
+    changed();
+  }
+
+  let boundariesThisRun = 0;
+  for (;;) {
+    if (recordedVersion < version) await recordState();
+    if (state.status === 'canceled') break;
+
+    const boundary = periodAt(state.nextPeriodIndex);
+    const untilBoundary = Date.parse(boundary.start) - Date.now();
+    if (untilBoundary > 0) {
+      const seen = version;
+      if (await condition(() => version !== seen, untilBoundary)) continue;
+    }
+
+    // The boundary is the end of the current period and the start of the next one.
+    boundariesThisRun += 1;
+    if (state.cancelAtPeriodEnd) {
+      state.status = 'canceled';
+      state.canceledAt = boundary.start;
+      changed();
+      continue;
+    }
+    if (state.status === 'paused') {
+      // Nothing is billed while paused; billing picks up again on the anchor's calendar.
+      state.nextPeriodIndex = boundary.index + 1;
+      changed();
+    } else {
+      await billPeriod(boundary);
+    }
+
+    if (boundariesThisRun >= BOUNDARIES_PER_RUN || workflowInfo().continueAsNewSuggested) {
+      if (recordedVersion < version) await recordState();
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof subscriptionWorkflow>({ ...input, carriedState: state });
+    }
+  }
+
+  await condition(allHandlersFinished);
+  return view();
+}
