@@ -36,6 +36,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(errorHandler);
+
+  // Action endpoints (`POST /v1/subscriptions/:id/pause`) are called without a body, with or without
+  // a JSON content type, as Stripe allows: an absent or empty body reads as `{}`.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, {}) : parseJson(request, body as string, done),
+  );
+  app.addHook('preValidation', async (request) => {
+    if (request.method === 'POST' && request.body === undefined) request.body = {};
+  });
   app.addSchema(ErrorSchema);
 
   await app.register(swagger, {

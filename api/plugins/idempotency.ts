@@ -56,6 +56,19 @@ export default fp(async function idempotency(app: FastifyInstance, opts: { orm: 
       [ABANDONED_AFTER_SECONDS, request.apiKey.id, key],
     );
     if (!stored) throw new ApiError(409, 'idempotency_error', 'idempotency_key_in_use', 'Retry: the first request with this key just finished failing.');
+    if (stored.status === 'in_progress') {
+      if (!stored.stale) {
+        throw new ApiError(409, 'idempotency_error', 'idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed.');
+      }
+      // The first request died mid-way: this one takes the key over, with its own parameters.
+      await em.execute(`update idempotency_keys set created_at = now(), request_hash = ? where api_key_id = ? and key = ?`, [
+        hash,
+        request.apiKey.id,
+        key,
+      ]);
+      request.idempotencyKey = key;
+      return;
+    }
     if (stored.request_hash !== hash) {
       throw new ApiError(
         400,
@@ -63,14 +76,6 @@ export default fp(async function idempotency(app: FastifyInstance, opts: { orm: 
         'idempotency_key_reused',
         'Keys for idempotent requests can only be used with the same parameters they were first used with.',
       );
-    }
-    if (stored.status === 'in_progress') {
-      if (stored.stale) {
-        await em.execute(`update idempotency_keys set created_at = now() where api_key_id = ? and key = ?`, [request.apiKey.id, key]);
-        request.idempotencyKey = key;
-        return;
-      }
-      throw new ApiError(409, 'idempotency_error', 'idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed.');
     }
     reply.header('idempotent-replayed', 'true');
     return reply.status(stored.response_status ?? 200).send(stored.response_body);

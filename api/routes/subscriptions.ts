@@ -305,12 +305,12 @@ export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOp
         tags: ['subscriptions'],
         summary: 'Cancel now or at the end of the current period',
         params: IdParams,
-        body: Type.Optional(CancelBody),
+        body: CancelBody,
         response: { 200: SubscriptionResource, '4xx': ErrorSchema },
       },
     },
     async (request) => {
-      const atPeriodEnd = request.body?.at_period_end ?? false;
+      const atPeriodEnd = request.body.at_period_end ?? false;
       return sendLifecycleUpdate(
         request.params.id,
         (wf) => temporal.workflow.getHandle(wf).executeUpdate(cancelUpdate, { args: [{ atPeriodEnd }] }),

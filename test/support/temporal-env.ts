@@ -28,7 +28,7 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
 let runtimeInstalled = false;
 
 /** Worker lifecycle chatter hides test failures; keep warnings from workflows, drop the rest. */
-function quietTemporalLogs(): void {
+export function quietTemporalLogs(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({

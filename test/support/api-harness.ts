@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { openDatabase, type MikroORM } from '../../db/orm';
+import { buildApp } from '../../api/app';
+import { issueApiKey } from '../../api/api-keys';
+import type { ApiKeyRole } from '../../db/entities';
+import { requireEnv } from './env';
+import { testBillingWorker } from './billing-worker';
+import { quietTemporalLogs } from './temporal-env';
+
+export interface ApiHarness {
+  app: FastifyInstance;
+  orm: MikroORM;
+  temporal: Client;
+  keys: Record<ApiKeyRole, string>;
+  /** `app.inject` with a role's key and JSON body. */
+  call(role: ApiKeyRole | null, method: 'GET' | 'POST', url: string, body?: unknown, headers?: Record<string, string>): Promise<{
+    status: number;
+    body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- assertions read arbitrary JSON
+    headers: Record<string, unknown>;
+  }>;
+  close(): Promise<void>;
+}
+
+/**
+ * The API as `npm start` runs it: real PostgreSQL, the Temporal dev server from the global setup and
+ * the real billing worker (sandbox gateway, outbox mailer) on a task queue of this test file's own.
+ */
+export async function startApiHarness(): Promise<ApiHarness> {
+  quietTemporalLogs();
+  const taskQueue = `api-test-${randomUUID()}`;
+  const orm = await openDatabase(requireEnv('DATABASE_URL'));
+  const address = requireEnv('TEMPORAL_ADDRESS');
+  const connection = await Connection.connect({ address });
+  const temporal = new Client({ connection, namespace: 'default' });
+  const workerConnection = await NativeConnection.connect({ address });
+  const worker: Worker = await testBillingWorker({ connection: workerConnection, taskQueue, orm });
+  const workerRun = worker.run();
+  const app = await buildApp({ orm, temporal, taskQueue, logger: pino({ level: 'silent' }) });
+
+  const keys = {} as Record<ApiKeyRole, string>;
+  for (const role of ['admin', 'operator', 'sales'] as const) {
+    keys[role] = (await issueApiKey(orm.em.fork(), `${role} (test)`, role)).secret;
+  }
+
+  return {
+    app,
+    orm,
+    temporal,
+    keys,
+    async call(role, method, url, body, headers = {}) {
+      const response = await app.inject({
+        method,
+        url,
+        headers: { ...(role ? { authorization: `Bearer ${keys[role]}` } : {}), ...headers },
+        ...(body === undefined ? {} : { payload: body as object }),
+      });
+      const text = response.body;
+      return { status: response.statusCode, body: text ? JSON.parse(text) : null, headers: response.headers };
+    },
+    async close() {
+      await app.close();
+      worker.shutdown();
+      await workerRun;
+      await workerConnection.close();
+      await connection.close();
+      await orm.close(true);
+    },
+  };
+}
