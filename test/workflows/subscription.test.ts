@@ -7,6 +7,9 @@ import type { Duration } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DateTime } from 'luxon';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { openDatabase, type MikroORM } from '../../db/orm';
 import { Email, Invoice, Payment, Subscription } from '../../db/entities';
 import { subscriptionWorkflow } from '../../workflows/subscription/workflow';
@@ -218,6 +221,24 @@ test('cancel now ends the workflow at once without billing again', async () => {
   expect((await handle.result()).status).toBe('canceled');
   expect((await subscriptionRow(subscriptionId)).status).toBe('canceled');
   expect(await invoicesOf(subscriptionId)).toHaveLength(1);
+});
+
+test('a subscription that is billed, paused, resumed and canceled at period end (recorded for replay)', async () => {
+  const { handle } = await startSubscription();
+  await advance('1 day');
+  await handle.executeUpdate(pauseUpdate);
+  await advance('40 days');
+  await handle.executeUpdate(resumeUpdate);
+  await advance('30 days');
+  await handle.signal(cancelSignal, { atPeriodEnd: true });
+  const final = await handle.result();
+  expect(final).toMatchObject({ status: 'canceled', nextPeriodIndex: 3, currentPeriod: { index: 2 } });
+
+  // `RECORD_HISTORIES=1 npm test` refreshes the fixture that test/replay replays on every run.
+  if (process.env.RECORD_HISTORIES === '1') {
+    const history = await handle.fetchHistory();
+    writeFileSync(join(__dirname, '../replay/histories/subscription-lifecycle.json'), historyToJSON(history));
+  }
 });
 
 test('signals from an operator (Temporal UI/CLI) drive the same handlers; invalid ones are ignored', async () => {
