@@ -1,6 +1,9 @@
 /** Customers, products, prices, API keys, idempotency and the error shape, through the real API. */
 import { startApiHarness, type ApiHarness } from '../support/api-harness';
 import { hashApiKey } from '../../api/api-keys';
+import { buildApp } from '../../api/app';
+import { Client, Connection } from '@temporalio/client';
+import pino from 'pino';
 
 let api: ApiHarness;
 beforeAll(async () => {
@@ -178,6 +181,18 @@ describe('health and documentation', () => {
     const ready = await api.app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(200);
     expect(JSON.parse(ready.body)).toEqual({ status: 'ready', database: { ok: true }, temporal: { ok: true } });
+  });
+
+  test('/readyz is a 503 naming the dependency that does not answer', async () => {
+    const deadTemporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+    const app = await buildApp({ orm: api.orm, temporal: deadTemporal, taskQueue: 'unused', logger: pino({ level: 'silent' }) });
+    try {
+      const res = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(res.statusCode).toBe(503);
+      expect(JSON.parse(res.body)).toMatchObject({ status: 'unavailable', database: { ok: true }, temporal: { ok: false } });
+    } finally {
+      await app.close();
+    }
   });
 
   test('the OpenAPI document lists every resource and the docs page is served', async () => {
