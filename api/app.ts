@@ -24,6 +24,8 @@ export interface AppDeps {
   temporal: Client;
   taskQueue: string;
   logger: Logger;
+  /** How long a request waits for a workflow to answer an update (default 10 s). */
+  workflowAnswerTimeoutMs?: number;
 }
 
 /** The HTTP API. Stateless: every process built from the same deps answers the same way. */
@@ -74,7 +76,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(customersRoutes, { orm: deps.orm });
   await app.register(productsRoutes, { orm: deps.orm });
   await app.register(pricesRoutes, { orm: deps.orm });
-  await app.register(subscriptionsRoutes, { orm: deps.orm, temporal: deps.temporal, taskQueue: deps.taskQueue });
+  await app.register(subscriptionsRoutes, {
+    orm: deps.orm,
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000,
+  });
   await app.register(invoicesRoutes, { orm: deps.orm });
   await app.register(paymentsRoutes, { orm: deps.orm });
   await app.register(emailsRoutes, { orm: deps.orm });

@@ -1,6 +1,11 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { ApiError, conflict } from './errors';
+import { ApiError, conflict, serviceUnavailable } from './errors';
 
 /**
  * Turns what Temporal says about a signal, update or start into the API's error shape: a rejected
@@ -14,9 +19,20 @@ export function workflowCallError(err: unknown, what: string): unknown {
     }
     return new ApiError(409, 'invalid_request_error', 'update_rejected', `${what}: ${cause?.message ?? err.message}`);
   }
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isDeadlineExceeded(err)) {
+    return serviceUnavailable(
+      `${what}: its workflow did not answer in time (is the billing worker running?). The change may still apply; read the subscription before retrying.`,
+    );
+  }
   if (err instanceof WorkflowNotFoundError) return conflict('workflow_not_running', `${what}: its workflow is no longer running.`);
   if (err instanceof WorkflowExecutionAlreadyStartedError) return conflict('workflow_already_started', `${what}: a workflow with this id already exists.`);
   return err;
 }
 
 const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1) + (s.endsWith('.') ? '' : '.');
+
+/** gRPC DEADLINE_EXCEEDED (code 4), as raised when a call outlives the deadline the API set. */
+function isDeadlineExceeded(err: unknown): boolean {
+  const e = err as { code?: unknown; cause?: { code?: unknown } };
+  return e?.code === 4 || e?.cause?.code === 4;
+}

@@ -103,9 +103,17 @@ export interface SubscriptionRoutesOptions {
   orm: MikroORM;
   temporal: Client;
   taskQueue: string;
+  /** How long a request waits for the workflow to answer an update before giving up with a 503. */
+  workflowAnswerTimeoutMs: number;
 }
 
-export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOptions> = async (app, { orm, temporal, taskQueue }) => {
+export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOptions> = async (
+  app,
+  { orm, temporal, taskQueue, workflowAnswerTimeoutMs },
+) => {
+  /** An update waits for a worker to run it; without a deadline a stopped worker would hang the request. */
+  const withinDeadline = <R>(call: () => Promise<R>): Promise<R> => temporal.withDeadline(Date.now() + workflowAnswerTimeoutMs, call);
+
   const read = { roles: ['admin', 'operator', 'sales'] as const };
   const act = { roles: ['admin', 'operator'] as const };
 
@@ -121,7 +129,7 @@ export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOp
     if (subscription.status === 'canceled') throw conflict('invalid_state_transition', 'Subscription is canceled.');
     if (subscription.status === 'incomplete') throw conflict('invalid_state_transition', 'Subscription is still being set up; retry shortly.');
     try {
-      await send(subscription.workflowId);
+      await withinDeadline(() => send(subscription.workflowId));
     } catch (err) {
       throw workflowCallError(err, `Cannot ${action} subscription ${id}`);
     }
@@ -228,8 +236,9 @@ export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOp
         throw workflowCallError(err, `Cannot start subscription ${id}`);
       }
       try {
-        await handle.executeUpdate(waitUntilRecordedUpdate);
+        await withinDeadline(() => handle.executeUpdate(waitUntilRecordedUpdate));
       } catch (err) {
+        // The workflow is started and durable; it records its state as soon as a worker picks it up.
         request.log.warn({ err, subscriptionId: id }, 'subscription started; its first state write is still pending');
       }
       return subscriptionResource(await load(id));

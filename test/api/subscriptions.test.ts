@@ -4,6 +4,8 @@
  */
 import { startApiHarness, type ApiHarness } from '../support/api-harness';
 import { eventually } from '../support/eventually';
+import { buildApp } from '../../api/app';
+import pino from 'pino';
 
 let api: ApiHarness;
 beforeAll(async () => {
@@ -169,4 +171,31 @@ test('retrying a create with the same Idempotency-Key starts one subscription, n
   expect(second.body.id).toBe(first.body.id);
   const list = await api.call('sales', 'GET', `/v1/subscriptions?customer=${body.customer}`);
   expect(list.body.data).toHaveLength(1);
+});
+
+test('without a running worker the API answers in bounded time: the subscription waits, actions are 503s', async () => {
+  const app = await buildApp({
+    orm: api.orm,
+    temporal: api.temporal,
+    taskQueue: `no-worker-${Date.now()}`,
+    logger: pino({ level: 'silent' }),
+    workflowAnswerTimeoutMs: 1_000,
+  });
+  try {
+    const post = (url: string, body: object) =>
+      app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${api.keys.admin}` }, payload: body });
+    const created = await post('/v1/subscriptions', { customer: await customer(), price: await monthlyPrice() });
+    expect(created.statusCode).toBe(200);
+    const sub = JSON.parse(created.body);
+    expect(sub.status).toBe('incomplete'); // started and durable; billed once a worker polls its queue
+
+    // Force the workflow's state as a worker would have written it, to reach the update path.
+    await api.orm.em.fork().execute(`update subscriptions set status = 'active' where id = ?`, [sub.id]);
+    const paused = await post(`/v1/subscriptions/${sub.id}/pause`, {});
+    expect(paused.statusCode).toBe(503);
+    expect(JSON.parse(paused.body).error.code).toBe('service_unavailable');
+    await api.temporal.workflow.getHandle(sub.workflow_id).terminate('test cleanup');
+  } finally {
+    await app.close();
+  }
 });
