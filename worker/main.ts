@@ -1,5 +1,5 @@
 /** The worker process: connects to Temporal and PostgreSQL, runs until SIGINT/SIGTERM, then drains. */
-import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, type LogLevel } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { openDatabase } from '../db/orm';
@@ -24,12 +24,27 @@ async function main(): Promise<void> {
     logger: new DefaultLogger('INFO', ({ level, message, meta }) => temporalLog[PINO_LEVEL[level]](meta ?? {}, message)),
   });
 
+  // Webpack's build report is useful only when debugging the bundle: demote it from info to debug.
+  const bundlerLog = log.child({ component: 'bundler' });
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    logger: {
+      trace: (message, meta) => bundlerLog.trace(meta ?? {}, message),
+      debug: (message, meta) => bundlerLog.debug(meta ?? {}, message),
+      info: (message, meta) => bundlerLog.debug(meta ?? {}, message),
+      warn: (message, meta) => bundlerLog.warn(meta ?? {}, message),
+      error: (message, meta) => bundlerLog.error(meta ?? {}, message),
+      log: (level, message, meta) => bundlerLog.debug({ ...meta, level }, message),
+    },
+  });
+
   const orm = await openDatabase(config.databaseUrl);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await createBillingWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    workflowBundle,
     deps: {
       orm,
       gateway: selectGateway(config, orm, log),
