@@ -4,7 +4,7 @@ import { Customer, Invoice, Payment } from '../db/entities';
 import { formatMoney } from '../domain/money';
 import { recordNotFound } from './errors';
 import { queueAndDeliver } from './email/outbox';
-import { renderEmail } from './email/templates';
+import { renderEmail, type EmailKind } from './email/templates';
 
 const formatDate = (date: Date | null, timeZone: string): string | null =>
   date === null ? null : DateTime.fromJSDate(date, { zone: timeZone }).toFormat('d LLL yyyy');
@@ -33,60 +33,44 @@ export function notificationActivities({ orm, mailer, emailFrom }: ActivityDeps)
     dueDate: formatDate(invoice.dueDate, customer.timeZone),
   });
 
+  /** Renders `kind` for the invoice's customer and sends it once under `key`. Returns the outbox id. */
+  async function notify(kind: EmailKind, key: string, invoice: Invoice, customer: Customer, view: Record<string, unknown>): Promise<string> {
+    const rendered = renderEmail(kind, { ...invoiceView(invoice, customer), ...view });
+    const email = await queueAndDeliver(orm, mailer, emailFrom, {
+      ...rendered,
+      key,
+      kind,
+      to: customer.email,
+      customerId: customer.id,
+      relatedId: invoice.id,
+    });
+    return email.id;
+  }
+
   return {
     async sendPaymentReceipt({ paymentId }: { paymentId: string }): Promise<string> {
       const { payment, invoice, customer } = await loadPayment(paymentId);
-      const rendered = renderEmail('payment_receipt', {
-        ...invoiceView(invoice, customer),
+      return notify('payment_receipt', `payment_receipt:${payment.id}`, invoice, customer, {
         amount: formatMoney({ amount: payment.amount, currency: payment.currency }),
         paymentId: payment.id,
         paymentMethod: payment.paymentMethod,
       });
-      const email = await queueAndDeliver(orm, mailer, emailFrom, {
-        ...rendered,
-        key: `payment_receipt:${payment.id}`,
-        kind: 'payment_receipt',
-        to: customer.email,
-        customerId: customer.id,
-        relatedId: invoice.id,
-      });
-      return email.id;
     },
 
     async sendPaymentFailedNotice({ paymentId }: { paymentId: string }): Promise<string> {
       const { payment, invoice, customer } = await loadPayment(paymentId);
-      const rendered = renderEmail('payment_failed', {
-        ...invoiceView(invoice, customer),
+      return notify('payment_failed', `payment_failed:${payment.id}`, invoice, customer, {
         amount: formatMoney({ amount: payment.amount, currency: payment.currency }),
         failureCode: payment.failureCode ?? 'unknown',
         failureMessage: payment.failureMessage ?? 'the payment was declined',
       });
-      const email = await queueAndDeliver(orm, mailer, emailFrom, {
-        ...rendered,
-        key: `payment_failed:${payment.id}`,
-        kind: 'payment_failed',
-        to: customer.email,
-        customerId: customer.id,
-        relatedId: invoice.id,
-      });
-      return email.id;
     },
 
     async sendInvoice({ invoiceId }: { invoiceId: string }): Promise<string> {
       const { invoice, customer } = await loadInvoice(invoiceId);
-      const rendered = renderEmail('invoice_sent', {
-        ...invoiceView(invoice, customer),
+      return notify('invoice_sent', `invoice_sent:${invoice.id}`, invoice, customer, {
         amount: formatMoney({ amount: invoice.amountDue, currency: invoice.currency }),
       });
-      const email = await queueAndDeliver(orm, mailer, emailFrom, {
-        ...rendered,
-        key: `invoice_sent:${invoice.id}`,
-        kind: 'invoice_sent',
-        to: customer.email,
-        customerId: customer.id,
-        relatedId: invoice.id,
-      });
-      return email.id;
     },
   };
 }

@@ -68,12 +68,17 @@ async function startSubscription(opts: {
   quantity?: number;
   startInDays?: number;
   anchorIso?: string;
+  collectionMethod?: 'charge_automatically' | 'send_invoice';
 } = {}): Promise<Started> {
   const now = await env.currentTimeMs();
   const anchor = opts.anchorIso ? new Date(opts.anchorIso) : new Date(now + (opts.startInDays ?? 0) * 86_400_000);
   const customer = await createCustomer(orm, { defaultPaymentMethod: opts.paymentMethod === undefined ? 'pm_card_visa' : opts.paymentMethod });
   const price = await createRecurringPrice(orm, { unit: opts.unit, count: opts.count, unitAmount: opts.unitAmount });
-  const subscription = await createSubscriptionRecord(orm, customer, price, { anchor, quantity: opts.quantity });
+  const subscription = await createSubscriptionRecord(orm, customer, price, {
+    anchor,
+    quantity: opts.quantity,
+    collectionMethod: opts.collectionMethod,
+  });
   const handle = await env.client.workflow.start(subscriptionWorkflow, {
     taskQueue: TASK_QUEUE,
     workflowId: subscriptionWorkflowId(subscription.id),
@@ -268,6 +273,29 @@ test('a declined card leaves the invoice open, marks the subscription past due a
   expect(emails[0]!.text).toContain('insufficient_funds');
   expect((await handle.query(getSubscriptionQuery)).status).toBe('past_due');
   expect((await subscriptionRow(subscriptionId)).status).toBe('past_due');
+});
+
+test('with collection by invoice, each period is emailed with net-30 terms and nothing is charged', async () => {
+  const { subscriptionId, customer, anchor } = await startSubscription({ collectionMethod: 'send_invoice', paymentMethod: null });
+  await advance('32 days');
+  const invoices = await eventually(async () => {
+    const rows = await invoicesOf(subscriptionId);
+    expect(rows).toHaveLength(2);
+    return rows;
+  });
+  expect(invoices.every((i) => i.status === 'open' && i.amountDue === 2500 && i.collectionMethod === 'send_invoice')).toBe(true);
+  // Due 30 days after issue; issue is the period start plus the seconds the workflow took to wake up.
+  const netTerm = invoices[0]!.dueDate.getTime() - anchor.getTime();
+  expect(netTerm).toBeGreaterThanOrEqual(30 * 86_400_000);
+  expect(netTerm).toBeLessThan(30 * 86_400_000 + 60_000);
+  expect(await paymentsOf(customer.id)).toHaveLength(0);
+  await eventually(async () =>
+    expect((await emailsOf(customer.id)).map((e) => [e.kind, e.status])).toEqual([
+      ['invoice_sent', 'sent'],
+      ['invoice_sent', 'sent'],
+    ]),
+  );
+  expect((await subscriptionRow(subscriptionId)).status).toBe('active');
 });
 
 test('a long-running subscription continues as new with its state and keeps billing', async () => {
