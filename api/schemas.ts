@@ -21,8 +21,11 @@ export const Metadata = Type.Record(Type.String({ maxLength: 40 }), Type.String(
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 export type IdParams = Static<typeof IdParams>;
 
+const DEFAULT_PAGE_SIZE = 10;
+
 export const ListQuery = {
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'Page size (1–100)' }),
+  // Optional: a default alone still made the OpenAPI document list `limit` as required (schemathesis).
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: DEFAULT_PAGE_SIZE, description: 'Page size (1–100)' })),
   starting_after: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Cursor: the last id of the previous page' })),
 };
 
@@ -50,15 +53,16 @@ export async function paginate<E extends { id: string }, R>(
   em: EntityManager,
   entity: EntityName<E>,
   where: FilterQuery<E>,
-  query: { limit: number; starting_after?: string },
+  query: { limit?: number; starting_after?: string },
   toResource: (row: E) => R,
 ): Promise<ListPage<R>> {
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE; // Ajv fills the default in; this is for the types
   const cursor = query.starting_after ? { id: { $lt: query.starting_after } } : {};
   const rows = await em.find(entity, { $and: [where, cursor] } as FilterQuery<E>, {
     orderBy: { id: 'desc' } as never,
-    limit: query.limit + 1,
+    limit: limit + 1,
   });
-  return { object: 'list', data: rows.slice(0, query.limit).map(toResource), has_more: rows.length > query.limit };
+  return { object: 'list', data: rows.slice(0, limit).map(toResource), has_more: rows.length > limit };
 }
 
 export const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());

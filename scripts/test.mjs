@@ -26,6 +26,7 @@ async function main() {
     TEMPORAL_CLI_PATH: tools.temporalCli,
     TEMPORAL_TEST_SERVER_PATH: tools.temporalTestServer,
     STRIPE_MOCK_PATH: tools.stripeMock,
+    SCHEMATHESIS_PATH: tools.schemathesis,
   };
 
   // Jest writes its counts here, so the run ends with one plain "passed, failed" line.

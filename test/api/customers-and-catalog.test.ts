@@ -175,6 +175,71 @@ describe('Idempotency-Key', () => {
   });
 });
 
+describe('input found by fuzzing the API with schemathesis (test/api/fuzz.test.ts)', () => {
+  const count = async (table: string) => Number((await api.orm.em.fork().execute<{ n: string }[]>(`select count(*) as n from ${table}`))[0]!.n);
+
+  test('a NUL character anywhere is a 400 naming the field, not a 500 from PostgreSQL', async () => {
+    const keysBefore = await count('api_keys');
+    const body = await api.call('admin', 'POST', '/v1/api-keys', { name: '*\u00f8\u0000B', role: 'admin' });
+    expect(body.status).toBe(400);
+    expect(body.body.error).toMatchObject({ type: 'invalid_request_error', code: 'parameter_invalid', param: 'name' });
+    expect(await count('api_keys')).toBe(keysBefore);
+
+    const nested = await api.call('admin', 'POST', '/v1/customers', { ...validCustomer, metadata: { plan: 'gold\u0000' } });
+    expect(nested.body.error).toMatchObject({ param: 'metadata[plan]' });
+    const key = await api.call('admin', 'POST', '/v1/customers', { ...validCustomer, metadata: { 'pl\u0000an': 'gold' } });
+    expect(key.body.error).toMatchObject({ param: 'metadata' });
+    const path = await api.call('admin', 'GET', '/v1/customers/cus_%00');
+    expect(path.status).toBe(400);
+    expect(path.body.error).toMatchObject({ param: 'id' });
+    const query = await api.call('admin', 'GET', '/v1/customers?email=a%00@example.com');
+    expect(query.status).toBe(400);
+    expect(query.body.error).toMatchObject({ param: 'email' });
+  });
+
+  test.each([
+    ['unit_amount', { unit_amount: null }, 'must be integer'], // was coerced to 0: a free price
+    ['unit_amount', { unit_amount: true }, 'must be integer'], // was coerced to 1
+    ['unit_amount', { unit_amount: '2900' }, 'must be integer'],
+    ['metadata[tier]', { unit_amount: 100, metadata: { tier: null } }, 'must be string'], // was stored as ""
+    ['nickname', { unit_amount: 100, nickname: 42 }, 'must be string'],
+  ])('a JSON body is not type-coerced: %s in %j is a 400', async (param, fields, message) => {
+    const product = await api.call('admin', 'POST', '/v1/products', { name: 'Strict' });
+    const pricesBefore = await count('prices');
+    const res = await api.call('admin', 'POST', '/v1/prices', { product: product.body.id, currency: 'usd', ...fields });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'parameter_invalid', param, message: `Invalid ${param}: ${message}.` });
+    expect(await count('prices')).toBe(pricesBefore);
+  });
+
+  test('query strings are still coerced: ?limit=2&active=true', async () => {
+    const res = await api.call('sales', 'GET', '/v1/products?limit=2&active=true');
+    expect(res.status).toBe(200);
+    expect(res.body.data.length).toBeLessThanOrEqual(2);
+  });
+
+  test('a path id too long for the router or a malformed URL gets the API error shape', async () => {
+    const long = await api.call('admin', 'GET', `/v1/invoices/${'x'.repeat(101)}`); // was Fastify's own 414 body
+    expect(long.status).toBe(400);
+    expect(long.body).toEqual({ error: expect.objectContaining({ type: 'invalid_request_error', code: 'parameter_invalid' }) });
+    const malformed = await api.call('admin', 'GET', '/v1/customers/%E0%A4%A');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toEqual({ error: expect.objectContaining({ type: 'invalid_request_error', code: 'url_invalid' }) });
+  });
+
+  test('the OpenAPI document tells what the API does: optional limit and bodies, public health checks', async () => {
+    const doc = JSON.parse((await api.app.inject({ method: 'GET', url: '/openapi.json' })).body);
+    const limit = doc.paths['/v1/customers'].get.parameters.find((p: { name: string }) => p.name === 'limit');
+    expect(limit).toMatchObject({ in: 'query', required: false });
+    expect(limit.schema.default).toBe(10);
+    expect(doc.paths['/v1/subscriptions/{id}/cancel'].post.requestBody.required).toBe(false);
+    expect(doc.paths['/v1/customers'].post.requestBody.required).toBe(true);
+    expect(doc.paths['/healthz'].get.security).toEqual([]);
+    expect(doc.paths['/readyz'].get.security).toEqual([]);
+    expect(doc.paths['/v1/customers'].get.security).toBeUndefined(); // the document-wide bearer key applies
+  });
+});
+
 describe('health and documentation', () => {
   test('/healthz answers and /readyz checks PostgreSQL and Temporal', async () => {
     expect((await api.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);

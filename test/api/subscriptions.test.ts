@@ -163,6 +163,16 @@ describe('creating a subscription with bad input never starts a workflow', () =>
   });
 });
 
+test('a quantity that makes the period amount unrepresentable is a 422, not a subscription that can never bill', async () => {
+  // Found by schemathesis' stateful phase: unit_amount × quantity past 2^53 made the first invoice fail on
+  // every retry, so the workflow never recorded a cancel and `POST .../cancel` answered 503 after 10 s.
+  const cus = await customer();
+  const res = await api.call('sales', 'POST', '/v1/subscriptions', { customer: cus, price: await monthlyPrice('usd', Number.MAX_SAFE_INTEGER), quantity: 2 });
+  expect(res.status).toBe(422);
+  expect(res.body.error).toMatchObject({ param: 'quantity', code: 'amount_too_large' });
+  expect((await api.call('sales', 'GET', `/v1/subscriptions?customer=${cus}`)).body.data).toHaveLength(0);
+});
+
 test('retrying a create with the same Idempotency-Key starts one subscription, not two', async () => {
   const body = { customer: await customer(), price: await monthlyPrice() };
   const key = `sub-${Date.now()}`;

@@ -5,8 +5,9 @@
 //   - an in-memory Temporal dev server on free ports (started once here: the SDK's own launcher
 //     gives a server only 5 s, too little on 2 busy cores),
 //   - migrations.
-// Test files read DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_CLI_PATH, TEMPORAL_TEST_SERVER_PATH and
-// STRIPE_MOCK_PATH from process.env (Jest workers inherit it). Handles stay on globalThis for teardown.
+// Test files read DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_CLI_PATH, TEMPORAL_TEST_SERVER_PATH,
+// STRIPE_MOCK_PATH and SCHEMATHESIS_PATH from process.env (Jest workers inherit it). Handles stay
+// on globalThis for teardown.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,7 @@ export default async function globalSetup() {
   process.env.TEMPORAL_CLI_PATH = tools.temporalCli;
   process.env.TEMPORAL_TEST_SERVER_PATH = tools.temporalTestServer;
   process.env.STRIPE_MOCK_PATH = tools.stripeMock;
+  process.env.SCHEMATHESIS_PATH = tools.schemathesis;
 
   const stack = { postgres: undefined, temporal: undefined, signalHandlers: [] };
   globalThis.__billingTestStack = stack;

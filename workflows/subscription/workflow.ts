@@ -8,6 +8,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -36,7 +37,11 @@ import { applyCancel, applyPause, applyResume, checkCancel, checkPause, checkRes
 /** Start a fresh run at least this often, whatever the history size, to keep replays quick. */
 export const BOUNDARIES_PER_RUN = 36;
 
-const NON_RETRYABLE = ['RecordNotFound', 'InvoiceNotPayable', 'IdempotencyKeyReuseError'];
+/** Patch ids for changes to this workflow's commands; histories recorded before them still replay. */
+const RECORD_UNTIL_CAUGHT_UP = 'record-state-until-caught-up';
+
+/** Retrying cannot fix these: a missing record, a void invoice, a reused key, an amount out of range. */
+const NON_RETRYABLE = ['RecordNotFound', 'InvoiceNotPayable', 'IdempotencyKeyReuseError', 'MoneyError'];
 
 const records = proxyActivities<BillingActivities>({
   startToCloseTimeout: '30 seconds',
@@ -195,7 +200,13 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
 
   let boundariesThisRun = 0;
   for (;;) {
-    if (recordedVersion < version) await recordState();
+    if (patched(RECORD_UNTIL_CAUGHT_UP)) {
+      // A change that lands while the state is being written needs another write, or the update
+      // that made it would wait for a write that never comes.
+      while (recordedVersion < version) await recordState();
+    } else if (recordedVersion < version) {
+      await recordState();
+    }
     if (state.status === 'canceled') break;
 
     const boundary = periodAt(state.nextPeriodIndex);

@@ -1,0 +1,67 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import { invalidParam } from '../errors';
+
+/**
+ * Two input rules the route schemas alone do not enforce, both found by fuzzing the API with
+ * schemathesis (test/api/fuzz.test.ts). Both run before schema validation, so a request breaking
+ * them gets the usual 400 naming the field and no handler or query runs.
+ *
+ * 1. No string may contain U+0000: PostgreSQL `text` cannot store it, so a NUL in a path id, a query
+ *    filter or a body field reached the driver and came back as a 500.
+ * 2. A JSON body has exactly the types its schema declares. The shared Ajv instance coerces types
+ *    (`coerceTypes: 'array'`), which query strings and path params need ("10" → 10) but which let
+ *    bodies through that the OpenAPI document forbids: `"unit_amount": null` created a free price
+ *    (null → 0), `"unit_amount": true` a 1-cent one, a `null` metadata value became "".
+ */
+
+const NUL = '\u0000';
+
+/** `['billing_address', 'city']` → `billing_address[city]`, as the error handler names params. */
+const paramName = ([head, ...rest]: string[]): string => (head ?? '') + rest.map((p) => `[${p}]`).join('');
+
+/** The first string (or object key) in `value` holding U+0000, as a param name ('' for `value` itself); null when none does. */
+function nulParam(value: unknown, path: string[]): string | null {
+  if (typeof value === 'string') return value.includes(NUL) ? paramName(path) : null;
+  if (value === null || typeof value !== 'object') return null;
+  for (const [key, item] of Object.entries(value)) {
+    // A key with a NUL in it is named by its parent (`metadata`): the key itself is not printable.
+    if (key.includes(NUL)) return paramName(path);
+    const found = nulParam(item, [...path, key]);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/** TypeBox's own validation of the raw body; a schema it cannot evaluate alone (a `$ref` to a shared schema) is left to Ajv. */
+function typeErrors(schema: TSchema, body: unknown) {
+  try {
+    return Value.Errors(schema, body);
+  } catch {
+    return [];
+  }
+}
+
+export default fp(async function strictInput(app: FastifyInstance) {
+  app.addHook('preValidation', async (request) => {
+    const parts = { params: request.params, querystring: request.query, body: request.body };
+    for (const [where, value] of Object.entries(parts)) {
+      const found = nulParam(value, []);
+      if (found === null) continue;
+      const param = found || where;
+      throw invalidParam(param, `Invalid ${param}: strings must not contain the NUL character (U+0000).`);
+    }
+
+    const schema = request.routeOptions.schema?.body as TSchema | undefined;
+    if (!schema || request.body === undefined) return;
+    // Only type mismatches: every other rule (required, formats, ranges, unions) is Ajv's, as before.
+    // Inside a union (`anyOf`) a branch's type mismatch is not an error by itself; Ajv decides.
+    const mismatch = typeErrors(schema, request.body).find((e) => e.keyword === 'type' && !e.schemaPath.includes('/anyOf/'));
+    if (mismatch) {
+      // Shaped as Fastify's validation error, so the error handler names the param as for any other.
+      throw Object.assign(new Error(mismatch.message), { statusCode: 400, validation: [mismatch], validationContext: 'body' }) as FastifyError;
+    }
+  });
+});
