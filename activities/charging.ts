@@ -49,10 +49,11 @@ export function chargingActivities({ orm, gateway, log }: ActivityDeps) {
     await em.flush();
   }
 
-  async function startAttempt(invoice: Invoice, attempt: number): Promise<Payment> {
+  /** The attempt's payment row, and the customer when it had to be loaded to create the row. */
+  async function startAttempt(invoice: Invoice, attempt: number): Promise<{ payment: Payment; customer?: Customer }> {
     const em = orm.em.fork();
     const existing = await em.findOne(Payment, { invoiceId: invoice.id, attempt });
-    if (existing) return existing;
+    if (existing) return { payment: existing };
     const customer = await em.findOne(Customer, { id: invoice.customerId });
     if (!customer) throw recordNotFound('customer', invoice.customerId);
     const now = new Date();
@@ -75,10 +76,10 @@ export function chargingActivities({ orm, gateway, log }: ActivityDeps) {
     });
     try {
       await em.flush();
-      return payment;
+      return { payment, customer };
     } catch (err) {
       if (err instanceof UniqueConstraintViolationException) {
-        return orm.em.fork().findOneOrFail(Payment, { invoiceId: invoice.id, attempt });
+        return { payment: await orm.em.fork().findOneOrFail(Payment, { invoiceId: invoice.id, attempt }), customer };
       }
       throw err;
     }
@@ -101,14 +102,15 @@ export function chargingActivities({ orm, gateway, log }: ActivityDeps) {
         return { outcome: 'nothing_due', paymentId: null };
       }
 
-      const payment = await startAttempt(invoice, input.attempt);
+      const { payment, customer: loaded } = await startAttempt(invoice, input.attempt);
       if (payment.status !== 'pending') return resultOf(payment);
 
       let outcome;
       if (payment.paymentMethod === 'none') {
         outcome = { status: 'failed', failureCode: 'no_payment_method', failureMessage: 'The customer has no default payment method.' } as const;
       } else {
-        const customer = await orm.em.fork().findOneOrFail(Customer, { id: invoice.customerId });
+        // Loaded already when this attempt created the payment row; a retry resuming a pending row loads it here.
+        const customer = loaded ?? (await orm.em.fork().findOneOrFail(Customer, { id: invoice.customerId }));
         try {
           outcome = await gateway.charge({
             amount: payment.amount,

@@ -18,19 +18,24 @@ const toDate = (iso: string | null): Date | null => (iso === null ? null : new D
 export function subscriptionActivities({ orm }: ActivityDeps) {
   return {
     async recordSubscriptionState(record: SubscriptionStateRecord): Promise<void> {
-      const em = orm.em.fork();
-      const subscription = await em.findOne(Subscription, { id: record.subscriptionId });
-      if (!subscription) throw recordNotFound('subscription', record.subscriptionId);
-      subscription.status = record.status;
-      subscription.currentPeriodIndex = record.currentPeriod?.index ?? null;
-      subscription.currentPeriodStart = toDate(record.currentPeriod?.start ?? null);
-      subscription.currentPeriodEnd = toDate(record.currentPeriod?.end ?? null);
-      subscription.nextBillingDate = toDate(record.nextBillingDate);
-      subscription.cancelAtPeriodEnd = record.cancelAtPeriodEnd;
-      subscription.pausedAt = toDate(record.pausedAt);
-      subscription.canceledAt = toDate(record.canceledAt);
-      subscription.updatedAt = new Date();
-      await em.flush();
+      // One UPDATE instead of load, change and flush (select, begin, update, commit): it runs twice
+      // per billing period for every subscription, and the workflow is the row's only writer.
+      const updated = await orm.em.fork().nativeUpdate(
+        Subscription,
+        { id: record.subscriptionId },
+        {
+          status: record.status,
+          currentPeriodIndex: record.currentPeriod?.index ?? null,
+          currentPeriodStart: toDate(record.currentPeriod?.start ?? null),
+          currentPeriodEnd: toDate(record.currentPeriod?.end ?? null),
+          nextBillingDate: toDate(record.nextBillingDate),
+          cancelAtPeriodEnd: record.cancelAtPeriodEnd,
+          pausedAt: toDate(record.pausedAt),
+          canceledAt: toDate(record.canceledAt),
+          updatedAt: new Date(),
+        },
+      );
+      if (updated === 0) throw recordNotFound('subscription', record.subscriptionId);
     },
   };
 }

@@ -77,6 +77,11 @@ export async function startStack({ workerEntry = 'worker/main.ts', env = {}, api
     return child;
   }
 
+  // For extra processes that must run with the same settings as the worker and the API (the
+  // benchmark's baselines): the environment those get, and the way they are started.
+  stack.appEnv = appEnv;
+  stack.spawnApp = spawnApp;
+
   stack.startPostgres = async () => { stack.postgres = await startPostgres(pgOptions); };
   stack.stopPostgres = async () => { await stack.postgres?.stop(); stack.postgres = undefined; };
 
@@ -85,10 +90,11 @@ export async function startStack({ workerEntry = 'worker/main.ts', env = {}, api
   };
   stack.stopTemporal = async () => { await stack.temporal?.stop(); stack.temporal = undefined; };
 
-  stack.startWorker = async () => {
+  /** `options.env`: extra environment for this worker process only (fault injection settings). */
+  stack.startWorker = async ({ env: workerEnv = {} } = {}) => {
     // Info level for the worker: its "worker started" line is the readiness signal.
     stack.worker = await spawnApp('worker', workerEntry, async (output) => output().includes('worker started'), {
-      extraEnv: { LOG_LEVEL: env.LOG_LEVEL ?? 'info' },
+      extraEnv: { ...workerEnv, LOG_LEVEL: env.LOG_LEVEL ?? 'info' },
     });
   };
   /** SIGKILL by default: the crash a billing run must survive. */

@@ -1,0 +1,514 @@
+// The fault-injection scenarios. Each seeds its own billing run (N subscriptions due at one moment),
+// breaks one part of the stack while that run is in flight, waits until every subscription has its
+// paid invoice and receipt (or a deadline passes), and returns the counts that say whether anything
+// was lost or done twice. Several scenarios can share one stack: each only counts its own subscriptions.
+import { readFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { billingRunCounts, inParallel, seedBillingRun } from '../lib/billing-run.mjs';
+import { isRunning, stopChild } from '../../scripts/lib/proc.mjs';
+
+export const SCENARIOS = ['worker-kill', 'temporal-restart', 'postgres-outage', 'gateway-timeout', 'gateway-500'];
+
+/** Per mode. `settleMs`: how long after the last fault a run may take to complete before it counts as lost. */
+export const SETTINGS = {
+  quick: {
+    subscriptions: 20,
+    kills: 2,
+    // After a restart, the next SIGKILL comes this long (random) after the run progresses again,
+    // or after killProgressWaitMs without progress.
+    workerUpMs: [0, 1_500],
+    killProgressWaitMs: 45_000,
+    temporalDownMs: 3_000,
+    postgresOutageMs: 5_000,
+    gatewayWindowMs: 8_000,
+    gatewayTimeoutDelayMs: 1_000,
+    // Every charge request takes this long (half before, half after the sandbox records it).
+    gatewayLatencyMs: 600,
+    settleMs: 240_000,
+  },
+  full: {
+    subscriptions: 200,
+    kills: 5,
+    // Longer than in quick, so the kills spread over the run (invoicing, charging, receipts).
+    workerUpMs: [2_000, 12_000],
+    killProgressWaitMs: 60_000,
+    temporalDownMs: 10_000,
+    postgresOutageMs: 20_000,
+    gatewayWindowMs: 30_000,
+    gatewayTimeoutDelayMs: 5_000,
+    gatewayLatencyMs: 600,
+    settleMs: 600_000,
+  },
+};
+
+/**
+ * Routes polled while PostgreSQL or Temporal is down: each must answer 503, never 500, and answer
+ * within this long (a Temporal call may wait out the client's own retries, about 20 s, first).
+ */
+const PROBE_TIMEOUT_MS = 30_000;
+const postgresProbes = (subscriptionId) => [
+  ['GET /v1/subscriptions/:id', 'GET', `/v1/subscriptions/${subscriptionId}`],
+  ['GET /v1/invoices?subscription=', 'GET', `/v1/invoices?subscription=${subscriptionId}&limit=10`],
+  ['GET /v1/customers', 'GET', '/v1/customers?limit=10'],
+  ['POST /v1/customers', 'POST', '/v1/customers', { email: 'outage@example.com', name: 'Outage probe', currency: 'usd' }],
+  // An unknown id: 503 while the database is down, 404 once it is back (nothing gets paused).
+  ['POST /v1/subscriptions/:id/pause', 'POST', '/v1/subscriptions/sub_chaos_probe_missing/pause'],
+  ['GET /readyz', 'GET', '/readyz'],
+];
+
+/**
+ * Routes polled while Temporal is down: the ones that talk to it. The pause goes to a probe
+ * subscription outside the counted run (after recovery it answers 200, then 409 "already paused").
+ */
+const temporalProbes = ({ probeSubscriptionId, probeCustomerId, priceId }) => [
+  ['POST /v1/subscriptions', 'POST', '/v1/subscriptions', { customer: probeCustomerId, price: priceId, start_date: new Date(Date.now() + 3_600_000).toISOString() }],
+  ['POST /v1/subscriptions/:id/pause', 'POST', `/v1/subscriptions/${probeSubscriptionId}/pause`],
+  ['GET /readyz', 'GET', '/readyz'],
+];
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+const seconds = (ms) => Math.round(ms / 100) / 10;
+
+/** A small seeded PRNG (mulberry32), so a run's random moments can be replayed with --seed. */
+export function randomSource(seed) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, between: (lo, hi) => Math.round(lo + (hi - lo) * next()) };
+}
+
+/**
+ * @param {object} ctx
+ * @param {object} ctx.stack      from startStack (worker = bench/chaos/worker.ts)
+ * @param {string} ctx.chargeLog  the chaos gateway's request log of this stack
+ * @param {object} ctx.settings   SETTINGS[mode], with `subscriptions` possibly overridden
+ * @param {ReturnType<typeof randomSource>} ctx.random
+ * @param {(msg: string) => void} ctx.log
+ * @param {{ msPerSubscription: number }} ctx.seedRate  learned across the scenarios of one stack
+ * @param {number} ctx.workerStartMs  how long a worker takes to start (learned likewise)
+ */
+export async function runScenario(name, ctx) {
+  const scenario = SCENARIO_IMPLEMENTATIONS[name];
+  if (!scenario) throw new Error(`unknown scenario ${name}`);
+  const { stack, settings, log } = ctx;
+  const count = settings.subscriptions;
+  const result = { scenario: name, subscriptions: count, ok: false, failures: [] };
+
+  // Seed (and meanwhile, for the gateway scenarios, swap in a reconfigured worker), then wait for
+  // the due moment.
+  const seedEstimateMs = count * ctx.seedRate.msPerSubscription * 1.5;
+  const prepareEstimateMs = scenario.prepare ? ctx.workerStartMs * 1.3 : 0;
+  const dueAt = Math.ceil((Date.now() + 3_000 + Math.max(seedEstimateMs, prepareEstimateMs)) / 1000) * 1000;
+  log(`seeding ${count} subscriptions due at ${new Date(dueAt).toISOString()} (in ${seconds(dueAt - Date.now())} s)`);
+  const seedStarted = Date.now();
+  const [seeded] = await Promise.all([
+    seedBillingRun(stack, { count, startAt: new Date(dueAt) }).then((value) => {
+      const seedMs = Date.now() - seedStarted;
+      ctx.seedRate.msPerSubscription = Math.max(50, seedMs / count);
+      result.seeding = { seconds: seconds(seedMs), slackSeconds: seconds(dueAt - Date.now()) };
+      return value;
+    }),
+    scenario.prepare?.(ctx, { dueAt }),
+  ]);
+  const { subscriptionIds } = seeded;
+  const probeTarget = scenario.probeTarget ? await scenario.probeTarget(stack, seeded) : undefined;
+  if (Date.now() > dueAt) log(`WARNING: the preparations overran the due moment by ${seconds(Date.now() - dueAt)} s`);
+  await sleep(dueAt - Date.now());
+
+  // The fault, while the run is in flight.
+  const fault = await scenario.inject(ctx, { dueAt, subscriptionIds, probeTarget });
+  result.fault = fault.details;
+  const faultEndedAt = fault.endedAt;
+
+  // Then let it finish.
+  const deadline = faultEndedAt + settings.settleMs;
+  let counts;
+  let lastProgress = '';
+  for (;;) {
+    try {
+      counts = await billingRunCounts(stack, subscriptionIds);
+    } catch (error) {
+      counts = { error: error.message };
+    }
+    const progress = `invoiced ${counts.invoiced}, paid ${counts.paid}, receipted ${counts.receipted}, lost ${counts.lost}`;
+    if (progress !== lastProgress && counts.lost !== undefined) {
+      log(`${seconds(Date.now() - dueAt)} s after due: ${progress}`);
+      lastProgress = progress;
+    }
+    if (counts.lost === 0 || Date.now() > deadline) break;
+    await sleep(500);
+  }
+  const doneAt = Date.now();
+  // A second look a moment later: a late activity retry must not add a second charge or email.
+  await sleep(1_000);
+  counts = await billingRunCounts(stack, subscriptionIds);
+  result.counts = counts;
+  result.checks = await extraChecks(stack, subscriptionIds);
+  result.requests = await chargeRequestStats(ctx, subscriptionIds);
+  result.temporal = await temporalDiagnostics(stack, subscriptionIds).catch((error) => ({ error: error.message }));
+  result.timings = {
+    // From the due moment until every subscription has its paid invoice and receipt.
+    completeSeconds: counts.lost === 0 ? seconds(doneAt - dueAt) : null,
+    // From the end of the fault (last worker restart, Temporal or PostgreSQL back, gateway healthy).
+    recoverySeconds: counts.lost === 0 ? seconds(doneAt - faultEndedAt) : null,
+  };
+  for (const [what, child] of [['worker', stack.worker], ['api', stack.apiProcess]]) {
+    if (!child || !isRunning(child)) result.failures.push(`the ${what} process is not running after the scenario`);
+  }
+  if (counts.duplicates > 0) result.failures.push(`${counts.duplicates} invoice(s) charged, paid or receipted more than once`);
+  if (counts.lost > 0) result.failures.push(`${counts.lost} subscription(s) without a paid invoice and receipt ${seconds(settings.settleMs)} s after the fault`);
+  if (counts.charged !== counts.scheduled) result.failures.push(`${counts.charged} of ${counts.scheduled} invoices have a successful gateway charge`);
+  if (counts.invoiced > counts.scheduled) result.failures.push(`${counts.invoiced} invoices for ${counts.scheduled} subscriptions' first period`);
+  const { failedPayments, customersWithSeveralEmails, failureNotices } = result.checks;
+  // Every card in the run succeeds: a failed payment means a fault was recorded as a decline.
+  if (failedPayments > 0) result.failures.push(`${failedPayments} payment(s) recorded as failed (a gateway fault taken for a decline?)`);
+  if (failureNotices > 0) result.failures.push(`${failureNotices} payment-failed email(s) sent`);
+  if (customersWithSeveralEmails > 0) result.failures.push(`${customersWithSeveralEmails} customer(s) got more than one email`);
+  result.failures.push(...(fault.failures ?? []), ...(scenario.check?.(result) ?? []));
+  result.ok = result.failures.length === 0;
+  if (!result.ok) {
+    // What the API logged as unhandled (the 500s), for whoever reads the failure.
+    result.apiErrorLog = (stack.apiProcess?.output() ?? '').split('\n').filter((line) => line.includes('"level":50')).slice(-5);
+  }
+  return result;
+}
+
+/** Beyond billingRunCounts: declines that should not be, and emails sent more than once. */
+async function extraChecks(stack, subscriptionIds) {
+  const [row] = await stack.sql(
+    `with subs as (select s.id, s.customer_id from subscriptions s where s.id = any($1::text[])),
+          inv as (select i.id from invoices i join subs on subs.id = i.subscription_id)
+     select
+       (select count(*) from payments p join inv on inv.id = p.invoice_id where p.status = 'failed')::int as "failedPayments",
+       (select count(*) from email_outbox e join inv on inv.id = e.related_id where e.kind = 'payment_failed')::int as "failureNotices",
+       (select count(*) from (select e.customer_id from email_outbox e join subs on subs.customer_id = e.customer_id
+                              group by 1 having count(*) > 1) several)::int as "customersWithSeveralEmails"`,
+    [subscriptionIds],
+  );
+  return row;
+}
+
+/** What the chaos gateway's log says about this run's charge requests. */
+async function chargeRequestStats(ctx, subscriptionIds) {
+  const invoices = await ctx.stack.sql('select id from invoices where subscription_id = any($1::text[])', [subscriptionIds]);
+  const ours = new Set(invoices.map((row) => row.id));
+  let lines = [];
+  try {
+    lines = readFileSync(ctx.chargeLog, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error;
+  }
+  const mine = lines.filter((record) => ours.has(record.invoice_id));
+  const perKey = new Map();
+  const faults = {};
+  for (const record of mine) {
+    perKey.set(record.idempotency_key, (perKey.get(record.idempotency_key) ?? 0) + 1);
+    if (record.fault !== 'none') faults[record.fault] = (faults[record.fault] ?? 0) + 1;
+  }
+  return {
+    total: mine.length,
+    keys: perKey.size,
+    // Keys asked more than once: activity retries after a crash or an unknown outcome.
+    repeatedKeys: [...perKey.values()].filter((n) => n > 1).length,
+    maxPerKey: Math.max(0, ...perKey.values()),
+    faults,
+  };
+}
+
+/** Where the run stands: invoices, payments (and charge attempts still pending) and receipts. */
+/**
+ * What the workflow histories say about the run: activity attempts beyond the first, by activity
+ * and by the failure that caused the retry (a start-to-close timeout is an attempt lost with a dead
+ * worker or a lost completion; an application failure is an error the activity threw), and workflow
+ * task timeouts (a workflow task lost with a worker or a server).
+ */
+async function temporalDiagnostics(stack, subscriptionIds) {
+  const connection = await Connection.connect({ address: stack.temporal.address });
+  try {
+    const client = new Client({ connection, namespace: 'default' });
+    const retries = {};
+    let workflowTaskTimeouts = 0;
+    await inParallel(subscriptionIds.length, 8, async (i) => {
+      const history = await client.workflow.getHandle(`subscription-${subscriptionIds[i]}`).fetchHistory();
+      const activityTypes = new Map();
+      for (const event of history.events ?? []) {
+        const scheduled = event.activityTaskScheduledEventAttributes;
+        if (scheduled) activityTypes.set(String(event.eventId), scheduled.activityType?.name ?? '?');
+        const started = event.activityTaskStartedEventAttributes;
+        if (started && started.attempt > 1) {
+          const failure = started.lastFailure;
+          const type = failure?.applicationFailureInfo?.type;
+          const cause = failure?.timeoutFailureInfo
+            ? 'timeout'
+            : type && type !== 'Error'
+              ? type
+              : `"${(failure?.message ?? 'failure').slice(0, 60)}"`;
+          const key = `${activityTypes.get(String(started.scheduledEventId)) ?? '?'} after ${cause}`;
+          retries[key] = (retries[key] ?? 0) + started.attempt - 1;
+        }
+        if (event.workflowTaskTimedOutEventAttributes) workflowTaskTimeouts += 1;
+      }
+    });
+    return { activityRetries: retries, workflowTaskTimeouts };
+  } finally {
+    await connection.close();
+  }
+}
+
+async function snapshot(stack, subscriptionIds) {
+  try {
+    const c = await billingRunCounts(stack, subscriptionIds);
+    // A pending payment is a charge attempt in flight; one the gateway's ledger already has is a
+    // charge made whose answer the worker has not recorded yet (the case a crash must not double).
+    const [{ pending, answerPending }] = await stack.sql(
+      `select count(*)::int as pending,
+              count(*) filter (where exists (select 1 from sandbox_charges c where c.idempotency_key = p.idempotency_key))::int as "answerPending"
+       from payments p join invoices i on i.id = p.invoice_id
+       where i.subscription_id = any($1::text[]) and p.status = 'pending'`,
+      [subscriptionIds],
+    );
+    return { invoiced: c.invoiced, paid: c.paid, receipted: c.receipted, pendingCharges: pending, chargedUnrecorded: answerPending };
+  } catch (error) {
+    return { error: error.message };
+  }
+}
+
+const sameProgress = (a, b) => a.invoiced === b.invoiced && a.paid === b.paid && a.receipted === b.receipted;
+const describe = (s) =>
+  s.error
+    ? `counts unavailable: ${s.error}`
+    : `invoiced ${s.invoiced}, paid ${s.paid}, receipted ${s.receipted}, charges in flight ${s.pendingCharges}, of which charged at the gateway ${s.chargedUnrecorded}`;
+
+const SCENARIO_IMPLEMENTATIONS = {
+  /**
+   * SIGKILL the worker several times while the run is in flight: the first kill at a random moment
+   * just after the due moment, each later one at a random moment after the restarted worker has
+   * recorded progress again (so it dies in the middle of work, not while idle waiting for the
+   * activity timeouts of the previous crash).
+   */
+  'worker-kill': {
+    async inject({ stack, settings, random, log }, { dueAt, subscriptionIds }) {
+      const kills = [];
+      await sleep(random.between(200, 1_500));
+      for (let i = 0; i < settings.kills; i++) {
+        const before = await snapshot(stack, subscriptionIds);
+        if (before.receipted === subscriptionIds.length) {
+          log(`the run finished before kill ${i + 1}`);
+          break;
+        }
+        const at = Date.now();
+        await stack.killWorker('SIGKILL');
+        log(`SIGKILL worker ${i + 1}/${settings.kills} at ${seconds(at - dueAt)} s after due (${describe(before)})`);
+        const restartAt = Date.now();
+        await stack.startWorker();
+        kills.push({ atSeconds: seconds(at - dueAt), restartSeconds: seconds(Date.now() - restartAt), before });
+        if (i === settings.kills - 1) break;
+        // Wait for the new worker to get going, then pick the next moment.
+        const waitUntil = Date.now() + settings.killProgressWaitMs;
+        while (Date.now() < waitUntil) {
+          const now = await snapshot(stack, subscriptionIds);
+          if (!now.error && !sameProgress(now, before)) break;
+          await sleep(200);
+        }
+        await sleep(random.between(...settings.workerUpMs));
+      }
+      return { endedAt: Date.now(), details: { kills } };
+    },
+  },
+
+  /** Stop the Temporal dev server mid-run and start it again on the same SQLite file. */
+  'temporal-restart': {
+    probeTarget: createProbeSubscription,
+    async inject({ stack, settings, random, log }, { dueAt, subscriptionIds, probeTarget }) {
+      await sleep(random.between(500, 2_000));
+      const probes = temporalProbes(probeTarget);
+      const before = await snapshot(stack, subscriptionIds);
+      const stopAt = Date.now();
+      const polling = startProbing(stack, probes, 500);
+      await stack.stopTemporal();
+      const downAt = Date.now();
+      log(`Temporal stopped at ${seconds(stopAt - dueAt)} s (took ${seconds(downAt - stopAt)} s; ${describe(before)})`);
+      await sleep(settings.temporalDownMs);
+      const restartAt = Date.now();
+      await stack.startTemporal();
+      const upAt = Date.now();
+      log(`Temporal up again after ${seconds(upAt - downAt)} s down`);
+      const api = await polling.finish({ downAt, restartAt, upAt, what: 'Temporal' });
+      log(`API answered normally again ${api.apiRecoverySeconds ?? '(never)'} s after Temporal came back`);
+      return {
+        endedAt: upAt,
+        failures: api.failures,
+        details: { stoppedAtSeconds: seconds(stopAt - dueAt), downSeconds: seconds(upAt - downAt), before, ...api.details },
+      };
+    },
+  },
+
+  /** Stop PostgreSQL mid-run; meanwhile poll the API, which must answer 503, then recover. */
+  'postgres-outage': {
+    async inject({ stack, settings, random, log }, { dueAt, subscriptionIds }) {
+      await sleep(random.between(500, 2_000));
+      const probes = postgresProbes(subscriptionIds[0]);
+      const before = await snapshot(stack, subscriptionIds);
+      const stopAt = Date.now();
+      const polling = startProbing(stack, probes, 250);
+      await stack.stopPostgres();
+      const downAt = Date.now();
+      log(`PostgreSQL stopped at ${seconds(stopAt - dueAt)} s (took ${seconds(downAt - stopAt)} s; ${describe(before)})`);
+      await sleep(settings.postgresOutageMs);
+      const restartAt = Date.now();
+      await stack.startPostgres();
+      const upAt = Date.now();
+      log(`PostgreSQL up again after ${seconds(upAt - downAt)} s down`);
+      const api = await polling.finish({ downAt, restartAt, upAt, what: 'PostgreSQL' });
+      log(`API answered normally again ${api.apiRecoverySeconds ?? '(never)'} s after PostgreSQL came back`);
+      return {
+        endedAt: upAt,
+        failures: api.failures,
+        details: { stoppedAtSeconds: seconds(stopAt - dueAt), downSeconds: seconds(upAt - downAt), before, ...api.details },
+      };
+    },
+  },
+
+  'gateway-timeout': gatewayScenario('timeout-after-charge'),
+  'gateway-500': gatewayScenario('error-500'),
+};
+
+/**
+ * The gateway fails for a window that opens at the due moment: every charge in it either goes
+ * through with its answer lost (timeout-after-charge) or is refused (error-500). The worker is
+ * restarted, gracefully, with the window in its environment after seeding.
+ */
+function gatewayScenario(mode) {
+  return {
+    // Starting the reconfigured worker (bundling included) runs alongside the seeding.
+    async prepare(ctx, { dueAt }) {
+      const { stack, settings, log } = ctx;
+      const env = {
+        CHAOS_GATEWAY_FAULT: mode,
+        CHAOS_FAULT_FROM: String(dueAt),
+        CHAOS_FAULT_UNTIL: String(dueAt + settings.gatewayWindowMs),
+        CHAOS_FAULT_DELAY_MS: String(mode === 'timeout-after-charge' ? settings.gatewayTimeoutDelayMs : 0),
+      };
+      // The new worker first, then the old one stops gracefully: the seeding never lacks a worker.
+      const previous = stack.worker;
+      const started = Date.now();
+      await stack.startWorker({ env });
+      ctx.workerStartMs = Date.now() - started;
+      await stopChild(previous, { signal: 'SIGTERM', graceMs: 30_000 });
+      log(`worker replaced by one with gateway fault ${mode} from the due moment for ${seconds(settings.gatewayWindowMs)} s`);
+    },
+    async inject({ settings }, { dueAt }) {
+      const endedAt = dueAt + settings.gatewayWindowMs;
+      await sleep(endedAt - Date.now());
+      return { endedAt, details: { mode, windowSeconds: seconds(settings.gatewayWindowMs) } };
+    },
+    check: (result) =>
+      result.requests?.faults?.[mode] ? [] : [`no charge request met the ${mode} fault (the window missed the run): nothing was tested`],
+  };
+}
+
+/** A customer and a subscription (not due for an hour) outside the counted run, for API probes. */
+async function createProbeSubscription(stack, { priceId }) {
+  const customer = await stack.call('POST', '/v1/customers', { email: 'probe@example.com', name: 'Chaos probe', currency: 'usd', default_payment_method: 'pm_card_visa' });
+  const subscription = await stack.call('POST', '/v1/subscriptions', {
+    customer: customer.body.id,
+    price: priceId,
+    start_date: new Date(Date.now() + 3_600_000).toISOString(),
+  });
+  if (subscription.status !== 200) throw new Error(`probe subscription: ${subscription.status} ${JSON.stringify(subscription.body)}`);
+  return { probeCustomerId: customer.body.id, probeSubscriptionId: subscription.body.id, priceId };
+}
+
+/**
+ * Polls every probe route in its own loop until `finish()`, which waits (up to 60 s after the
+ * dependency is back) for each route to answer like a healthy API again, then judges the answers:
+ * while the dependency was down, anything but 503 (a 500, another 5xx, no answer within 10 s) fails.
+ */
+function startProbing(stack, probes, intervalMs) {
+  const answers = [];
+  let polling = true;
+  const loops = probes.map(async ([label, method, path, body]) => {
+    while (polling) {
+      answers.push({ label, ...(await probe(stack, method, path, body)) });
+      await sleep(intervalMs);
+    }
+  });
+  const healthy = (a) => typeof a.status === 'number' && a.status < 500;
+  /** Statuses of the requests in flight at some point in [from, to), per route. */
+  const histogram = (from, to) => {
+    const byRoute = {};
+    for (const a of answers) {
+      if (a.sentAt >= to || a.sentAt + a.ms < from) continue;
+      byRoute[a.label] ??= {};
+      byRoute[a.label][a.status] = (byRoute[a.label][a.status] ?? 0) + 1;
+    }
+    return byRoute;
+  };
+  const slowest = (from, to) => {
+    const byRoute = {};
+    for (const a of answers) {
+      if (a.sentAt >= to || a.sentAt + a.ms < from) continue;
+      byRoute[a.label] = Math.max(byRoute[a.label] ?? 0, seconds(a.ms));
+    }
+    return byRoute;
+  };
+  return {
+    async finish({ downAt, restartAt, upAt, what }) {
+      const recoveredAt = {};
+      const deadline = upAt + 60_000;
+      while (Date.now() < deadline) {
+        for (const a of answers) if (a.sentAt >= upAt && healthy(a) && !(a.label in recoveredAt)) recoveredAt[a.label] = a.sentAt;
+        if (probes.every(([label]) => label in recoveredAt)) break;
+        await sleep(250);
+      }
+      polling = false;
+      await Promise.all(loops);
+
+      // Requests in flight while it was down for sure: after the stop completed, before the restart began.
+      const outage = histogram(downAt, restartAt);
+      const failures = [];
+      for (const [route, statuses] of Object.entries(outage)) {
+        for (const [status, n] of Object.entries(statuses)) {
+          if (status === '503') continue;
+          if (status === 'timeout' || status === 'no-answer' || Number(status) >= 500) {
+            failures.push(`${route} answered ${status} ${n} time(s) while ${what} was down (expected 503)`);
+          }
+        }
+      }
+      const missing = probes.map(([label]) => label).filter((label) => !(label in recoveredAt));
+      if (missing.length) failures.push(`the API did not recover within 60 s after ${what} was back on: ${missing.join(', ')}`);
+      const apiRecoverySeconds = missing.length ? null : seconds(Math.max(...Object.values(recoveredAt)) - upAt);
+      return {
+        failures,
+        apiRecoverySeconds,
+        details: {
+          apiStatusesDuringOutage: outage,
+          apiSlowestSecondsDuringOutage: slowest(downAt, restartAt),
+          apiStatusesWhileRecovering: histogram(restartAt, deadline),
+          apiRecoverySeconds,
+        },
+      };
+    },
+  };
+}
+
+async function probe(stack, method, path, body) {
+  const sentAt = Date.now();
+  try {
+    const response = await fetch(stack.apiUrl + path, {
+      method,
+      headers: { authorization: `Bearer ${stack.adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+    });
+    await response.arrayBuffer();
+    return { sentAt, ms: Date.now() - sentAt, status: response.status };
+  } catch (error) {
+    return { sentAt, ms: Date.now() - sentAt, status: error.name === 'TimeoutError' ? 'timeout' : 'no-answer' };
+  }
+}

@@ -1,0 +1,79 @@
+// The readable side of the bench summary: one table, each figure next to its baseline and the ratio
+// measured ÷ baseline (above 1: costs more or takes longer; for rates, below 1: slower).
+
+const num = (value, digits = 1) => (value === null || value === undefined ? '–' : Number(value).toFixed(digits));
+const mib = (bytes) => `${num(bytes / 1024 / 1024)} MiB`;
+const kib = (bytes) => `${num(bytes / 1024, 2)} KiB`;
+const cpuMs = (c) => `${num(c.server, 2)} + ${num(c.postgres, 2)} ms`;
+const cpuTriple = (c) => `${num(c.worker, 0)} / ${num(c.temporal, 0)} / ${num(c.postgres, 0)} ms`;
+const times = (ratio, digits = 2) => (ratio === null || ratio === undefined ? '–' : `${Number(ratio).toFixed(digits)}×`);
+
+function billingRows({ billing, baseline, ratio }) {
+  const c = billing.counts;
+  return [
+    { title: `Billing run: ${billing.subscriptions} subscriptions due at once`, measured: 'billing', baseline: 'no-op engine' },
+    ['due → last receipt', `${num(billing.wallSeconds, 2)} s`, '', ''],
+    ['renewals / s', num(billing.renewalsPerSecond), '', ''],
+    [`due → period's ${baseline.activitiesPerWorkflow.afterDue} activities done`, `${num(billing.periodSeconds, 2)} s`, `${num(baseline.wallSeconds, 2)} s`, times(ratio.wallTime)],
+    ['periods / s', num(billing.subscriptions / billing.periodSeconds), num(baseline.workflowsPerSecond), times(ratio.throughput, 3)],
+    ['CPU per period: worker / Temporal / PostgreSQL', cpuTriple(billing.cpuMsPerPeriod), cpuTriple(baseline.cpuMsPerPeriod), ''],
+    ['invoiced / charged / receipted', `${c.invoiced} / ${c.charged} / ${c.receipted}`, '', ''],
+    ['duplicates / lost', `${c.duplicates} / ${c.lost}`, '', ''],
+    ['seeding (API) / slack before due', `${num(billing.seeding.perSecond)}/s, ${num(billing.seeding.slackSeconds)} s`, `${num(baseline.seeding.perSecond)}/s, ${num(baseline.seeding.slackSeconds)} s`, ''],
+  ];
+}
+
+function apiRows(api) {
+  const rows = [{ title: `API reads: ${api.connections} connections, ${api.durationSeconds} s per route`, measured: 'API', baseline: 'bare Fastify' }];
+  for (const route of [api.byId, api.list]) {
+    rows.push([route.route, '', '', '']);
+    rows.push(['  p50 latency', `${num(route.api.p50Ms, 2)} ms`, `${num(route.baseline.p50Ms, 2)} ms`, times(route.ratio.p50)]);
+    rows.push(['  p99 latency', `${num(route.api.p99Ms, 2)} ms`, `${num(route.baseline.p99Ms, 2)} ms`, times(route.ratio.p99)]);
+    rows.push(['  requests / s', num(route.api.requestsPerSecond, 0), num(route.baseline.requestsPerSecond, 0), times(route.ratio.requestsPerSecond, 3)]);
+    rows.push(['  CPU per request (server + PostgreSQL)', cpuMs(route.api.cpuMsPerRequest), cpuMs(route.baseline.cpuMsPerRequest), '']);
+    if (route.api.non2xx || route.api.errors) rows.push(['  non-2xx / errors', `${route.api.non2xx} / ${route.api.errors}`, '', '']);
+  }
+  return rows;
+}
+
+function idleRows(idle) {
+  return [
+    { title: `Idle cost: ${idle.subscriptions} subscriptions asleep until next month`, measured: `${idle.subscriptions} asleep`, baseline: 'none' },
+    ['worker RSS', mib(idle.measured.workerRssBytes), mib(idle.baseline.workerRssBytes), times(idle.ratio.workerRss)],
+    ['Temporal database (SQLite + WAL)', mib(idle.measured.temporalDbBytes), mib(idle.baseline.temporalDbBytes), times(idle.ratio.temporalDb)],
+    ['per subscription: RSS / database', `${kib(idle.perSubscription.workerRssBytes)} / ${kib(idle.perSubscription.temporalDbBytes)}`, '', ''],
+  ];
+}
+
+function historyRows(history) {
+  const run = history.firstRun;
+  return [
+    { title: 'History: subscriptionWorkflow, monthly, happy path (time-skipping server)', measured: '', baseline: '' },
+    ['activities before due / per period', `${history.activitiesBeforeDue} / ${history.activitiesPerPeriod}`, '', ''],
+    ['events / bytes per period', `${history.eventsPerPeriod} / ${history.bytesPerPeriod} B`, '', ''],
+    [`first run (${run.boundaries} periods, then continue-as-new)`, `${run.events} events, ${kib(run.bytes)}`, '', ''],
+  ];
+}
+
+export function formatTable(summary) {
+  const { sections: s } = summary;
+  const rows = [];
+  if (s.billing) rows.push(...billingRows(s.billing));
+  if (s.api) rows.push(...apiRows(s.api));
+  if (s.idle) rows.push(...idleRows(s.idle));
+  if (s.history) rows.push(...historyRows(s.history));
+  const cells = rows.map((r) => (Array.isArray(r) ? r : ['', r.measured, r.baseline, r.baseline ? 'ratio' : '']));
+  const widths = [0, 1, 2, 3].map((col) => Math.max(...cells.map((c) => String(c[col]).length)));
+  const line = (c) => '  ' + c.map((cell, col) => String(cell).padEnd(widths[col])).join('   ').trimEnd();
+  const out = [
+    `Billing orchestrator bench, ${summary.startedAt}${summary.parameters.quick ? ' (--quick)' : ''}: ` +
+      `${summary.machine.cpus} CPUs, Node ${summary.machine.node}, load average ${summary.machine.loadAverage.join(' ')} at start`,
+  ];
+  rows.forEach((r, i) => {
+    if (Array.isArray(r)) out.push(line(r));
+    else out.push('', r.title, ...(r.measured ? [line(cells[i])] : []));
+  });
+  out.push('', 'Ratio = measured ÷ baseline: above 1 costs more or takes longer; for rates (per second), below 1 is slower.');
+  if (summary.warnings.length) out.push('', ...summary.warnings.map((w) => `WARNING: ${w}`));
+  return out.join('\n');
+}

@@ -1,0 +1,103 @@
+// API reads under a fixed-concurrency load (autocannon): GET /v1/subscriptions/:id and a filtered
+// list, each against a bare Fastify process answering the same bytes (bench/baseline/bare-api.ts),
+// started with the API's settings. Real and bare alternate route by route, each after a short warm-up.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { findFreePort, waitForPort } from '../../scripts/lib/ports.mjs';
+import { stopChild } from '../../scripts/lib/proc.mjs';
+import { cpuBetween, readCpu } from '../lib/cpu-usage.mjs';
+
+const WARMUP_SECONDS = 0.5;
+
+const round = (value, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/**
+ * One load run. Latencies come from autocannon's per-response event (float milliseconds) rather than
+ * its histogram, which keeps whole milliseconds only: too coarse for a sub-millisecond bare route.
+ */
+async function load({ url, headers, connections, duration }) {
+  const latencies = [];
+  const instance = autocannon({ url, headers, connections, duration });
+  instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+    if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+  });
+  const result = await instance;
+  latencies.sort((a, b) => a - b);
+  const seconds = (result.finish - result.start) / 1000 || result.duration;
+  return {
+    p50Ms: round(percentile(latencies, 50), 3),
+    p99Ms: round(percentile(latencies, 99), 3),
+    requestsPerSecond: round(latencies.length / seconds, 1),
+    requests: latencies.length,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+/** CPU milliseconds per request of the serving process (and of PostgreSQL) over a load run. */
+function cpuPerRequest(cpu, server, requests) {
+  const perRequest = (seconds) => (requests ? round((seconds * 1000) / requests, 3) : null);
+  return { server: perRequest(cpu.cpuSeconds[server]), postgres: perRequest(cpu.cpuSeconds.postgres) };
+}
+
+async function measureRoute(label, path, { api, bare, headers, connections, duration, cpuOf, log }) {
+  const results = {};
+  for (const [name, base] of [['api', api], ['bare', bare]]) {
+    await load({ url: base + path, headers, connections, duration: WARMUP_SECONDS });
+    const before = await cpuOf();
+    results[name] = await load({ url: base + path, headers, connections, duration });
+    results[name].cpuMsPerRequest = cpuPerRequest(cpuBetween(before, await cpuOf()), name, results[name].requests);
+    log(`api: ${name} ${label}: p50 ${results[name].p50Ms} ms, p99 ${results[name].p99Ms} ms, ${results[name].requestsPerSecond} req/s`);
+  }
+  return {
+    route: label,
+    path,
+    api: results.api,
+    baseline: results.bare,
+    ratio: {
+      p50: round(results.api.p50Ms / results.bare.p50Ms),
+      p99: round(results.api.p99Ms / results.bare.p99Ms),
+      requestsPerSecond: round(results.api.requestsPerSecond / results.bare.requestsPerSecond, 3),
+    },
+  };
+}
+
+export async function measureApiReads(stack, { subscriptionId, connections, duration, log }) {
+  const byIdPath = `/v1/subscriptions/${subscriptionId}`;
+  const listPath = '/v1/subscriptions?status=active&limit=10';
+  const byId = await stack.call('GET', byIdPath);
+  const list = await stack.call('GET', listPath);
+  if (byId.status !== 200 || list.status !== 200) throw new Error(`API reads answered ${byId.status} and ${list.status}`);
+
+  const payloadFile = join(stack.dir, 'bare-api-payloads.json');
+  await writeFile(payloadFile, JSON.stringify({ byId: byId.body, list: list.body }));
+  const port = await findFreePort();
+  const bareProcess = await stack.spawnApp('bare api', 'bench/baseline/bare-api.ts',
+    () => waitForPort(port, { timeoutMs: 500 }).then(() => true, () => false),
+    { extraEnv: { PORT: String(port), BENCH_BARE_PAYLOADS: payloadFile } });
+  try {
+    const options = {
+      api: stack.apiUrl,
+      bare: `http://127.0.0.1:${port}`,
+      headers: { authorization: `Bearer ${stack.adminKey}` },
+      connections,
+      duration,
+      cpuOf: () => readCpu(stack, { bare: bareProcess.pid }),
+      log,
+    };
+    return {
+      connections,
+      durationSeconds: duration,
+      byId: await measureRoute('GET /v1/subscriptions/:id', byIdPath, options),
+      list: { ...(await measureRoute(`GET ${listPath}`, listPath, options)), rowsPerPage: list.body.data.length },
+    };
+  } finally {
+    await stopChild(bareProcess, { graceMs: 5_000 });
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The worker process body: connects to Temporal and PostgreSQL, runs until SIGINT/SIGTERM, then
+ * drains. `worker/main.ts` runs it as is; other entries (the fault-injection worker in
+ * `bench/chaos/worker.ts`) run the same worker with a decorated payment gateway.
+ */
+import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, type LogLevel } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { loadConfig, type AppConfig } from '../config';
+import { createLogger } from '../logger';
+import { openDatabase } from '../db/orm';
+import type { PaymentGateway } from '../activities/payments/gateway';
+import { createBillingWorker } from './billing-worker';
+import { selectGateway, selectMailer } from './adapters';
+
+const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+export interface RunWorkerOptions {
+  /**
+   * Wraps the gateway `selectGateway` chose (sandbox or Stripe) before the activities get it: for
+   * fault injection and request recording. Omitted, the activities use the gateway unchanged.
+   */
+  decorateGateway?: (gateway: PaymentGateway, context: { config: AppConfig; log: Logger }) => PaymentGateway;
+}
+
+/** Resolves once the worker has stopped (after a signal) and its connections are closed. */
+export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger('worker', config.logLevel);
+
+  // Temporal's own logs (worker lifecycle, workflow `log` calls) go through the same pino logger.
+  const temporalLog = log.child({ component: 'temporal' });
+  Runtime.install({
+    logger: new DefaultLogger('INFO', ({ level, message, meta }) => temporalLog[PINO_LEVEL[level]](meta ?? {}, message)),
+  });
+
+  // Webpack's build report is useful only when debugging the bundle: demote it from info to debug.
+  const bundlerLog = log.child({ component: 'bundler' });
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    logger: {
+      trace: (message, meta) => bundlerLog.trace(meta ?? {}, message),
+      debug: (message, meta) => bundlerLog.debug(meta ?? {}, message),
+      info: (message, meta) => bundlerLog.debug(meta ?? {}, message),
+      warn: (message, meta) => bundlerLog.warn(meta ?? {}, message),
+      error: (message, meta) => bundlerLog.error(meta ?? {}, message),
+      log: (level, message, meta) => bundlerLog.debug({ ...meta, level }, message),
+    },
+  });
+
+  const orm = await openDatabase(config.databaseUrl);
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const gateway = selectGateway(config, orm, log);
+  const worker = await createBillingWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowBundle,
+    deps: {
+      orm,
+      gateway: options.decorateGateway ? options.decorateGateway(gateway, { config, log }) : gateway,
+      mailer: selectMailer(config, log),
+      log,
+      emailFrom: config.emailFrom,
+      publicUrl: config.api.publicUrl,
+      invoiceNumberPrefix: config.invoiceNumberPrefix,
+    },
+  });
+  log.info({ taskQueue: config.temporal.taskQueue, temporal: config.temporal.address }, 'worker started');
+
+  // Worker.run() handles SIGINT/SIGTERM itself: it stops polling and waits for in-flight tasks.
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    await orm.close(true);
+    log.info('worker stopped');
+  }
+}
