@@ -17,7 +17,7 @@
 // stack, one after another): after a SIGKILL, activities that were running on the dead worker are
 // retried only when their start-to-close timeout expires (30 s for records, 2 min for a charge), so
 // that scenario mostly waits, and running it alongside keeps --quick within about 3 minutes.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,7 +29,8 @@ const USAGE = `Usage: npm run chaos -- [options]
   --subscriptions N   subscriptions per scenario (default ${SETTINGS.full.subscriptions}; quick ${SETTINGS.quick.subscriptions})
   --scenario LIST     comma-separated, from: ${SCENARIOS.join(', ')} (default all)
   --seed N            seed of the random fault moments (default: random, printed)
-  --json FILE         also write the summary as JSON to FILE`;
+  --json FILE         also write the summary as JSON to FILE
+  --logs DIR          keep the worker's and the API's last output of each scenario in DIR`;
 
 // The crash scenario gets a stack of its own; the rest share one, in this order.
 const LANES = [['worker-kill'], ['temporal-restart', 'postgres-outage', 'gateway-timeout', 'gateway-500']];
@@ -47,6 +48,7 @@ function parseCli(argv) {
       scenario: { type: 'string' },
       seed: { type: 'string' },
       json: { type: 'string' },
+      logs: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -61,14 +63,17 @@ function parseCli(argv) {
   for (const name of scenarios) if (!SCENARIOS.includes(name)) throw new Error(`--scenario: unknown scenario "${name}" (${SCENARIOS.join(', ')})`);
   const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
   if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got "${values.seed}"`);
-  return { help: values.help, quick: values.quick, settings, scenarios, seed, jsonFile: values.json };
+  return { help: values.help, quick: values.quick, settings, scenarios, seed, jsonFile: values.json, logsDir: values.logs };
 }
 
 const stacks = new Set();
+const tempDirs = new Set();
 let stopping = false;
 async function stopAll() {
   await Promise.all([...stacks].map((stack) => stack.stop().catch((error) => say(`stopping a stack: ${error.message}`))));
   stacks.clear();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
 }
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
   process.once(signal, async () => {
@@ -84,6 +89,7 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
 async function runLane(names, laneIndex, options) {
   const tag = (name) => (msg) => say(`${name}: ${msg}`);
   const logDir = mkdtempSync(join(tmpdir(), 'billing-chaos-'));
+  tempDirs.add(logDir);
   const chargeLog = join(logDir, 'charge-requests.jsonl');
   const results = [];
   let stack;
@@ -117,6 +123,11 @@ async function runLane(names, laneIndex, options) {
         say(`${name}: ERROR ${error.stack ?? error.message}`);
         results.push({ scenario: name, subscriptions: options.settings.subscriptions, ok: false, failures: [`scenario error: ${error.message}`] });
       }
+      if (options.logsDir) {
+        mkdirSync(options.logsDir, { recursive: true });
+        writeFileSync(join(options.logsDir, `${name}-worker.log`), stack.worker?.output() ?? '');
+        writeFileSync(join(options.logsDir, `${name}-api.log`), stack.apiProcess?.output() ?? '');
+      }
       const last = results[results.length - 1];
       last.seconds = Math.round((Date.now() - scenarioStarted) / 100) / 10;
       say(`${name}: ${last.ok ? 'passed' : `FAILED: ${last.failures.join('; ')}`} in ${last.seconds} s`);
@@ -132,6 +143,7 @@ async function runLane(names, laneIndex, options) {
       await stack.stop().catch((error) => say(`stopping lane ${laneIndex + 1}: ${error.message}`));
     }
     rmSync(logDir, { recursive: true, force: true });
+    tempDirs.delete(logDir);
   }
   return results;
 }
@@ -167,8 +179,12 @@ function printTable(results) {
     if (r.timings?.completeSeconds != null) details.push(`all paid and receipted ${r.timings.completeSeconds} s after due`);
     console.log(`\n${r.scenario}: ${details.join('; ')}`);
     if (r.temporal?.activityRetries) {
-      const retries = Object.entries(r.temporal.activityRetries).map(([what, n]) => `${what} x${n}`);
-      console.log(`  activity retries: ${retries.length ? retries.join(', ') : 'none'}; workflow task timeouts: ${r.temporal.workflowTaskTimeouts}`);
+      const retries = Object.entries(r.temporal.activityRetries).map(
+        ([activity, { activities, extraAttempts, lastFailure }]) =>
+          `${activity} ${activities} retried (${extraAttempts} extra attempts; last failure ${Object.entries(lastFailure).map(([cause, n]) => `${cause} x${n}`).join(', ')})`,
+      );
+      console.log(`  activity retries: ${retries.length ? retries.join('; ') : 'none'}`);
+      console.log(`  workflow task timeouts: ${r.temporal.workflowTaskTimeouts}`);
     }
     if (r.fault?.apiStatusesDuringOutage) {
       const what = r.scenario === 'temporal-restart' ? 'Temporal' : 'PostgreSQL';

@@ -42,10 +42,13 @@ export const SETTINGS = {
 };
 
 /**
- * Routes polled while PostgreSQL or Temporal is down: each must answer 503, never 500, and answer
- * within this long (a Temporal call may wait out the client's own retries, about 20 s, first).
+ * Routes polled while PostgreSQL or Temporal is down: each must answer 503 (never a 500) within
+ * this long. The database routes answer at once. A Temporal call first waits out the client's own
+ * gRPC retries (about 20 s), and creating a subscription then waits up to 10 s more for the
+ * workflow's first state write, so those get longer; their slowest answer is reported.
  */
-const PROBE_TIMEOUT_MS = 30_000;
+const POSTGRES_PROBE_TIMEOUT_MS = 10_000;
+const TEMPORAL_PROBE_TIMEOUT_MS = 60_000;
 const postgresProbes = (subscriptionId) => [
   ['GET /v1/subscriptions/:id', 'GET', `/v1/subscriptions/${subscriptionId}`],
   ['GET /v1/invoices?subscription=', 'GET', `/v1/invoices?subscription=${subscriptionId}&limit=10`],
@@ -222,16 +225,24 @@ async function chargeRequestStats(ctx, subscriptionIds) {
 
 /** Where the run stands: invoices, payments (and charge attempts still pending) and receipts. */
 /**
- * What the workflow histories say about the run: activity attempts beyond the first, by activity
- * and by the failure that caused the retry (a start-to-close timeout is an attempt lost with a dead
- * worker or a lost completion; an application failure is an error the activity threw), and workflow
- * task timeouts (a workflow task lost with a worker or a server).
+ * What the workflow histories say about the run: per activity type, how many activity executions
+ * needed more than one attempt, the extra attempts, and the failure just before the final attempt
+ * (a history keeps only that one: a start-to-close timeout is an attempt lost with a dead worker or
+ * a lost completion; an application failure is an error the activity threw), plus workflow task
+ * timeouts (a workflow task lost with a worker or a server, or answered too late).
  */
 async function temporalDiagnostics(stack, subscriptionIds) {
   const connection = await Connection.connect({ address: stack.temporal.address });
   try {
     const client = new Client({ connection, namespace: 'default' });
     const retries = {};
+    const bump = (activity, cause, extraAttempts) => {
+      retries[activity] ??= { activities: 0, extraAttempts: 0, lastFailure: {} };
+      const entry = retries[activity];
+      entry.activities += 1;
+      entry.extraAttempts += extraAttempts;
+      entry.lastFailure[cause] = (entry.lastFailure[cause] ?? 0) + 1;
+    };
     let workflowTaskTimeouts = 0;
     await inParallel(subscriptionIds.length, 8, async (i) => {
       const history = await client.workflow.getHandle(`subscription-${subscriptionIds[i]}`).fetchHistory();
@@ -248,8 +259,7 @@ async function temporalDiagnostics(stack, subscriptionIds) {
             : type && type !== 'Error'
               ? type
               : `"${(failure?.message ?? 'failure').slice(0, 60)}"`;
-          const key = `${activityTypes.get(String(started.scheduledEventId)) ?? '?'} after ${cause}`;
-          retries[key] = (retries[key] ?? 0) + started.attempt - 1;
+          bump(activityTypes.get(String(started.scheduledEventId)) ?? '?', cause, started.attempt - 1);
         }
         if (event.workflowTaskTimedOutEventAttributes) workflowTaskTimeouts += 1;
       }
@@ -329,7 +339,7 @@ const SCENARIO_IMPLEMENTATIONS = {
       const probes = temporalProbes(probeTarget);
       const before = await snapshot(stack, subscriptionIds);
       const stopAt = Date.now();
-      const polling = startProbing(stack, probes, 500);
+      const polling = startProbing(stack, probes, { intervalMs: 500, timeoutMs: TEMPORAL_PROBE_TIMEOUT_MS });
       await stack.stopTemporal();
       const downAt = Date.now();
       log(`Temporal stopped at ${seconds(stopAt - dueAt)} s (took ${seconds(downAt - stopAt)} s; ${describe(before)})`);
@@ -355,7 +365,7 @@ const SCENARIO_IMPLEMENTATIONS = {
       const probes = postgresProbes(subscriptionIds[0]);
       const before = await snapshot(stack, subscriptionIds);
       const stopAt = Date.now();
-      const polling = startProbing(stack, probes, 250);
+      const polling = startProbing(stack, probes, { intervalMs: 250, timeoutMs: POSTGRES_PROBE_TIMEOUT_MS });
       await stack.stopPostgres();
       const downAt = Date.now();
       log(`PostgreSQL stopped at ${seconds(stopAt - dueAt)} s (took ${seconds(downAt - stopAt)} s; ${describe(before)})`);
@@ -425,16 +435,16 @@ async function createProbeSubscription(stack, { priceId }) {
 }
 
 /**
- * Polls every probe route in its own loop until `finish()`, which waits (up to 60 s after the
+ * Polls every probe route in its own loop until `finish()`, which waits (up to 2 min after the
  * dependency is back) for each route to answer like a healthy API again, then judges the answers:
- * while the dependency was down, anything but 503 (a 500, another 5xx, no answer within 10 s) fails.
+ * while the dependency was down, a 500 (any 5xx but 503) or no answer within `timeoutMs` fails.
  */
-function startProbing(stack, probes, intervalMs) {
+function startProbing(stack, probes, { intervalMs, timeoutMs }) {
   const answers = [];
   let polling = true;
   const loops = probes.map(async ([label, method, path, body]) => {
     while (polling) {
-      answers.push({ label, ...(await probe(stack, method, path, body)) });
+      answers.push({ label, ...(await probe(stack, method, path, body, timeoutMs)) });
       await sleep(intervalMs);
     }
   });
@@ -460,7 +470,7 @@ function startProbing(stack, probes, intervalMs) {
   return {
     async finish({ downAt, restartAt, upAt, what }) {
       const recoveredAt = {};
-      const deadline = upAt + 60_000;
+      const deadline = upAt + 120_000;
       while (Date.now() < deadline) {
         for (const a of answers) if (a.sentAt >= upAt && healthy(a) && !(a.label in recoveredAt)) recoveredAt[a.label] = a.sentAt;
         if (probes.every(([label]) => label in recoveredAt)) break;
@@ -481,7 +491,7 @@ function startProbing(stack, probes, intervalMs) {
         }
       }
       const missing = probes.map(([label]) => label).filter((label) => !(label in recoveredAt));
-      if (missing.length) failures.push(`the API did not recover within 60 s after ${what} was back on: ${missing.join(', ')}`);
+      if (missing.length) failures.push(`the API did not recover within 2 min after ${what} was back on: ${missing.join(', ')}`);
       const apiRecoverySeconds = missing.length ? null : seconds(Math.max(...Object.values(recoveredAt)) - upAt);
       return {
         failures,
@@ -497,14 +507,14 @@ function startProbing(stack, probes, intervalMs) {
   };
 }
 
-async function probe(stack, method, path, body) {
+async function probe(stack, method, path, body, timeoutMs) {
   const sentAt = Date.now();
   try {
     const response = await fetch(stack.apiUrl + path, {
       method,
       headers: { authorization: `Bearer ${stack.adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
-      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     await response.arrayBuffer();
     return { sentAt, ms: Date.now() - sentAt, status: response.status };
