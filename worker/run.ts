@@ -3,7 +3,8 @@
  * drains. `worker/main.ts` runs it as is; other entries (the fault-injection worker in
  * `bench/chaos/worker.ts`) run the same worker with a decorated payment gateway.
  */
-import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, type LogLevel } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
+import { bundleWorkflows, routeTemporalLogs } from './logging';
 import type { Logger } from 'pino';
 import { loadConfig, type AppConfig } from '../config';
 import { createLogger } from '../logger';
@@ -11,14 +12,6 @@ import { openDatabase } from '../db/orm';
 import type { PaymentGateway } from '../activities/payments/gateway';
 import { createBillingWorker } from './billing-worker';
 import { selectGateway, selectMailer } from './adapters';
-
-const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
-  TRACE: 'trace',
-  DEBUG: 'debug',
-  INFO: 'info',
-  WARN: 'warn',
-  ERROR: 'error',
-};
 
 export interface RunWorkerOptions {
   /**
@@ -33,25 +26,9 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
   const config = loadConfig();
   const log = createLogger('worker', config.logLevel);
 
-  // Temporal's own logs (worker lifecycle, workflow `log` calls) go through the same pino logger.
-  const temporalLog = log.child({ component: 'temporal' });
-  Runtime.install({
-    logger: new DefaultLogger('INFO', ({ level, message, meta }) => temporalLog[PINO_LEVEL[level]](meta ?? {}, message)),
-  });
+  routeTemporalLogs(log);
 
-  // Webpack's build report is useful only when debugging the bundle: demote it from info to debug.
-  const bundlerLog = log.child({ component: 'bundler' });
-  const workflowBundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
-    logger: {
-      trace: (message, meta) => bundlerLog.trace(meta ?? {}, message),
-      debug: (message, meta) => bundlerLog.debug(meta ?? {}, message),
-      info: (message, meta) => bundlerLog.debug(meta ?? {}, message),
-      warn: (message, meta) => bundlerLog.warn(meta ?? {}, message),
-      error: (message, meta) => bundlerLog.error(meta ?? {}, message),
-      log: (level, message, meta) => bundlerLog.debug({ ...meta, level }, message),
-    },
-  });
+  const workflowBundle = await bundleWorkflows(require.resolve('../workflows'), log);
 
   const orm = await openDatabase(config.databaseUrl);
   const connection = await NativeConnection.connect({ address: config.temporal.address });

@@ -5,39 +5,18 @@
  * shutdown grace), on its own task queue (TEMPORAL_TASK_QUEUE, set by the bench). What differs is
  * only what the benchmark compares: no-op activities instead of the billing ones, and no database.
  */
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflows, routeTemporalLogs } from '../../worker/logging';
 import { loadConfig } from '../../config';
 import { createLogger } from '../../logger';
 import { baselineActivities } from './activities';
 
-const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
-  TRACE: 'trace',
-  DEBUG: 'debug',
-  INFO: 'info',
-  WARN: 'warn',
-  ERROR: 'error',
-};
-
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger('bench-baseline-worker', config.logLevel);
-  const temporalLog = log.child({ component: 'temporal' });
-  Runtime.install({
-    logger: new DefaultLogger('INFO', ({ level, message, meta }) => temporalLog[PINO_LEVEL[level]](meta ?? {}, message)),
-  });
+  routeTemporalLogs(log);
 
-  const bundlerLog = log.child({ component: 'bundler' });
-  const workflowBundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('./workflows'),
-    logger: {
-      trace: (message, meta) => bundlerLog.trace(meta ?? {}, message),
-      debug: (message, meta) => bundlerLog.debug(meta ?? {}, message),
-      info: (message, meta) => bundlerLog.debug(meta ?? {}, message),
-      warn: (message, meta) => bundlerLog.warn(meta ?? {}, message),
-      error: (message, meta) => bundlerLog.error(meta ?? {}, message),
-      log: (level, message, meta) => bundlerLog.debug({ ...meta, level }, message),
-    },
-  });
+  const workflowBundle = await bundleWorkflows(require.resolve('./workflows'), log);
 
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await Worker.create({
