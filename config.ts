@@ -2,6 +2,9 @@
  * Every configuration variable the processes read, in one place. The README's configuration table
  * lists the same variables; keep the two in step.
  */
+import { DEFAULT_INVOICE_NUMBER_FORMAT, validateInvoiceNumberFormat } from './activities/invoice-numbering';
+import { DEFAULT_DUNNING_POLICY, dunningPolicyProblem, type DunningPolicy } from './domain/dunning';
+
 export interface AppConfig {
   /** PostgreSQL connection string. Required by the API, worker and migrations. */
   databaseUrl: string;
@@ -22,13 +25,19 @@ export interface AppConfig {
   stripeSecretKey?: string;
   /** Optional Stripe API host override (stripe-mock in the contract test), e.g. http://localhost:12111 */
   stripeApiBase?: string;
+  /** Signing secret (`whsec_...`) of the Stripe webhook endpoint; unset turns `POST /v1/webhooks/stripe` off. */
+  stripeWebhookSecret?: string;
   /** `re_...` selects Resend delivery; unset keeps emails in the outbox only. */
   resendApiKey?: string;
   emailFrom: string;
   /** Prefix of invoice numbers: "INV-" gives INV-000001. */
   invoiceNumberPrefix: string;
+  /** Digits the invoice number's sequence is zero-padded to: 6 gives INV-000001. */
+  invoiceNumberPadding: number;
   /** When set, the API makes sure an admin key with this exact value exists (bootstrap for automation). */
   adminApiKey?: string;
+  /** What the worker does after a failed charge (DUNNING_RETRY_DAYS, DUNNING_INVOICE_AFTER_FAILURE, DUNNING_SUBSCRIPTION_AFTER_FAILURE). */
+  dunningPolicy: DunningPolicy;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -45,6 +54,35 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
+/** The dunning policy from DUNNING_* variables, each defaulting to DEFAULT_DUNNING_POLICY's value. */
+function dunningPolicyFromEnv(env: NodeJS.ProcessEnv): DunningPolicy {
+  const days = nonEmpty(env.DUNNING_RETRY_DAYS);
+  const policy: DunningPolicy = {
+    retryDaysAfterFirstFailure:
+      days === undefined ? DEFAULT_DUNNING_POLICY.retryDaysAfterFirstFailure : days === 'none' ? [] : days.split(',').map((d) => Number(d.trim())),
+    invoiceAfterFailure: (nonEmpty(env.DUNNING_INVOICE_AFTER_FAILURE) ?? DEFAULT_DUNNING_POLICY.invoiceAfterFailure) as DunningPolicy['invoiceAfterFailure'],
+    subscriptionAfterFailure: (nonEmpty(env.DUNNING_SUBSCRIPTION_AFTER_FAILURE) ??
+      DEFAULT_DUNNING_POLICY.subscriptionAfterFailure) as DunningPolicy['subscriptionAfterFailure'],
+  };
+  const problem = dunningPolicyProblem(policy);
+  if (problem) {
+    throw new Error(
+      `dunning policy: ${problem} (DUNNING_RETRY_DAYS="${env.DUNNING_RETRY_DAYS ?? ''}", e.g. "1,3,5" or "none"; ` +
+        `DUNNING_INVOICE_AFTER_FAILURE past_due|uncollectible; DUNNING_SUBSCRIPTION_AFTER_FAILURE past_due|unpaid|canceled)`,
+    );
+  }
+  return policy;
+}
+
+function webhookSecretFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const secret = nonEmpty(env.STRIPE_WEBHOOK_SECRET);
+  // A key pasted in the wrong variable would make every delivery fail its signature check, silently.
+  if (secret !== undefined && !secret.startsWith('whsec_')) {
+    throw new Error('STRIPE_WEBHOOK_SECRET must be the webhook endpoint\'s signing secret (whsec_...), not an API key');
+  }
+  return secret;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const databaseUrl = nonEmpty(env.DATABASE_URL);
   if (!databaseUrl) {
@@ -52,6 +90,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const port = intFromEnv(env, 'PORT', 3000);
   const host = nonEmpty(env.HOST) ?? '127.0.0.1';
+  const numbering = validateInvoiceNumberFormat({
+    prefix: env.INVOICE_NUMBER_PREFIX ?? DEFAULT_INVOICE_NUMBER_FORMAT.prefix,
+    padding: nonEmpty(env.INVOICE_NUMBER_PADDING) ? Number(env.INVOICE_NUMBER_PADDING) : DEFAULT_INVOICE_NUMBER_FORMAT.padding,
+  });
   return {
     databaseUrl,
     temporal: {
@@ -67,9 +109,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
     stripeSecretKey: nonEmpty(env.STRIPE_SECRET_KEY),
     stripeApiBase: nonEmpty(env.STRIPE_API_BASE),
+    stripeWebhookSecret: webhookSecretFromEnv(env),
     resendApiKey: nonEmpty(env.RESEND_API_KEY),
     emailFrom: nonEmpty(env.EMAIL_FROM) ?? 'Billing <billing@example.com>',
     adminApiKey: nonEmpty(env.ADMIN_API_KEY),
-    invoiceNumberPrefix: env.INVOICE_NUMBER_PREFIX ?? 'INV-',
+    invoiceNumberPrefix: numbering.prefix,
+    invoiceNumberPadding: numbering.padding,
+    dunningPolicy: dunningPolicyFromEnv(env),
   };
 }

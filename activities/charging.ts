@@ -40,11 +40,14 @@ const resultOf = (payment: Payment): ChargeInvoiceResult =>
  * answers with the first outcome instead of charging twice.
  */
 export function chargingActivities({ orm, gateway, log }: ActivityDeps) {
-  async function markInvoicePaid(em: EntityManager, invoice: Invoice, paidAt: Date): Promise<void> {
+  async function markInvoicePaid(em: EntityManager, invoice: Invoice, paidAt: Date, attempt?: number): Promise<void> {
     invoice.amountPaid = invoice.total;
     invoice.amountDue = 0;
     invoice.status = 'paid';
     invoice.paidAt = paidAt;
+    if (attempt !== undefined) invoice.attemptCount = Math.max(invoice.attemptCount, attempt);
+    invoice.nextPaymentAttempt = null;
+    invoice.pastDueAt = null;
     invoice.updatedAt = new Date();
     await em.flush();
   }
@@ -138,7 +141,7 @@ export function chargingActivities({ orm, gateway, log }: ActivityDeps) {
         row.failureMessage = outcome.status === 'failed' ? outcome.failureMessage : null;
         row.completedAt = new Date();
         if (outcome.status === 'succeeded') {
-          await markInvoicePaid(em, await em.findOneOrFail(Invoice, { id: invoice.id }), new Date(input.chargedAt));
+          await markInvoicePaid(em, await em.findOneOrFail(Invoice, { id: invoice.id }), new Date(input.chargedAt), input.attempt);
         }
         await em.flush();
         return resultOf(row);

@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { PaymentGateway } from './payments/gateway';
 import type { Mailer } from './email/mailer';
+import type { DunningPolicy } from '../domain/dunning';
 
 /** What every activity is built from. The worker wires real adapters; tests may wire others. */
 export interface ActivityDeps {
@@ -14,4 +15,8 @@ export interface ActivityDeps {
   publicUrl: string;
   /** Prefix of invoice numbers, e.g. "INV-" gives INV-000001. */
   invoiceNumberPrefix: string;
+  /** Digits the invoice sequence is zero-padded to (default 6). */
+  invoiceNumberPadding?: number;
+  /** Retry schedule and outcomes for failed charges; DEFAULT_DUNNING_POLICY when absent. */
+  dunningPolicy?: DunningPolicy;
 }

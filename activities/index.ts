@@ -1,8 +1,10 @@
 import type { ActivityDeps } from './deps';
 import { chargingActivities } from './charging';
+import { collectionActivities } from './collection';
 import { invoicingActivities } from './invoicing';
 import { notificationActivities } from './notifications';
 import { subscriptionActivities } from './subscriptions';
+import { refundActivities } from './refunds';
 
 /** Every activity the billing workflows call, built from injected dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -10,7 +12,9 @@ export function createActivities(deps: ActivityDeps) {
     ...subscriptionActivities(deps),
     ...invoicingActivities(deps),
     ...chargingActivities(deps),
+    ...collectionActivities(deps),
     ...notificationActivities(deps),
+    ...refundActivities(deps),
   };
 }
 

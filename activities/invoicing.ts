@@ -1,14 +1,11 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { DateTime } from 'luxon';
 import type { ActivityDeps } from './deps';
 import { Invoice, InvoiceLine, Price, Product, Subscription } from '../db/entities';
 import { newId } from '../db/ids';
-import { multiplyMoney } from '../domain/money';
+import { computeInvoiceTotals } from '../domain/pricing';
+import { computeDueDate, defaultPaymentTerms } from '../domain/payment-terms';
 import { recordNotFound } from './errors';
-import { takeInvoiceNumber } from './invoice-numbering';
-
-/** Until payment terms arrive (invoicing issue), emailed subscription invoices are due net 30. */
-export const DEFAULT_DAYS_UNTIL_DUE = 30;
+import { DEFAULT_INVOICE_NUMBER_FORMAT, takeInvoiceNumber } from './invoice-numbering';
 
 export interface CreateSubscriptionInvoiceInput {
   subscriptionId: string;
@@ -29,7 +26,8 @@ export interface InvoiceSummary {
 
 const summarise = (invoice: Invoice): InvoiceSummary => ({
   invoiceId: invoice.id,
-  number: invoice.number,
+  // Subscription invoices are created open, numbered in the same transaction.
+  number: invoice.number ?? '',
   status: invoice.status,
   currency: invoice.currency,
   total: invoice.total,
@@ -37,15 +35,19 @@ const summarise = (invoice: Invoice): InvoiceSummary => ({
   collectionMethod: invoice.collectionMethod,
 });
 
-export function invoicingActivities({ orm, invoiceNumberPrefix }: ActivityDeps) {
+export function invoicingActivities({ orm, invoiceNumberPrefix, invoiceNumberPadding }: ActivityDeps) {
+  const numbering = { prefix: invoiceNumberPrefix, padding: invoiceNumberPadding ?? DEFAULT_INVOICE_NUMBER_FORMAT.padding };
+
   async function findPeriodInvoice(subscriptionId: string, periodIndex: number): Promise<Invoice | null> {
     return orm.em.fork().findOne(Invoice, { subscriptionId, periodIndex });
   }
 
   return {
     /**
-     * Creates (once) the open invoice for one billing period. Unique on (subscription, period):
-     * a retried or replayed call returns the invoice that already exists.
+     * Creates (once) the open invoice for one billing period, finalized at `issuedAt`: numbered in the
+     * same transaction and due by the collection method's default terms (net 30 when emailed, on
+     * receipt when charged) in the subscription's time zone. Unique on (subscription, period): a
+     * retried or replayed call returns the invoice that already exists.
      */
     async createSubscriptionInvoice(input: CreateSubscriptionInvoiceInput): Promise<InvoiceSummary> {
       const existing = await findPeriodInvoice(input.subscriptionId, input.period.index);
@@ -58,17 +60,19 @@ export function invoicingActivities({ orm, invoiceNumberPrefix }: ActivityDeps) 
           const price = await em.findOneOrFail(Price, { id: subscription.priceId });
           const product = await em.findOneOrFail(Product, { id: price.productId });
 
-          const lineTotal = multiplyMoney({ amount: subscription.unitAmount, currency: subscription.currency }, subscription.quantity);
+          const totals = computeInvoiceTotals({
+            currency: subscription.currency,
+            lines: [{ unitAmount: subscription.unitAmount, quantity: subscription.quantity }],
+          });
+          const line = totals.lines[0]!;
           const issuedAt = new Date(input.issuedAt);
-          const dueDate =
-            subscription.collectionMethod === 'send_invoice'
-              ? DateTime.fromJSDate(issuedAt).plus({ days: DEFAULT_DAYS_UNTIL_DUE }).toJSDate()
-              : issuedAt;
+          const paymentTerms = defaultPaymentTerms(subscription.collectionMethod);
+          const dueDate = computeDueDate(paymentTerms, issuedAt, subscription.timeZone);
           const now = new Date();
 
           const created = em.create(Invoice, {
             id: newId('invoice'),
-            number: await takeInvoiceNumber(em, invoiceNumberPrefix),
+            number: await takeInvoiceNumber(em, numbering),
             customerId: subscription.customerId,
             subscriptionId: subscription.id,
             periodIndex: input.period.index,
@@ -76,13 +80,17 @@ export function invoicingActivities({ orm, invoiceNumberPrefix }: ActivityDeps) 
             periodEnd: new Date(input.period.end),
             status: 'open',
             currency: subscription.currency,
-            subtotal: lineTotal.amount,
-            tax: 0,
-            total: lineTotal.amount,
+            subtotal: totals.subtotal,
+            discountTotal: totals.discountTotal,
+            feeTotal: totals.feeTotal,
+            tax: totals.taxTotal,
+            total: totals.total,
             amountPaid: 0,
-            amountDue: lineTotal.amount,
+            amountDue: totals.total,
             collectionMethod: subscription.collectionMethod,
+            paymentTerms,
             dueDate,
+            finalizedAt: issuedAt,
             paidAt: null,
             createdAt: now,
             updatedAt: now,
@@ -96,7 +104,9 @@ export function invoicingActivities({ orm, invoiceNumberPrefix }: ActivityDeps) 
             priceId: price.id,
             quantity: subscription.quantity,
             unitAmount: subscription.unitAmount,
-            amount: lineTotal.amount,
+            amount: line.amount,
+            discountAmount: line.discountAmount,
+            taxAmount: line.taxAmounts.reduce((sum, tax) => sum + tax, 0),
             periodStart: new Date(input.period.start),
             periodEnd: new Date(input.period.end),
             position: 1,

@@ -5,6 +5,7 @@ import { formatMoney } from '../domain/money';
 import { recordNotFound } from './errors';
 import { queueAndDeliver } from './email/outbox';
 import { renderEmail, type EmailKind } from './email/templates';
+import { brandEmailView, loadBrand } from './documents/brand';
 
 const formatDate = (date: Date | null, timeZone: string): string | null =>
   date === null ? null : DateTime.fromJSDate(date, { zone: timeZone }).toFormat('d LLL yyyy');
@@ -34,13 +35,22 @@ export function notificationActivities({ orm, mailer, emailFrom }: ActivityDeps)
   });
 
   /** Renders `kind` for the invoice's customer and sends it once under `key`. Returns the outbox id. */
-  async function notify(kind: EmailKind, key: string, invoice: Invoice, customer: Customer, view: Record<string, unknown>): Promise<string> {
-    const rendered = renderEmail(kind, { ...invoiceView(invoice, customer), ...view });
+  async function notify(
+    kind: EmailKind,
+    key: string,
+    invoice: Invoice,
+    customer: Customer,
+    view: Record<string, unknown>,
+    to: string = customer.email,
+  ): Promise<string> {
+    // Branding is read per email (one primary-key lookup) so a profile change shows in the next one.
+    const brand = brandEmailView(await loadBrand(orm.em.fork()));
+    const rendered = renderEmail(kind, { ...invoiceView(invoice, customer), ...view, brand });
     const email = await queueAndDeliver(orm, mailer, emailFrom, {
       ...rendered,
       key,
       kind,
-      to: customer.email,
+      to,
       customerId: customer.id,
       relatedId: invoice.id,
     });
@@ -57,18 +67,50 @@ export function notificationActivities({ orm, mailer, emailFrom }: ActivityDeps)
       });
     },
 
-    async sendPaymentFailedNotice({ paymentId }: { paymentId: string }): Promise<string> {
+    /** One per failed attempt; says when the next automatic retry is, if the dunning policy has one. */
+    async sendPaymentFailedNotice({ paymentId, nextRetryAt = null }: { paymentId: string; nextRetryAt?: string | null }): Promise<string> {
       const { payment, invoice, customer } = await loadPayment(paymentId);
       return notify('payment_failed', `payment_failed:${payment.id}`, invoice, customer, {
         amount: formatMoney({ amount: payment.amount, currency: payment.currency }),
         failureCode: payment.failureCode ?? 'unknown',
         failureMessage: payment.failureMessage ?? 'the payment was declined',
+        nextRetryDate: nextRetryAt === null ? null : formatDate(new Date(nextRetryAt), customer.timeZone),
       });
     },
 
-    async sendInvoice({ invoiceId }: { invoiceId: string }): Promise<string> {
+    /**
+     * Dunning gave up (permanent decline or retries exhausted): the customer and, when the account
+     * has one, its owner hear it once each. Returns the outbox ids.
+     */
+    async sendFinalPaymentFailureNotice({ invoiceId, failureCode }: { invoiceId: string; failureCode: string | null }): Promise<string[]> {
       const { invoice, customer } = await loadInvoice(invoiceId);
-      return notify('invoice_sent', `invoice_sent:${invoice.id}`, invoice, customer, {
+      const view = {
+        amount: formatMoney({ amount: invoice.amountDue, currency: invoice.currency }),
+        failureCode: failureCode ?? 'unknown',
+        customerEmail: customer.email,
+        markedUncollectible: invoice.status === 'uncollectible',
+      };
+      const sent = [await notify('payment_failed_final', `payment_failed_final:${invoice.id}`, invoice, customer, view)];
+      if (customer.accountOwnerEmail) {
+        sent.push(
+          await notify('payment_failed_owner', `payment_failed_owner:${invoice.id}`, invoice, customer, view, customer.accountOwnerEmail),
+        );
+      }
+      return sent;
+    },
+
+    /** An emailed invoice passed its due date unpaid. */
+    async sendInvoiceOverdueReminder({ invoiceId }: { invoiceId: string }): Promise<string> {
+      const { invoice, customer } = await loadInvoice(invoiceId);
+      return notify('invoice_overdue', `invoice_overdue:${invoice.id}`, invoice, customer, {
+        amount: formatMoney({ amount: invoice.amountDue, currency: invoice.currency }),
+      });
+    },
+
+    /** `copy` 0 is the invoice's first email; a resend on request is copy 1, 2, ... (one outbox row each). */
+    async sendInvoice({ invoiceId, copy = 0 }: { invoiceId: string; copy?: number }): Promise<string> {
+      const { invoice, customer } = await loadInvoice(invoiceId);
+      return notify('invoice_sent', copy === 0 ? `invoice_sent:${invoice.id}` : `invoice_sent:${invoice.id}:${copy}`, invoice, customer, {
         amount: formatMoney({ amount: invoice.amountDue, currency: invoice.currency }),
       });
     },

@@ -16,9 +16,16 @@ import { productsRoutes } from './routes/products';
 import { pricesRoutes } from './routes/prices';
 import { subscriptionsRoutes } from './routes/subscriptions';
 import { invoicesRoutes } from './routes/invoices';
+import { invoiceActionsRoutes } from './routes/invoice-actions';
+import { DEFAULT_INVOICE_NUMBER_FORMAT, type InvoiceNumberFormat } from '../activities/invoice-numbering';
 import { paymentsRoutes } from './routes/payments';
 import { emailsRoutes } from './routes/emails';
 import { apiKeysRoutes } from './routes/api-keys';
+import { companyProfileRoutes } from './routes/company-profile';
+import { invoiceDocumentsRoutes } from './routes/invoice-documents';
+import { refundsRoutes } from './routes/refunds';
+import { stripeWebhookRoutes } from './routes/webhooks';
+import { webhookEventsRoutes } from './routes/webhook-events';
 
 export interface AppDeps {
   orm: MikroORM;
@@ -27,6 +34,10 @@ export interface AppDeps {
   logger: Logger;
   /** How long a request waits for a workflow to answer an update (default 10 s). */
   workflowAnswerTimeoutMs?: number;
+  /** Invoice numbers given at finalize (default INV- and 6 digits); the worker must use the same. */
+  invoiceNumbering?: InvoiceNumberFormat;
+  /** Signing secret of the Stripe webhook endpoint (whsec_...); unset turns `POST /v1/webhooks/stripe` off. */
+  stripeWebhookSecret?: string;
 }
 
 export interface BuildAppOptions {
@@ -105,7 +116,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(idempotency, { orm: deps.orm });
 
   await app.register(healthRoutes, { orm: deps.orm, temporal: deps.temporal });
-  await app.register(customersRoutes, { orm: deps.orm });
+  await app.register(customersRoutes, { orm: deps.orm, temporal: deps.temporal });
   await app.register(productsRoutes, { orm: deps.orm });
   await app.register(pricesRoutes, { orm: deps.orm });
   await app.register(subscriptionsRoutes, {
@@ -114,10 +125,17 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     taskQueue: deps.taskQueue,
     workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000,
   });
-  await app.register(invoicesRoutes, { orm: deps.orm });
+  await app.register(invoicesRoutes, { orm: deps.orm, temporal: deps.temporal, taskQueue: deps.taskQueue, invoiceNumbering: deps.invoiceNumbering ?? DEFAULT_INVOICE_NUMBER_FORMAT });
+  await app.register(invoiceActionsRoutes, { orm: deps.orm, temporal: deps.temporal, workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000 });
   await app.register(paymentsRoutes, { orm: deps.orm });
   await app.register(emailsRoutes, { orm: deps.orm });
   await app.register(apiKeysRoutes, { orm: deps.orm });
+  await app.register(companyProfileRoutes, { orm: deps.orm });
+  await app.register(invoiceDocumentsRoutes, { orm: deps.orm });
+  await app.register(refundsRoutes, { orm: deps.orm, temporal: deps.temporal, taskQueue: deps.taskQueue, refundAnswerWaitMs: 5_000 });
+  const webhookRouting = { orm: deps.orm, temporal: deps.temporal, signalTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000 };
+  await app.register(stripeWebhookRoutes, { ...webhookRouting, secret: deps.stripeWebhookSecret });
+  await app.register(webhookEventsRoutes, webhookRouting);
 
   return app;
 }

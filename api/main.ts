@@ -22,7 +22,14 @@ async function main(): Promise<void> {
     if (file) writeFileSync(file, `${issued.secret}\n`, { mode: 0o600 });
   }
 
-  const app = await buildApp({ orm, temporal, taskQueue: config.temporal.taskQueue, logger: log });
+  const app = await buildApp({
+    orm,
+    temporal,
+    taskQueue: config.temporal.taskQueue,
+    logger: log,
+    stripeWebhookSecret: config.stripeWebhookSecret,
+    invoiceNumbering: { prefix: config.invoiceNumberPrefix, padding: config.invoiceNumberPadding },
+  });
   await app.listen({ host: config.api.host, port: config.api.port });
 
   let closing = false;

@@ -4,7 +4,10 @@ import {
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+
+/** Errors that mean "not allowed in this state": the workflow's rules, or the invoice's status. */
+const RULE_ERRORS = new Set(['LifecycleRuleError', 'CollectionRuleError', 'InvoiceTransitionError']);
 import { ApiError, conflict, serviceUnavailable } from './errors';
 
 /**
@@ -13,8 +16,9 @@ import { ApiError, conflict, serviceUnavailable } from './errors';
  */
 export function workflowCallError(err: unknown, what: string): unknown {
   if (err instanceof WorkflowUpdateFailedError) {
-    const cause = err.cause;
-    if (cause instanceof ApplicationFailure && cause.type === 'LifecycleRuleError') {
+    // A rejection by the validator is the cause itself; a rule broken inside an activity comes wrapped.
+    const cause = err.cause instanceof ActivityFailure && err.cause.cause ? err.cause.cause : err.cause;
+    if (cause instanceof ApplicationFailure && RULE_ERRORS.has(cause.type ?? '')) {
       return conflict('invalid_state_transition', capitalise(cause.message));
     }
     return new ApiError(409, 'invalid_request_error', 'update_rejected', `${what}: ${cause?.message ?? err.message}`);

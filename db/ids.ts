@@ -12,6 +12,7 @@ export const ID_PREFIXES = {
   invoice: 'in',
   invoiceLine: 'il',
   payment: 'pay',
+  refund: 're',
   email: 'em',
   apiKey: 'key',
 } as const;

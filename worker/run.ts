@@ -46,6 +46,8 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
       emailFrom: config.emailFrom,
       publicUrl: config.api.publicUrl,
       invoiceNumberPrefix: config.invoiceNumberPrefix,
+      dunningPolicy: config.dunningPolicy,
+      invoiceNumberPadding: config.invoiceNumberPadding,
     },
   });
   log.info({ taskQueue: config.temporal.taskQueue, temporal: config.temporal.address }, 'worker started');

@@ -1,2 +1,4 @@
 /** The workflow bundle's entry point: every workflow type the billing worker runs. */
 export { subscriptionWorkflow } from './subscription/workflow';
+export { refundWorkflow } from './refund/workflow';
+export { invoiceCollectionWorkflow } from './invoice-collection/workflow';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ChargeOutcome, ChargeRequest, PaymentGateway } from './gateway';
+import { ChargeOutcome, ChargeRequest, PaymentGateway, RefundOutcome, RefundRequest } from './gateway';
 
 /**
  * The embedded default gateway: no money moves, but saved payment methods behave like Stripe's test
@@ -56,6 +56,23 @@ export interface SandboxLedger {
    * stored charge: the first write wins, later callers get the first request and outcome back.
    */
   recordOnce(idempotencyKey: string, request: ChargeRequest, outcome: ChargeOutcome): Promise<SandboxCharge>;
+  /**
+   * Stores a refund under its key unless one is already stored, and returns the stored refund. The
+   * outcome is decided by `decide` from the charge (null if the ledger has no charge with that id)
+   * and the amount already refunded on it (succeeded and pending refunds), while refunds of the same
+   * charge wait: two concurrent refunds can never together exceed the charge.
+   */
+  recordRefundOnce(
+    request: RefundRequest,
+    decide: (charge: SandboxCharge | null, alreadyRefunded: number) => RefundOutcome,
+  ): Promise<SandboxRefund>;
+  /** The refund with this gateway id, or null. */
+  findRefund(gatewayRefundId: string): Promise<SandboxRefund | null>;
+}
+
+export interface SandboxRefund {
+  request: RefundRequest;
+  outcome: RefundOutcome;
 }
 
 /** A key reused for a different charge: Stripe answers this with an idempotency_error. */
@@ -86,6 +103,73 @@ export class SandboxGateway implements PaymentGateway {
     }
     return stored.outcome;
   }
+
+  async refund(request: RefundRequest): Promise<RefundOutcome> {
+    if (!Number.isSafeInteger(request.amount) || request.amount <= 0) {
+      throw new Error(`Invalid amount ${request.amount}: must be a positive integer in minor units`);
+    }
+    if (!/^[A-Za-z]{3}$/.test(request.currency)) {
+      throw new Error(`Invalid currency ${JSON.stringify(request.currency)}: must be an ISO 4217 code`);
+    }
+
+    const stored = await this.ledger.recordRefundOnce(request, (charge, alreadyRefunded) => refundOutcomeFor(request, charge, alreadyRefunded));
+    if (!isSameRefund(stored.request, request)) {
+      throw new IdempotencyKeyReuseError(
+        `Keys for idempotent requests can only be used with the same parameters they were first used with. ` +
+          `Try using a key other than '${request.idempotencyKey}' if you meant to execute a different request.`,
+      );
+    }
+    return stored.outcome;
+  }
+
+  async retrieveRefund(gatewayRefundId: string): Promise<RefundOutcome> {
+    const stored = await this.ledger.findRefund(gatewayRefundId);
+    // Stripe answers an unknown id with resource_missing: an invalid request, not an unknown outcome.
+    if (!stored) throw new Error(`No such refund: '${gatewayRefundId}'`);
+    return stored.outcome;
+  }
+}
+
+function isSameRefund(first: RefundRequest, again: RefundRequest): boolean {
+  return (
+    first.gatewayChargeId === again.gatewayChargeId &&
+    first.amount === again.amount &&
+    first.currency.toUpperCase() === again.currency.toUpperCase()
+  );
+}
+
+/**
+ * Sandbox refunds settle at once, like refunds of Stripe's test cards. The sandbox refuses what Stripe
+ * refuses, with Stripe's error codes: a charge it does not know, a charge that did not succeed, and
+ * more than is left unrefunded on the charge.
+ */
+function refundOutcomeFor(request: RefundRequest, charge: SandboxCharge | null, alreadyRefunded: number): RefundOutcome {
+  if (charge === null) {
+    return { status: 'failed', gatewayRefundId: null, failureReason: `resource_missing: No such charge: '${request.gatewayChargeId}'` };
+  }
+  if (charge.outcome.status !== 'succeeded') {
+    return { status: 'failed', gatewayRefundId: null, failureReason: `charge_not_refundable: Charge ${request.gatewayChargeId} did not succeed.` };
+  }
+  if (charge.request.currency.toUpperCase() !== request.currency.toUpperCase()) {
+    return {
+      status: 'failed',
+      gatewayRefundId: null,
+      failureReason: `currency_mismatch: Charge ${request.gatewayChargeId} is in ${charge.request.currency}, not ${request.currency}.`,
+    };
+  }
+  const unrefunded = charge.request.amount - alreadyRefunded;
+  if (unrefunded <= 0) {
+    return { status: 'failed', gatewayRefundId: null, failureReason: `charge_already_refunded: Charge ${request.gatewayChargeId} has already been refunded.` };
+  }
+  if (request.amount > unrefunded) {
+    return {
+      status: 'failed',
+      gatewayRefundId: null,
+      failureReason: `amount_too_large: Refund amount (${request.amount}) is greater than unrefunded amount on charge (${unrefunded}).`,
+    };
+  }
+  // Derived from the key, so every process computes the same id for the same refund.
+  return { status: 'succeeded', gatewayRefundId: `re_sandbox_${createHash('sha256').update(request.idempotencyKey).digest('hex').slice(0, 24)}` };
 }
 
 /**

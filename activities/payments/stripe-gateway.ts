@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { ChargeOutcome, ChargeRequest, GatewayUnavailableError, PaymentGateway } from './gateway';
+import { ChargeOutcome, ChargeRequest, GatewayUnavailableError, PaymentGateway, RefundOutcome, RefundRequest } from './gateway';
 
 /**
  * The Stripe API version we are written against. Pinned rather than left to the account default so a
@@ -69,6 +69,82 @@ export class StripeGateway implements PaymentGateway {
     }
     return outcomeOf(intent);
   }
+
+  /** Refunds to the original payment method; the PaymentIntent resolves to its latest charge at Stripe. */
+  async refund(request: RefundRequest): Promise<RefundOutcome> {
+    let refund: Stripe.Refund;
+    try {
+      refund = await this.stripe.refunds.create(
+        {
+          payment_intent: request.gatewayChargeId,
+          amount: request.amount,
+          ...(request.reason === null ? {} : { reason: request.reason }),
+          metadata: request.metadata,
+        },
+        { idempotencyKey: request.idempotencyKey },
+      );
+    } catch (error) {
+      return refusedOrThrow(error);
+    }
+    return refundOutcomeOf(refund);
+  }
+
+  async retrieveRefund(gatewayRefundId: string): Promise<RefundOutcome> {
+    let refund: Stripe.Refund;
+    try {
+      refund = await this.stripe.refunds.retrieve(gatewayRefundId);
+    } catch (error) {
+      throwUnavailableOrRejected(error, 'refund lookup');
+    }
+    return refundOutcomeOf(refund);
+  }
+}
+
+function refundOutcomeOf(refund: Stripe.Refund): RefundOutcome {
+  switch (refund.status) {
+    case 'succeeded':
+      return { status: 'succeeded', gatewayRefundId: refund.id };
+    // requires_action: Stripe waits for the customer's bank details (some payment methods); the
+    // refund is still on its way and settles to succeeded, failed or canceled later.
+    case 'pending':
+    case 'requires_action':
+      return { status: 'pending', gatewayRefundId: refund.id };
+    case 'failed':
+      return { status: 'failed', gatewayRefundId: refund.id, failureReason: refund.failure_reason || 'unknown' };
+    case 'canceled':
+      return { status: 'failed', gatewayRefundId: refund.id, failureReason: 'canceled' };
+    default:
+      throw new Error(`Refund ${refund.id} is in unexpected status ${String(refund.status)}`);
+  }
+}
+
+/**
+ * Stripe refuses a refund it cannot make with an invalid request (charge_already_refunded,
+ * charge_disputed, amount too large, unknown PaymentIntent): nothing was refunded, and asking again
+ * gets the same answer, so it is a failed refund with the reason, for the operator to read.
+ */
+function refusedOrThrow(error: unknown): RefundOutcome {
+  const { errors } = Stripe;
+  if (error instanceof errors.StripeInvalidRequestError && !(error instanceof errors.StripeIdempotencyError)) {
+    return { status: 'failed', gatewayRefundId: null, failureReason: `${error.code || 'invalid_request'}: ${error.message}` };
+  }
+  throwUnavailableOrRejected(error, 'refund request');
+}
+
+function throwUnavailableOrRejected(error: unknown, what: string): never {
+  const { errors } = Stripe;
+  if (
+    error instanceof errors.StripeConnectionError ||
+    error instanceof errors.StripeRateLimitError ||
+    error instanceof errors.StripeAPIError
+  ) {
+    throw new GatewayUnavailableError(`Stripe is unavailable: ${error.message}`, { cause: error });
+  }
+  if (error instanceof errors.StripeError) {
+    // Reused idempotency key, bad API key, missing permission: someone has to fix the configuration.
+    throw new Error(`Stripe rejected the ${what}: ${error.message}`, { cause: error });
+  }
+  throw error;
 }
 
 function outcomeOf(intent: Stripe.PaymentIntent): ChargeOutcome {

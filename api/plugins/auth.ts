@@ -9,6 +9,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Roles allowed on this route. Every `/v1` route must declare it; there is no default. */
     roles?: readonly ApiKeyRole[];
+    /** A `/v1` route that authenticates its callers itself (a signed gateway webhook) and takes no API key. */
+    public?: boolean;
   }
   interface FastifyRequest {
     apiKey: ApiKey | null;
@@ -30,6 +32,7 @@ export default fp(async function auth(app: FastifyInstance, opts: { orm: MikroOR
 
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/v1/')) return;
+    if (request.routeOptions.config.public === true) return;
     const roles = request.routeOptions.config.roles;
     if (!roles) {
       // An unmatched /v1 URL falls through to the 404 handler, but only for authenticated callers.

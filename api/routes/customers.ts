@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { Customer } from '../../db/entities';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { Customer, Invoice } from '../../db/entities';
+import { invoiceCollectionWorkflowId, paymentMethodUpdatedSignal } from '../../workflows/invoice-collection/contract';
 import { newId } from '../../db/ids';
 import { isSupportedCurrency } from '../../domain/money';
 import { isValidTimeZone } from '../../domain/calendar';
@@ -30,6 +32,7 @@ export const CustomerResource = Type.Object(
     time_zone: Type.String(),
     billing_address: Nullable(Address),
     default_payment_method: Nullable(Type.String()),
+    account_owner_email: Nullable(Type.String({ description: 'Copied on final payment failure notices' })),
     metadata: Metadata,
     created_at: Timestamp,
   },
@@ -46,7 +49,21 @@ const CreateCustomer = Type.Object(
     default_payment_method: Type.Optional(
       Type.String({ minLength: 1, maxLength: 255, description: 'Gateway payment method id; in the sandbox a test method such as pm_card_visa' }),
     ),
+    account_owner_email: Type.Optional(
+      Type.String({ format: 'email', maxLength: 254, description: 'Who on your side looks after the account; told when collection fails for good' }),
+    ),
     metadata: Type.Optional(Metadata),
+  },
+  { additionalProperties: false },
+);
+
+const PaymentMethodBody = Type.Object(
+  {
+    payment_method: Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description: 'Gateway payment method id (Stripe pm_...); in the sandbox a test method such as pm_card_visa',
+    }),
   },
   { additionalProperties: false },
 );
@@ -64,12 +81,13 @@ export function customerResource(c: Customer) {
       ? definedOnly({ line1: a.line1, line2: a.line2, city: a.city, state: a.state, postal_code: a.postalCode, country: a.country })
       : null,
     default_payment_method: c.defaultPaymentMethod,
+    account_owner_email: c.accountOwnerEmail,
     metadata: c.metadata,
     created_at: iso(c.createdAt)!,
   };
 }
 
-export const customersRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async (app, { orm }) => {
+export const customersRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM; temporal: Client }> = async (app, { orm, temporal }) => {
   app.post(
     '/v1/customers',
     {
@@ -93,6 +111,7 @@ export const customersRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = asy
         billingAddress: a ? { line1: a.line1, line2: a.line2, city: a.city, state: a.state, postalCode: a.postal_code, country: a.country } : null,
         defaultPaymentMethod: body.default_payment_method ?? null,
         gatewayCustomerId: null,
+        accountOwnerEmail: body.account_owner_email ?? null,
         metadata: body.metadata ?? {},
         createdAt: now,
         updatedAt: now,
@@ -125,6 +144,51 @@ export const customersRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = asy
     async (request) => {
       const customer = await orm.em.fork().findOne(Customer, { id: request.params.id });
       if (!customer) throw notFound('customer', request.params.id);
+      return customerResource(customer);
+    },
+  );
+
+  app.post(
+    '/v1/customers/:id/payment-method',
+    {
+      config: { roles: ['admin', 'operator', 'sales'] },
+      schema: {
+        tags: ['customers'],
+        summary: 'Save a new default payment method',
+        description:
+          'Invoices of this customer that failed to charge and are still open are retried at once with the new method ' +
+          '(their collection workflows get a `paymentMethodUpdated` signal).',
+        params: IdParams,
+        body: PaymentMethodBody,
+        response: { 200: CustomerResource, '4xx': ErrorSchema },
+      },
+    },
+    async (request) => {
+      const em = orm.em.fork();
+      const customer = await em.findOne(Customer, { id: request.params.id });
+      if (!customer) throw notFound('customer', request.params.id);
+      customer.defaultPaymentMethod = request.body.payment_method;
+      customer.updatedAt = new Date();
+      await em.flush();
+
+      // Failed charges still owed: each one's collection retries now. A signal to a collection that
+      // finished meanwhile has nothing to retry, so "not found" is fine; other errors leave the
+      // scheduled retries in place and are logged, the saved method stands.
+      const failing = await em.find(Invoice, {
+        customerId: customer.id,
+        status: 'open',
+        collectionMethod: 'charge_automatically',
+        $or: [{ pastDueAt: { $ne: null } }, { nextPaymentAttempt: { $ne: null } }],
+      });
+      await Promise.all(
+        failing.map(async (invoice) => {
+          try {
+            await temporal.workflow.getHandle(invoiceCollectionWorkflowId(invoice.id)).signal(paymentMethodUpdatedSignal);
+          } catch (err) {
+            if (!(err instanceof WorkflowNotFoundError)) request.log.warn({ err, invoiceId: invoice.id }, 'could not ask for a retry with the new payment method');
+          }
+        }),
+      );
       return customerResource(customer);
     },
   );

@@ -22,8 +22,10 @@ import { workflowCallError } from '../workflow-errors';
 /** A start date this far in the past is a client clock skew, treated as "now"; further back is an error. */
 const START_DATE_SKEW_MS = 5 * 60 * 1000;
 
-const Status = Type.Enum(['incomplete', 'scheduled', 'active', 'past_due', 'paused', 'canceled'], {
-  description: 'incomplete: being set up; scheduled: starts later; past_due: last charge failed',
+const Status = Type.Enum(['incomplete', 'scheduled', 'active', 'past_due', 'unpaid', 'paused', 'canceled'], {
+  description:
+    'incomplete: being set up; scheduled: starts later; past_due: a charge failed and is being retried or awaits payment; ' +
+    'unpaid: retries gave up and the dunning policy leaves the subscription unpaid',
 });
 const CollectionMethod = Type.Union([Type.Literal('charge_automatically'), Type.Literal('send_invoice')]);
 

@@ -111,5 +111,8 @@ export function chaosGateway(inner: PaymentGateway, options: ChaosGatewayOptions
           : 'chaos: the gateway did not answer in time (the charge went through, the answer was lost)',
       );
     },
+    // Refunds are not part of the fault scenarios: passed on untouched.
+    refund: (request) => inner.refund(request),
+    retrieveRefund: (gatewayRefundId) => inner.retrieveRefund(gatewayRefundId),
   };
 }

@@ -5,7 +5,10 @@
  * as new after BOUNDARIES_PER_RUN billing boundaries (3 years of workflow time, seconds of real time).
  *
  * Prints one JSON line on stdout:
- *   - activitiesBeforeDue / activitiesPerPeriod: what the engine baseline must run to match;
+ *   - activitiesBeforeDue / activitiesPerPeriod: what the engine baseline must run to match. Each
+ *     period's invoice is collected by its own workflow (`invoice-<id>`): its activities count in
+ *     activitiesPerPeriod too (`collectionActivities`), though the baseline runs them in one workflow
+ *     and so leaves out the cost of starting a second one;
  *   - eventsPerPeriod / bytesPerPeriod: one billing boundary's share of the history (timer fired to
  *     the next timer started), the median over the run's periods;
  *   - firstRun: events and protobuf bytes of the whole first run, the longest run there is.
@@ -16,6 +19,8 @@ import { DateTime } from 'luxon';
 import { openDatabase } from '../../db/orm';
 import { subscriptionWorkflow, BOUNDARIES_PER_RUN } from '../../workflows/subscription/workflow';
 import { subscriptionWorkflowId } from '../../workflows/subscription/contract';
+import { invoiceCollectionWorkflowId } from '../../workflows/invoice-collection/contract';
+import { Invoice } from '../../db/entities';
 import { BillingStatusAttribute, CustomerIdAttribute } from '../../workflows/search-attributes';
 import { createTimeSkippingEnv } from '../../test/support/temporal-env';
 import { testBillingWorker } from '../../test/support/billing-worker';
@@ -83,6 +88,9 @@ async function main(): Promise<void> {
 
     const history = await firstRun.fetchHistory();
     const events = history.events ?? [];
+    const firstInvoice = await orm.em.fork().findOneOrFail(Invoice, { subscriptionId: subscription.id, periodIndex: 0 });
+    const collectionHistory = await env.client.workflow.getHandle(invoiceCollectionWorkflowId(firstInvoice.id)).fetchHistory();
+    const collectionActivities = activities(collectionHistory.events ?? []);
     const [start = [], ...periods] = segmentsByBoundary(events);
     // The last period ends with continue-as-new instead of the next timer; the others are all alike.
     const fullPeriods = periods.slice(0, -1);
@@ -90,7 +98,9 @@ async function main(): Promise<void> {
       workflowType: 'subscriptionWorkflow',
       interval: 'month',
       activitiesBeforeDue: activities(start),
-      activitiesPerPeriod: median(fullPeriods.map(activities)),
+      activitiesPerPeriod: median(fullPeriods.map(activities)) + collectionActivities,
+      collectionActivities,
+      collectionEvents: collectionHistory.events?.length ?? 0,
       eventsAtStart: start.length,
       eventsPerPeriod: median(fullPeriods.map((p) => p.length)),
       bytesPerPeriod: median(fullPeriods.map((p) => p.reduce((sum, e) => sum + eventBytes(e), 0))),

@@ -61,6 +61,7 @@ async function main(): Promise<void> {
       billingAddress: null,
       defaultPaymentMethod: 'pm_card_visa',
       gatewayCustomerId: null,
+      accountOwnerEmail: null,
       metadata: {},
       createdAt: now,
       updatedAt: now,

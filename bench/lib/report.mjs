@@ -49,8 +49,9 @@ function historyRows(history) {
   const run = history.firstRun;
   return [
     { title: 'History: subscriptionWorkflow, monthly, happy path (time-skipping server)', measured: '', baseline: '' },
-    ['activities before due / per period', `${history.activitiesBeforeDue} / ${history.activitiesPerPeriod}`, '', ''],
+    ['activities before due / per period (with collection)', `${history.activitiesBeforeDue} / ${history.activitiesPerPeriod}`, '', ''],
     ['events / bytes per period', `${history.eventsPerPeriod} / ${history.bytesPerPeriod} B`, '', ''],
+    ...(history.collectionEvents ? [['invoice collection workflow per period: activities / events', `${history.collectionActivities} / ${history.collectionEvents}`, '', '']] : []),
     [`first run (${run.boundaries} periods, then continue-as-new)`, `${run.events} events, ${kib(run.bytes)}`, '', ''],
   ];
 }

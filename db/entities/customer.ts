@@ -24,6 +24,8 @@ export class Customer {
   defaultPaymentMethod!: string | null;
   /** The customer's id at the gateway (Stripe `cus_...`), when it has one. */
   gatewayCustomerId!: string | null;
+  /** Who on our side looks after this account; copied on final payment failure notices. */
+  accountOwnerEmail!: string | null;
   metadata!: Record<string, string>;
   createdAt!: Date;
   updatedAt!: Date;
@@ -41,6 +43,7 @@ export const CustomerSchema = new EntitySchema<Customer>({
     billingAddress: { type: 'json', nullable: true },
     defaultPaymentMethod: { type: 'string', nullable: true },
     gatewayCustomerId: { type: 'string', nullable: true },
+    accountOwnerEmail: { type: 'string', nullable: true },
     metadata: { type: 'json' },
     createdAt: timestamptz(),
     updatedAt: timestamptz(),

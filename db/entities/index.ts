@@ -5,6 +5,9 @@ export * from './invoice';
 export * from './payment';
 export * from './email';
 export * from './api-key';
+export * from './refund';
+export * from './company-profile';
+export * from './webhook-event';
 
 import { CustomerSchema } from './customer';
 import { PriceSchema, ProductSchema } from './catalog';
@@ -13,6 +16,9 @@ import { InvoiceLineSchema, InvoiceSchema } from './invoice';
 import { PaymentSchema } from './payment';
 import { EmailSchema } from './email';
 import { ApiKeySchema } from './api-key';
+import { RefundSchema } from './refund';
+import { CompanyProfileSchema } from './company-profile';
+import { WebhookEventSchema } from './webhook-event';
 
 export const entities = [
   CustomerSchema,
@@ -24,4 +30,7 @@ export const entities = [
   PaymentSchema,
   EmailSchema,
   ApiKeySchema,
+  RefundSchema,
+  CompanyProfileSchema,
+  WebhookEventSchema,
 ];

@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema, type Opt } from '@mikro-orm/core';
 import { minorUnits, timestamptz } from './columns';
 
 /**
@@ -12,7 +12,8 @@ export class Payment {
   id!: string;
   invoiceId!: string;
   customerId!: string;
-  attempt!: number;
+  /** Charge attempt number (part of the idempotency key); null for an offline payment. */
+  attempt!: number | null;
   amount!: number;
   currency!: string;
   status!: PaymentStatus;
@@ -24,6 +25,10 @@ export class Payment {
   idempotencyKey!: string;
   createdAt!: Date;
   completedAt!: Date | null;
+  /** Sum of this payment's succeeded refunds. */
+  amountRefunded!: Opt<number>;
+  /** Offline payments: the check number, transfer reference, ... */
+  reference!: string | null;
 }
 
 export const PaymentSchema = new EntitySchema<Payment>({
@@ -33,7 +38,7 @@ export const PaymentSchema = new EntitySchema<Payment>({
     id: { type: 'string', primary: true },
     invoiceId: { type: 'string' },
     customerId: { type: 'string' },
-    attempt: { type: 'integer' },
+    attempt: { type: 'integer', nullable: true },
     amount: minorUnits(),
     currency: { type: 'string', length: 3 },
     status: { type: 'string' },
@@ -45,5 +50,7 @@ export const PaymentSchema = new EntitySchema<Payment>({
     idempotencyKey: { type: 'string', unique: true },
     createdAt: timestamptz(),
     completedAt: timestamptz(true),
+    amountRefunded: { ...minorUnits(), default: 0 },
+    reference: { type: 'text', nullable: true },
   },
 });

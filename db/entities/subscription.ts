@@ -6,7 +6,7 @@ import type { IntervalUnit } from '../../domain/frequency';
  * `incomplete` exists only between the API writing the record and the workflow taking it over;
  * every later status is written by the subscription workflow's activities.
  */
-export type SubscriptionStatus = 'incomplete' | 'scheduled' | 'active' | 'past_due' | 'paused' | 'canceled';
+export type SubscriptionStatus = 'incomplete' | 'scheduled' | 'active' | 'past_due' | 'unpaid' | 'paused' | 'canceled';
 export type CollectionMethod = 'charge_automatically' | 'send_invoice';
 
 export class Subscription {

@@ -51,6 +51,8 @@ class CountingGateway implements PaymentGateway {
     }
     return this.inner.charge(request);
   }
+  refund: PaymentGateway['refund'] = (request) => this.inner.refund(request);
+  retrieveRefund: PaymentGateway['retrieveRefund'] = (id) => this.inner.retrieveRefund(id);
 }
 
 async function subscriptionFixture(paymentMethod = 'pm_card_visa') {

@@ -52,6 +52,8 @@ const MATRIX: Record<string, Expectation> = {
   'POST /v1/customers': adminAndSales,
   'GET /v1/customers': all,
   'GET /v1/customers/:id': all,
+  // Saving a card: sales take it over the phone, operators when fixing a failed payment.
+  'POST /v1/customers/:id/payment-method': all,
 
   // Catalog: admin writes, everyone reads.
   'POST /v1/products': adminOnly,
@@ -72,8 +74,29 @@ const MATRIX: Record<string, Expectation> = {
   // Billing records: read-only for every role.
   'GET /v1/invoices': all,
   'GET /v1/invoices/:id': all,
+  // One-off invoices: sales (and admins) draft them, anyone may preview; operators may also finalize.
+  'POST /v1/invoices': adminAndSales,
+  'POST /v1/invoices/preview': all,
+  'POST /v1/invoices/:id': adminAndSales,
+  'DELETE /v1/invoices/:id': adminAndSales,
+  'POST /v1/invoices/:id/finalize': all,
+  'GET /v1/invoices/:id/pdf': all,
+  // Collection: anyone may look and (re)send the invoice; operators steer dunning and record money.
+  'GET /v1/invoices/:id/collection': all,
+  'POST /v1/invoices/:id/send': all,
+  'POST /v1/invoices/:id/void': adminAndOperator,
+  'POST /v1/invoices/:id/mark-uncollectible': adminAndOperator,
+  'POST /v1/invoices/:id/mark-paid': adminAndOperator,
+  'POST /v1/invoices/:id/retry-payment': adminAndOperator,
+  'POST /v1/invoices/:id/skip-retry': adminAndOperator,
+  'POST /v1/invoices/:id/extend-grace': adminAndOperator,
   'GET /v1/payments': all,
   'GET /v1/payments/:id': all,
+  'GET /v1/payments/:id/receipt.pdf': all,
+  // Refunds move money back: admins and operators issue them, everyone reads them.
+  'POST /v1/refunds': adminAndOperator,
+  'GET /v1/refunds': all,
+  'GET /v1/refunds/:id': all,
 
   // The email outbox holds customers' receipts: not for sales.
   'GET /v1/emails': adminAndOperator,
@@ -83,6 +106,17 @@ const MATRIX: Record<string, Expectation> = {
   'POST /v1/api-keys': adminOnly,
   'GET /v1/api-keys': adminOnly,
   'POST /v1/api-keys/:id/revoke': adminOnly,
+
+  // Company profile (branding): everyone reads it, only admins change it.
+  'GET /v1/company-profile': all,
+  'PUT /v1/company-profile': adminOnly,
+
+  // Stripe webhooks: public, authenticated by the Stripe-Signature header instead of a key. The events
+  // they leave (unroutable ones included) are for operators.
+  'POST /v1/webhooks/stripe': 'public',
+  'GET /v1/webhook-events': adminAndOperator,
+  'GET /v1/webhook-events/:id': adminAndOperator,
+  'POST /v1/webhook-events/:id/retry': adminAndOperator,
 };
 
 const CALLERS = ['admin', 'operator', 'sales', 'none'] as const;

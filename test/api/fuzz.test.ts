@@ -135,17 +135,19 @@ function config(f: Fixtures): string {
   const dictionaries = Object.entries(f).map(([name, id]) => `${name} = { values = [${q(id)}] }`);
   const bind = (dictionary: keyof Fixtures) => `{ dictionary = ${q(dictionary)}, probability = 0.5 }`;
   const byPath: [string, Record<string, keyof Fixtures>][] = [
-    ['^/v1/customers/\\{id\\}$', { 'path.id': 'customer' }],
+    ['^/v1/customers/\\{id\\}(/payment-method)?$', { 'path.id': 'customer' }],
     ['^/v1/products/\\{id\\}$', { 'path.id': 'product' }],
     ['^/v1/prices$', { 'body.product': 'product', 'query.product': 'product' }],
     ['^/v1/prices/\\{id\\}$', { 'path.id': 'price' }],
     ['^/v1/subscriptions$', { 'body.customer': 'customer', 'body.price': 'price', 'query.customer': 'customer', 'query.price': 'price' }],
     ['^/v1/subscriptions/\\{id\\}(/pause|/resume)?$', { 'path.id': 'subscription' }],
     ['^/v1/subscriptions/\\{id\\}/cancel$', { 'path.id': 'cancelable' }],
-    ['^/v1/invoices$', { 'query.customer': 'customer', 'query.subscription': 'subscription' }],
-    ['^/v1/invoices/\\{id\\}$', { 'path.id': 'invoice' }],
+    ['^/v1/invoices$', { 'query.customer': 'customer', 'query.subscription': 'subscription', 'body.customer': 'customer' }],
+    ['^/v1/invoices/preview$', { 'body.customer': 'customer' }],
+    ['^/v1/invoices/\\{id\\}(/[a-z-]+)?$', { 'path.id': 'invoice' }],
     ['^/v1/payments$', { 'query.customer': 'customer', 'query.invoice': 'invoice' }],
-    ['^/v1/payments/\\{id\\}$', { 'path.id': 'payment' }],
+    ['^/v1/payments/\\{id\\}(/receipt\\.pdf)?$', { 'path.id': 'payment' }],
+    ['^/v1/refunds$', { 'body.payment': 'payment', 'query.payment': 'payment', 'query.invoice': 'invoice', 'query.customer': 'customer' }],
     ['^/v1/emails$', { 'query.customer': 'customer', 'query.related_id': 'invoice' }],
     ['^/v1/emails/\\{id\\}$', { 'path.id': 'email' }],
     ['^/v1/api-keys/\\{id\\}/revoke$', { 'path.id': 'apiKey' }],

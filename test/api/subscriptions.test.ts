@@ -120,7 +120,8 @@ test('a declined card makes the subscription past due and records the failed att
   const invoices = await api.call('admin', 'GET', `/v1/invoices?customer=${cus}&status=open`);
   expect(invoices.body.data).toHaveLength(1);
   await eventually(async () =>
-    expect((await api.call('admin', 'GET', `/v1/emails?customer=${cus}`)).body.data.map((e: { kind: string }) => e.kind)).toEqual(['payment_failed']),
+    // expired_card is a permanent decline: no retries, the failure notice and the final notice at once.
+    expect((await api.call('admin', 'GET', `/v1/emails?customer=${cus}`)).body.data.map((e: { kind: string }) => e.kind).sort()).toEqual(['payment_failed', 'payment_failed_final']),
   );
 });
 

@@ -23,6 +23,8 @@ function countingGateway(): PaymentGateway & { calls: string[] } {
       calls.push(r.idempotencyKey);
       return { status: 'succeeded', gatewayChargeId: `ch_${r.idempotencyKey}` };
     },
+    refund: () => Promise.reject(new Error('no refunds in this test')),
+    retrieveRefund: () => Promise.reject(new Error('no refunds in this test')),
   };
 }
 

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer, IncomingHttpHeaders, request as httpRequest, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { ChargeRequest, GatewayUnavailableError } from '../../activities/payments/gateway';
+import { ChargeRequest, GatewayUnavailableError, RefundRequest } from '../../activities/payments/gateway';
 import { createStripeClient, STRIPE_API_VERSION, StripeGateway } from '../../activities/payments/stripe-gateway';
 
 /**
@@ -80,6 +80,15 @@ async function stopProcess(child: ChildProcess | undefined): Promise<void> {
   child.kill('SIGTERM');
   await exited;
 }
+
+const refund: RefundRequest = {
+  gatewayChargeId: 'pi_3Charged',
+  amount: 1500,
+  currency: 'USD',
+  idempotencyKey: 'refund-re_123',
+  reason: 'requested_by_customer',
+  metadata: { refund_id: 're_123', payment_id: 'pay_1' },
+};
 
 const charge: ChargeRequest = {
   amount: 4900,
@@ -201,6 +210,67 @@ describe('StripeGateway against stripe-mock', () => {
     const outcome = await gateway.charge(charge);
 
     expect(outcome).toMatchObject({ status: 'failed', gatewayChargeId: expect.stringMatching(/^pi_\w+$/) });
+  });
+
+  it('sends a refund create that Stripe’s OpenAPI spec accepts, with our idempotency key', async () => {
+    await gateway.refund(refund);
+
+    expect(recorded).toHaveLength(1);
+    const [sent] = recorded;
+    expect(sent?.method).toBe('POST');
+    expect(sent?.path).toBe('/v1/refunds');
+    expect(sent?.responseStatus).toBe(200);
+    expect(Object.fromEntries(sent?.params ?? [])).toEqual({
+      payment_intent: 'pi_3Charged',
+      amount: '1500',
+      reason: 'requested_by_customer',
+      'metadata[refund_id]': 're_123',
+      'metadata[payment_id]': 'pay_1',
+    });
+    expect(sent?.headers['idempotency-key']).toBe('refund-re_123');
+    expect(sent?.headers['stripe-version']).toBe(STRIPE_API_VERSION);
+  });
+
+  it.each(['duplicate', 'fraudulent'] as const)('passes the %s reason through', async (reason) => {
+    await gateway.refund({ ...refund, reason });
+
+    expect(recorded[0]?.responseStatus).toBe(200);
+    expect(recorded[0]?.params.get('reason')).toBe(reason);
+  });
+
+  it('leaves out the reason when there is none', async () => {
+    await gateway.refund({ ...refund, reason: null });
+
+    expect(recorded[0]?.responseStatus).toBe(200);
+    expect(recorded[0]?.params.has('reason')).toBe(false);
+  });
+
+  it.each([
+    ['succeeded', 'succeeded'],
+    ['pending', 'pending'],
+    ['requires_action', 'pending'],
+  ] as const)('maps a %s Refund to a %s refund with its re_ id', async (stripeStatus, status) => {
+    settleAs = stripeStatus;
+
+    await expect(gateway.refund(refund)).resolves.toEqual({ status, gatewayRefundId: expect.stringMatching(/^re_\w+$/) });
+  });
+
+  it('maps a failed or canceled Refund to a failed refund that keeps the re_ id', async () => {
+    settleAs = 'failed';
+    await expect(gateway.refund(refund)).resolves.toMatchObject({ status: 'failed', gatewayRefundId: expect.stringMatching(/^re_\w+$/) });
+    settleAs = 'canceled';
+    await expect(gateway.refund(refund)).resolves.toMatchObject({ status: 'failed', failureReason: 'canceled' });
+  });
+
+  it('retrieves a refund by id with a request the spec accepts', async () => {
+    settleAs = 'succeeded';
+    const outcome = await gateway.retrieveRefund('re_1Pending');
+
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]?.method).toBe('GET');
+    expect(recorded[0]?.path).toBe('/v1/refunds/re_1Pending');
+    expect(recorded[0]?.responseStatus).toBe(200);
+    expect(outcome).toEqual({ status: 'succeeded', gatewayRefundId: expect.stringMatching(/^re_\w+$/) });
   });
 });
 
@@ -339,5 +409,50 @@ describe('StripeGateway error mapping', () => {
     reply = { status: 200, body: paymentIntent('processing') };
 
     await expect(gateway.charge(charge)).rejects.toThrow(GatewayUnavailableError);
+  });
+
+  it('records a refund Stripe refuses (already refunded) as failed with Stripe’s code and message', async () => {
+    reply = {
+      status: 400,
+      body: { error: { type: 'invalid_request_error', code: 'charge_already_refunded', message: 'Charge ch_3X has already been refunded.' } },
+    };
+
+    await expect(gateway.refund(refund)).resolves.toEqual({
+      status: 'failed',
+      gatewayRefundId: null,
+      failureReason: 'charge_already_refunded: Charge ch_3X has already been refunded.',
+    });
+    expect(idempotencyKeys).toEqual(['refund-re_123']);
+  });
+
+  it('reports an unknown refund outcome on a 500, after the SDK retried with the same key', async () => {
+    reply = { status: 500, body: { error: { type: 'api_error', message: 'An unknown error occurred' } } };
+
+    await expect(gateway.refund(refund)).rejects.toThrow(GatewayUnavailableError);
+    expect(idempotencyKeys).toEqual(['refund-re_123', 'refund-re_123', 'refund-re_123']);
+  });
+
+  it('throws a plain error when the refund key was used with other parameters', async () => {
+    reply = {
+      status: 400,
+      body: { error: { type: 'idempotency_error', message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.' } },
+    };
+
+    const refunding = gateway.refund(refund);
+
+    await expect(refunding).rejects.toThrow(/same parameters/);
+    await expect(refunding).rejects.not.toBeInstanceOf(GatewayUnavailableError);
+  });
+
+  it('maps a refund failure reported by Stripe to a failed refund with its reason', async () => {
+    reply = { status: 200, body: { id: 're_3Failed', object: 'refund', status: 'failed', failure_reason: 'expired_or_canceled_card' } };
+
+    await expect(gateway.refund(refund)).resolves.toEqual({ status: 'failed', gatewayRefundId: 're_3Failed', failureReason: 'expired_or_canceled_card' });
+  });
+
+  it('reports an unknown outcome when a refund lookup cannot reach Stripe', async () => {
+    reply = { status: 503, body: { error: { type: 'api_error', message: 'Service unavailable' } } };
+
+    await expect(gateway.retrieveRefund('re_3Pending')).rejects.toThrow(GatewayUnavailableError);
   });
 });

@@ -15,6 +15,8 @@ export interface ApiHarness {
   app: FastifyInstance;
   orm: MikroORM;
   temporal: Client;
+  /** The task queue this file's worker polls (to start workflows directly). */
+  taskQueue: string;
   keys: Record<ApiKeyRole, string>;
   /** `app.inject` with a role's key and JSON body. */
   call(role: ApiKeyRole | null, method: 'GET' | 'POST', url: string, body?: unknown, headers?: Record<string, string>): Promise<{
@@ -50,6 +52,7 @@ export async function startApiHarness(): Promise<ApiHarness> {
     app,
     orm,
     temporal,
+    taskQueue,
     keys,
     async call(role, method, url, body, headers = {}) {
       const response = await app.inject({

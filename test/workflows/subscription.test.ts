@@ -261,7 +261,7 @@ test('signals from an operator (Temporal UI/CLI) drive the same handlers; invali
 
 test('a declined card leaves the invoice open, marks the subscription past due and tells the customer', async () => {
   const { handle, subscriptionId, customer } = await startSubscription({ paymentMethod: 'pm_card_chargeDeclinedInsufficientFunds' });
-  await advance('1 day');
+  await advance('12 hours'); // before the first retry, a day after the failure
   await eventually(async () => expect((await subscriptionRow(subscriptionId)).status).toBe('past_due'));
 
   const [invoice] = await invoicesOf(subscriptionId);
@@ -285,17 +285,20 @@ test('with collection by invoice, each period is emailed with net-30 terms and n
   });
   expect(invoices.every((i) => i.status === 'open' && i.amountDue === 2500 && i.collectionMethod === 'send_invoice')).toBe(true);
   // Due 30 days after issue; issue is the period start plus the seconds the workflow took to wake up.
-  const netTerm = invoices[0]!.dueDate.getTime() - anchor.getTime();
+  const netTerm = invoices[0]!.dueDate!.getTime() - anchor.getTime();
   expect(netTerm).toBeGreaterThanOrEqual(30 * 86_400_000);
   expect(netTerm).toBeLessThan(30 * 86_400_000 + 60_000);
   expect(await paymentsOf(customer.id)).toHaveLength(0);
+  // Both invoices emailed; the first, due on day 30, got its overdue reminder a day later.
   await eventually(async () =>
-    expect((await emailsOf(customer.id)).map((e) => [e.kind, e.status])).toEqual([
+    expect((await emailsOf(customer.id)).map((e) => [e.kind, e.status]).sort()).toEqual([
+      ['invoice_overdue', 'sent'],
       ['invoice_sent', 'sent'],
       ['invoice_sent', 'sent'],
     ]),
   );
-  expect((await subscriptionRow(subscriptionId)).status).toBe('active');
+  // The first invoice is a day past due and unpaid: the subscription is past due until it is paid.
+  expect((await subscriptionRow(subscriptionId)).status).toBe('past_due');
 });
 
 test('a long-running subscription continues as new with its state and keeps billing', async () => {

@@ -4,10 +4,14 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BillingInterval } from '../../domain/frequency';
+import type { DunningPolicy } from '../../domain/dunning';
 
 export const subscriptionWorkflowId = (subscriptionId: string): string => `subscription-${subscriptionId}`;
 
-export type SubscriptionLifecycleStatus = 'scheduled' | 'active' | 'past_due' | 'paused' | 'canceled';
+export type SubscriptionLifecycleStatus = 'scheduled' | 'active' | 'past_due' | 'unpaid' | 'paused' | 'canceled';
+
+/** How a subscription stands with its payments, apart from pause and cancel. */
+export type PaymentStanding = 'active' | 'past_due' | 'unpaid';
 
 export interface BillingPeriodView {
   index: number;
@@ -25,7 +29,12 @@ export interface SubscriptionState {
   pausedAt: string | null;
   canceledAt: string | null;
   /** The status to return to on resume (a past-due subscription stays past due). */
-  statusBeforePause: 'active' | 'past_due' | null;
+  statusBeforePause: PaymentStanding | null;
+  /**
+   * Invoices whose collection has failed and not yet been settled (paid, void or written off).
+   * Absent in state carried from runs before invoice collection moved to its own workflow.
+   */
+  delinquentInvoiceIds?: string[];
 }
 
 export interface SubscriptionWorkflowInput {
@@ -35,6 +44,8 @@ export interface SubscriptionWorkflowInput {
   billingAnchor: string;
   timeZone: string;
   interval: BillingInterval;
+  /** Applied to each period's invoice; DEFAULT_DUNNING_POLICY when absent. */
+  dunningPolicy?: DunningPolicy;
   /** Present when continuing as new. */
   carriedState?: SubscriptionState;
 }

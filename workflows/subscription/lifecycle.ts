@@ -30,7 +30,7 @@ export function checkCancel(state: SubscriptionState, request: CancelRequest): v
 }
 
 export function applyPause(state: SubscriptionState, now: string): void {
-  state.statusBeforePause = state.status === 'past_due' ? 'past_due' : 'active';
+  state.statusBeforePause = state.status === 'past_due' || state.status === 'unpaid' ? state.status : 'active';
   state.status = 'paused';
   state.pausedAt = now;
 }

@@ -17,6 +17,8 @@ import {
 import type { BillingActivities, InvoiceSummary } from '../../activities';
 import { billingPeriod } from '../../domain/calendar';
 import { BillingStatusAttribute, NextBillingDateAttribute } from '../search-attributes';
+import { CHARGE_ACTIVITY_OPTIONS, RECORD_ACTIVITY_OPTIONS } from '../activity-options';
+import { invoiceCollectionOutcomeSignal, type InvoiceCollectionOutcome } from '../invoice-collection/contract';
 import {
   cancelSignal,
   cancelUpdate,
@@ -27,6 +29,7 @@ import {
   resumeUpdate,
   type BillingPeriodView,
   type CancelRequest,
+  type PaymentStanding,
   type SubscriptionState,
   type SubscriptionView,
   type SubscriptionWorkflowInput,
@@ -39,23 +42,12 @@ export const BOUNDARIES_PER_RUN = 36;
 
 /** Patch ids for changes to this workflow's commands; histories recorded before them still replay. */
 const RECORD_UNTIL_CAUGHT_UP = 'record-state-until-caught-up';
+/** Each period's invoice is collected by its own invoice collection workflow (dunning lives there). */
+const COLLECT_IN_INVOICE_WORKFLOW = 'collect-in-invoice-workflow';
 
-/** Retrying cannot fix these: a missing record, a void invoice, a reused key, an amount out of range. */
-const NON_RETRYABLE = ['RecordNotFound', 'InvoiceNotPayable', 'IdempotencyKeyReuseError', 'MoneyError'];
-
-const records = proxyActivities<BillingActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
-});
-
-/**
- * Charging may wait on a slow gateway. Retries reuse the attempt's idempotency key, so an unknown
- * outcome (timeout, 5xx) is settled by asking again rather than by charging again.
- */
-const collection = proxyActivities<Pick<BillingActivities, 'chargeInvoice'>>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: NON_RETRYABLE },
-});
+const records = proxyActivities<BillingActivities>(RECORD_ACTIVITY_OPTIONS);
+/** Only for histories from before COLLECT_IN_INVOICE_WORKFLOW, which charged from here. */
+const collection = proxyActivities<Pick<BillingActivities, 'chargeInvoice'>>(CHARGE_ACTIVITY_OPTIONS);
 
 const nowIso = (): string => new Date(Date.now()).toISOString();
 
@@ -168,9 +160,47 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   }
 
   /** A payment outcome sets the standing; a pause or cancel that arrived meanwhile still wins. */
-  function setStanding(standing: 'active' | 'past_due'): void {
+  function setStanding(standing: PaymentStanding): void {
     if (state.status === 'paused') state.statusBeforePause = standing;
-    else if (state.status !== 'canceled') state.status = standing;
+    else if (state.status !== 'canceled' && state.status !== 'scheduled') state.status = standing;
+  }
+
+  const currentStanding = (): PaymentStanding | null =>
+    state.status === 'paused' ? state.statusBeforePause : state.status === 'active' || state.status === 'past_due' || state.status === 'unpaid' ? state.status : null;
+
+  /**
+   * What the invoice collection workflows report. The subscription is past due while any of its
+   * invoices is failing, and active again once every one of them is settled. When dunning gives up,
+   * the policy decides: stay past due, become unpaid, or cancel now.
+   */
+  setHandler(invoiceCollectionOutcomeSignal, (report: InvoiceCollectionOutcome) => {
+    const before = JSON.stringify([state.status, state.statusBeforePause, state.delinquentInvoiceIds ?? []]);
+    const delinquent = new Set(state.delinquentInvoiceIds ?? []);
+    if (report.outcome === 'payment_failed' || report.outcome === 'failed') delinquent.add(report.invoiceId);
+    else delinquent.delete(report.invoiceId);
+    state.delinquentInvoiceIds = [...delinquent];
+
+    if (delinquent.size === 0) setStanding('active');
+    else if (report.outcome === 'failed' && report.subscriptionAfterFailure === 'canceled') {
+      if (state.status !== 'canceled') applyCancel(state, { atPeriodEnd: false }, nowIso());
+    } else if (report.outcome === 'failed' && report.subscriptionAfterFailure === 'unpaid') setStanding('unpaid');
+    else if (currentStanding() !== 'unpaid') setStanding('past_due');
+    // Only a real change is written (a repeated report must not cost a database write).
+    if (JSON.stringify([state.status, state.statusBeforePause, state.delinquentInvoiceIds]) !== before) changed();
+  });
+
+  /**
+   * Hands the invoice to its own collection workflow (`invoice-<id>`), started by an activity rather
+   * than as a child: it outlives this run (continue-as-new, cancel) and reports back by signal.
+   */
+  async function startCollection(invoice: InvoiceSummary): Promise<void> {
+    await records.startInvoiceCollection({
+      invoiceId: invoice.invoiceId,
+      customerId: input.customerId,
+      collectionMethod: invoice.collectionMethod === 'send_invoice' ? 'send_invoice' : 'charge_automatically',
+      ownerWorkflowId: workflowInfo().workflowId,
+      dunningPolicy: input.dunningPolicy,
+    });
   }
 
   async function collect(invoice: InvoiceSummary): Promise<void> {
@@ -194,8 +224,14 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     state.currentPeriod = period;
     state.nextPeriodIndex = period.index + 1;
     changed();
-    await collect(invoice);
-    changed();
+    if (patched(COLLECT_IN_INVOICE_WORKFLOW)) {
+      await startCollection(invoice);
+      // Billing has begun; how payment goes is reported by the collection workflow.
+      if (state.status === 'scheduled') state.status = 'active';
+    } else {
+      await collect(invoice);
+      changed();
+    }
   }
 
   let boundariesThisRun = 0;

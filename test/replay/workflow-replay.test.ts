@@ -1,6 +1,6 @@
 /**
- * Recorded histories of earlier workflow code must replay against the current code: a change that
- * would break a running subscription fails here (wrap it in `patched()` instead).
+ * Recorded histories of earlier workflow code (subscriptions, invoice collection) must replay against
+ * the current code: a change that would break a running workflow fails here (wrap it in `patched()`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

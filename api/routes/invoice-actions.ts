@@ -1,0 +1,256 @@
+/**
+ * What operators (and sales, for sending) do to an invoice being collected: email it, record an
+ * offline payment, void it, write it off, and steer the dunning schedule. An open invoice's
+ * collection workflow (`invoice-<id>`) owns its state, so each action is an update on that workflow:
+ * its validator rejects what the invoice's state does not allow (409) before anything is written.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { Invoice } from '../../db/entities';
+import {
+  emailInvoiceUpdate,
+  extendGraceUpdate,
+  getCollectionQuery,
+  invoiceCollectionWorkflowId,
+  markUncollectibleUpdate,
+  recordOfflinePaymentUpdate,
+  retryNowUpdate,
+  skipRetryUpdate,
+  voidInvoiceUpdate,
+  type CollectionView,
+} from '../../workflows/invoice-collection/contract';
+import type { invoiceCollectionWorkflow } from '../../workflows/invoice-collection/workflow';
+import { MAX_GRACE_DAYS } from '../../workflows/invoice-collection/rules';
+import { ErrorSchema, conflict, invalidParam, notFound } from '../errors';
+import { IdParams, Nullable, Timestamp, iso } from '../schemas';
+import { workflowCallError } from '../workflow-errors';
+import { InvoiceResource, invoiceWithLines } from './invoices';
+
+const CollectionResource = Type.Object(
+  {
+    object: Type.Literal('invoice_collection'),
+    invoice: Type.String(),
+    stage: Type.Enum(['charging', 'retry_scheduled', 'awaiting_payment', 'paid', 'void', 'uncollectible'], {
+      description:
+        'charging: an attempt is in flight; retry_scheduled: a temporary decline, next try at next_retry_at; ' +
+        'awaiting_payment: emailed, or dunning gave up (past_due): waiting for a payment or a new card; ' +
+        'uncollectible: written off, still payable',
+    }),
+    collection_method: Type.Enum(['charge_automatically', 'send_invoice']),
+    attempts: Type.Integer(),
+    next_retry_at: Nullable(Timestamp),
+    grace_days: Type.Integer(),
+    past_due: Type.Boolean(),
+    last_failure_code: Nullable(Type.String()),
+  },
+  { $id: 'InvoiceCollection' },
+);
+
+const collectionResource = (view: CollectionView) => ({
+  object: 'invoice_collection' as const,
+  invoice: view.invoiceId,
+  stage: view.stage,
+  collection_method: view.collectionMethod,
+  attempts: view.attempts,
+  next_retry_at: view.nextRetryAt,
+  grace_days: view.graceDays,
+  past_due: view.pastDue,
+  last_failure_code: view.lastFailureCode,
+});
+
+const MarkPaidBody = Type.Object(
+  {
+    amount: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Minor units received; default the amount due. Less leaves the rest open.' }),
+    ),
+    method: Type.Enum(['check', 'bank_transfer', 'cash', 'other'], { description: 'How the money arrived' }),
+    paid_at: Type.Optional(Type.String({ format: 'date-time', description: 'When it arrived; default now' })),
+    reference: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Check number, transfer reference, ...' })),
+    send_receipt: Type.Optional(Type.Boolean({ default: false, description: 'Email the customer a receipt' })),
+  },
+  { additionalProperties: false },
+);
+
+const ExtendGraceBody = Type.Object(
+  { days: Type.Integer({ minimum: 1, maximum: MAX_GRACE_DAYS, description: 'Days added to every remaining retry of this invoice' }) },
+  { additionalProperties: false },
+);
+
+export interface InvoiceActionsOptions {
+  orm: MikroORM;
+  temporal: Client;
+  /** How long a request waits for the collection workflow to answer. */
+  workflowAnswerTimeoutMs: number;
+}
+
+export const invoiceActionsRoutes: FastifyPluginAsyncTypebox<InvoiceActionsOptions> = async (app, { orm, temporal, workflowAnswerTimeoutMs }) => {
+  const operate = { roles: ['admin', 'operator'] as const };
+  const everyone = { roles: ['admin', 'operator', 'sales'] as const };
+
+  type CollectionHandle = WorkflowHandle<typeof invoiceCollectionWorkflow>;
+
+  async function collectableInvoice(id: string): Promise<Invoice> {
+    const invoice = await orm.em.fork().findOne(Invoice, { id });
+    if (!invoice) throw notFound('invoice', id);
+    if (invoice.status === 'draft') {
+      throw conflict('invoice_is_draft', `Invoice ${id} is a draft; finalize it first (POST /v1/invoices/${id}/finalize).`);
+    }
+    if (invoice.status === 'paid' || invoice.status === 'void') throw conflict('invalid_state_transition', `Invoice ${id} is already ${invoice.status}.`);
+    return invoice;
+  }
+
+  /** Runs one call on the invoice's collection workflow and answers with the invoice as it is now. */
+  async function act(id: string, what: string, call: (handle: CollectionHandle) => Promise<unknown>) {
+    const invoice = await collectableInvoice(id);
+    const handle = temporal.workflow.getHandle<typeof invoiceCollectionWorkflow>(invoiceCollectionWorkflowId(invoice.id));
+    try {
+      await temporal.withDeadline(Date.now() + workflowAnswerTimeoutMs, () => call(handle));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) {
+        throw conflict('collection_not_running', `Invoice ${id} has no collection in progress, so it cannot be changed this way.`);
+      }
+      throw workflowCallError(err, `Cannot ${what} invoice ${id}`);
+    }
+    const em = orm.em.fork();
+    return invoiceWithLines(em, await em.findOneOrFail(Invoice, { id }));
+  }
+
+  const action = (
+    path: string,
+    summary: string,
+    description: string,
+    what: string,
+    update: (h: CollectionHandle) => Promise<unknown>,
+    config: { roles: readonly ('admin' | 'operator' | 'sales')[] } = operate,
+  ) =>
+    app.post(
+      `/v1/invoices/:id/${path}`,
+      { config, schema: { tags: ['invoices'], summary, description, params: IdParams, response: { 200: InvoiceResource, '4xx': ErrorSchema } } },
+      async (request) => act(request.params.id, what, update),
+    );
+
+  action(
+    'send',
+    'Email the invoice to the customer',
+    'Sends the invoice email now (again, for an invoice already emailed). Finalizing a send_invoice invoice emails it the first time.',
+    'send',
+    (h) => h.executeUpdate(emailInvoiceUpdate),
+    everyone,
+  );
+  action(
+    'void',
+    'Void an open or uncollectible invoice',
+    'Nothing is owed any more and collection stops. An invoice with money received on it cannot be voided: refund first.',
+    'void',
+    (h) => h.executeUpdate(voidInvoiceUpdate),
+  );
+  action(
+    'mark-uncollectible',
+    'Write an invoice off',
+    'Stops charging and dunning. The invoice can still be paid (mark-paid, or a payment at the gateway) or voided.',
+    'mark uncollectible',
+    (h) => h.executeUpdate(markUncollectibleUpdate),
+  );
+  action(
+    'retry-payment',
+    'Charge the invoice now',
+    'An extra attempt outside the schedule (or after it ended), with the saved payment method. Uses up the next scheduled retry.',
+    'retry the payment of',
+    (h) => h.executeUpdate(retryNowUpdate),
+  );
+  action(
+    'skip-retry',
+    'Skip the next scheduled retry',
+    'The schedule moves on to the retry after it; skipping the last one ends dunning as the policy says.',
+    'skip the retry of',
+    (h) => h.executeUpdate(skipRetryUpdate),
+  );
+
+  app.post(
+    '/v1/invoices/:id/extend-grace',
+    {
+      config: operate,
+      schema: {
+        tags: ['invoices'],
+        summary: 'Give the customer more time before the next retries',
+        params: IdParams,
+        body: ExtendGraceBody,
+        response: { 200: InvoiceResource, '4xx': ErrorSchema },
+      },
+    },
+    async (request) => act(request.params.id, 'extend the grace period of', (h) => h.executeUpdate(extendGraceUpdate, { args: [{ days: request.body.days }] })),
+  );
+
+  app.post(
+    '/v1/invoices/:id/mark-paid',
+    {
+      config: operate,
+      schema: {
+        tags: ['invoices'],
+        summary: 'Record a payment received outside the gateway',
+        description:
+          'Check, bank transfer, cash or other. A partial amount leaves the rest open; the last one marks the invoice paid. ' +
+          'With an Idempotency-Key, repeating the request records the payment once.',
+        params: IdParams,
+        body: MarkPaidBody,
+        response: { 200: InvoiceResource, '4xx': ErrorSchema },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const invoice = await collectableInvoice(request.params.id);
+      const paidAt = body.paid_at ? new Date(body.paid_at) : new Date();
+      if (paidAt.getTime() > Date.now() + 5 * 60_000) throw invalidParam('paid_at', 'paid_at cannot be in the future.');
+      const amount = body.amount ?? invoice.amountDue;
+      if (amount > invoice.amountDue) throw invalidParam('amount', `amount ${amount} is more than the ${invoice.amountDue} due.`);
+      const key = request.headers['idempotency-key'];
+      const requestKey = typeof key === 'string' && key !== '' ? key : randomUUID();
+      return act(invoice.id, 'record a payment on', (h) =>
+        h.executeUpdate(recordOfflinePaymentUpdate, {
+          args: [
+            {
+              amount,
+              method: body.method,
+              paidAt: iso(paidAt)!,
+              reference: body.reference ?? null,
+              sendReceipt: body.send_receipt ?? false,
+              requestKey,
+            },
+          ],
+        }),
+      );
+    },
+  );
+
+  app.get(
+    '/v1/invoices/:id/collection',
+    {
+      config: everyone,
+      schema: {
+        tags: ['invoices'],
+        summary: 'Where collection of the invoice stands',
+        description: 'Attempts, the next retry and grace, read from the invoice collection workflow.',
+        params: IdParams,
+        response: { 200: CollectionResource, '4xx': ErrorSchema },
+      },
+    },
+    async (request) => {
+      const id = request.params.id;
+      const invoice = await orm.em.fork().findOne(Invoice, { id });
+      if (!invoice) throw notFound('invoice', id);
+      if (invoice.status === 'draft') throw conflict('invoice_is_draft', `Invoice ${id} is a draft; nothing is being collected.`);
+      try {
+        const view = await temporal.withDeadline(Date.now() + workflowAnswerTimeoutMs, () =>
+          temporal.workflow.getHandle<typeof invoiceCollectionWorkflow>(invoiceCollectionWorkflowId(id)).query(getCollectionQuery),
+        );
+        return collectionResource(view);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw notFound('invoice collection', id);
+        throw workflowCallError(err, `Cannot read the collection of invoice ${id}`);
+      }
+    },
+  );
+};

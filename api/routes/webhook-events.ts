@@ -1,0 +1,129 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { WEBHOOK_EVENT_STATUSES, WebhookEvent } from '../../db/entities';
+import { ErrorSchema, conflict, notFound, serviceUnavailable } from '../errors';
+import { IdParams, ListQuery, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
+import { StripeWebhookRouter, TemporalUnavailableError, type WebhookRouterDeps } from '../webhook-routing';
+
+export const WebhookEventStatusSchema = Type.Enum([...WEBHOOK_EVENT_STATUSES], {
+  description:
+    'received: stored, not routed yet (Temporal was unreachable; the redelivery routes it). routed: signalled to routed_to. ' +
+    'ignored: a type the billing workflows do not act on. unroutable: no invoice found or its workflow is not running (see error). ' +
+    'failed: the payload lacks what routing needs (see error).',
+});
+
+export const WebhookEventResource = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('webhook_event'),
+    gateway: Type.Literal('stripe'),
+    event_id: Type.String({ description: 'The gateway event id (evt_...), unique' }),
+    type: Type.String({ examples: ['payment_intent.succeeded'] }),
+    api_version: Nullable(Type.String()),
+    livemode: Type.Boolean(),
+    created: Timestamp,
+    status: WebhookEventStatusSchema,
+    routed_to: Nullable(Type.String({ description: 'Workflow id the event was signalled to' })),
+    invoice: Nullable(Type.String({ description: 'The invoice the event concerns, when found' })),
+    error: Nullable(Type.String({ description: 'Why it is ignored, unroutable or failed, or the last delivery error while received' })),
+    attempts: Type.Integer({ description: 'Routing attempts: deliveries and retries that got as far as routing' }),
+    received_at: Timestamp,
+    processed_at: Nullable(Timestamp),
+    payload: Type.Record(Type.String(), Type.Unknown(), { description: 'The event as the gateway sent it' }),
+  },
+  { $id: 'WebhookEvent', description: 'created: when the gateway created the event, the order events happened in' },
+);
+
+export const webhookEventResource = (e: WebhookEvent) => ({
+  id: e.id,
+  object: 'webhook_event' as const,
+  gateway: 'stripe' as const,
+  event_id: e.eventId,
+  type: e.type,
+  api_version: e.apiVersion,
+  livemode: e.livemode,
+  created: iso(e.gatewayCreatedAt)!,
+  status: e.status,
+  routed_to: e.routedTo,
+  invoice: e.invoiceId,
+  error: e.error,
+  attempts: e.attempts,
+  received_at: iso(e.receivedAt)!,
+  processed_at: iso(e.processedAt),
+  payload: e.payload,
+});
+
+/** Operators see every stored gateway event, including unroutable ones, and send those on again once fixed. */
+export const webhookEventsRoutes: FastifyPluginAsyncTypebox<WebhookRouterDeps> = async (app, deps) => {
+  const { orm } = deps;
+  const router = new StripeWebhookRouter(deps);
+  const operators = { roles: ['admin', 'operator'] as const };
+
+  app.get(
+    '/v1/webhook-events',
+    {
+      config: operators,
+      schema: {
+        tags: ['webhooks'],
+        summary: 'List received gateway webhook events, newest first',
+        querystring: Type.Object(
+          {
+            ...ListQuery,
+            status: Type.Optional(WebhookEventStatusSchema),
+            type: Type.Optional(Type.String({ maxLength: 100, examples: ['charge.refunded'] })),
+            invoice: Type.Optional(Type.String({ maxLength: 64 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: listOf(WebhookEventResource, 'WebhookEvent'), '4xx': ErrorSchema },
+      },
+    },
+    async (request) => {
+      const { status, type, invoice } = request.query;
+      return paginate(orm.em.fork(), WebhookEvent, definedOnly({ status, type, invoiceId: invoice }), request.query, webhookEventResource);
+    },
+  );
+
+  app.get(
+    '/v1/webhook-events/:id',
+    {
+      config: operators,
+      schema: { tags: ['webhooks'], summary: 'Retrieve a webhook event', params: IdParams, response: { 200: WebhookEventResource, '4xx': ErrorSchema } },
+    },
+    async (request) => {
+      const event = await orm.em.fork().findOne(WebhookEvent, { id: request.params.id });
+      if (!event) throw notFound('webhook_event', request.params.id);
+      return webhookEventResource(event);
+    },
+  );
+
+  app.post(
+    '/v1/webhook-events/:id/retry',
+    {
+      config: operators,
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Route an unroutable, failed or still-received event again',
+        description:
+          'Looks the invoice up again and signals its collection workflow, as a delivery would. ' +
+          'Routed and ignored events answer 409. A 503 means Temporal did not answer; the event stays received.',
+        params: IdParams,
+        response: { 200: WebhookEventResource, '4xx': ErrorSchema, 503: ErrorSchema },
+      },
+    },
+    async (request) => {
+      let result;
+      try {
+        result = await router.route(request.params.id, 'retry');
+      } catch (err) {
+        if (err instanceof TemporalUnavailableError) throw serviceUnavailable(`${err.message}. The event stays received; retry shortly.`);
+        throw err;
+      }
+      if (!result) throw notFound('webhook_event', request.params.id);
+      if (!result.processed) {
+        throw conflict('webhook_event_not_retryable', `Webhook event ${result.row.id} is ${result.row.status}; only unroutable, failed or received events are routed again.`);
+      }
+      return webhookEventResource(result.row);
+    },
+  );
+};
