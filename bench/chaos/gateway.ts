@@ -11,7 +11,9 @@
  *                          unset or `none`: no faults
  *   CHAOS_FAULT_FROM       the fault window [FROM, UNTIL): each is epoch milliseconds, or a duration
  *   CHAOS_FAULT_UNTIL      after the worker process started (`0`, `5000`, `5s`, `2m`); FROM defaults
- *                          to the start, UNTIL to forever
+ *                          to the start, UNTIL to forever. FROM `first-charge` opens the window at
+ *                          the first charge request, for CHAOS_FAULT_FOR_MS (so a slow, loaded
+ *                          machine cannot make the run miss the window)
  *   CHAOS_FAULT_DELAY_MS   how long a faulty request hangs before failing (a timeout), default 0
  *   CHAOS_GATEWAY_LATENCY_MS  latency of every request, half before the gateway charges and half
  *                          after (a real gateway takes a while; a crash in the second half leaves a
@@ -29,6 +31,8 @@ export interface ChaosGatewayOptions {
   /** Fault window, epoch milliseconds, [from, until). */
   from: number;
   until: number;
+  /** When set, the window opens at the first charge request and lasts this long (from/until are ignored). */
+  windowFromFirstChargeMs?: number;
   delayMs: number;
   latencyMs: number;
   now?: () => number;
@@ -64,6 +68,19 @@ export function chaosOptionsFromEnv(env: NodeJS.ProcessEnv, startedAt = Date.now
   if (!['none', 'timeout-after-charge', 'error-500'].includes(fault)) {
     throw new Error(`CHAOS_GATEWAY_FAULT must be none, timeout-after-charge or error-500, got ${JSON.stringify(fault)}`);
   }
+  if (env.CHAOS_FAULT_FROM === 'first-charge') {
+    const windowMs = Number(env.CHAOS_FAULT_FOR_MS);
+    if (!Number.isFinite(windowMs) || windowMs <= 0) throw new Error('CHAOS_FAULT_FROM=first-charge needs CHAOS_FAULT_FOR_MS, a positive number of ms');
+    return {
+      logFile: env.CHAOS_CHARGE_LOG || undefined,
+      fault,
+      from: Number.POSITIVE_INFINITY,
+      until: Number.POSITIVE_INFINITY,
+      windowFromFirstChargeMs: windowMs,
+      delayMs: Number(env.CHAOS_FAULT_DELAY_MS || 0),
+      latencyMs: Number(env.CHAOS_GATEWAY_LATENCY_MS || 0),
+    };
+  }
   return {
     logFile: env.CHAOS_CHARGE_LOG || undefined,
     fault,
@@ -80,11 +97,16 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export function chaosGateway(inner: PaymentGateway, options: ChaosGatewayOptions): PaymentGateway {
   const now = options.now ?? Date.now;
   const half = options.latencyMs / 2;
+  let { from, until } = options;
   return {
     name: inner.name,
     async charge(request: ChargeRequest): Promise<ChargeOutcome> {
       const t = now();
-      const fault: GatewayFault = options.fault !== 'none' && t >= options.from && t < options.until ? options.fault : 'none';
+      if (options.windowFromFirstChargeMs !== undefined && from === Number.POSITIVE_INFINITY) {
+        from = t;
+        until = t + options.windowFromFirstChargeMs;
+      }
+      const fault: GatewayFault = options.fault !== 'none' && t >= from && t < until ? options.fault : 'none';
       if (options.logFile) {
         const record: ChargeRequestRecord = {
           at: new Date(t).toISOString(),

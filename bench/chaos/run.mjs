@@ -175,7 +175,7 @@ function printTable(results) {
       details.push(`SIGKILLs at ${r.fault.kills.map((k) => `${k.atSeconds} s`).join(', ')} after due (worker back in ${r.fault.kills.map((k) => `${k.restartSeconds} s`).join(', ')})`);
     }
     if (r.fault?.downSeconds !== undefined) details.push(`stopped ${r.fault.stoppedAtSeconds} s after due, down ${r.fault.downSeconds} s`);
-    if (r.fault?.mode) details.push(`gateway fault ${r.fault.mode} for ${r.fault.windowSeconds} s from the due moment; faulted requests ${JSON.stringify(r.requests?.faults ?? {})}`);
+    if (r.fault?.mode) details.push(`gateway fault ${r.fault.mode} for ${r.fault.windowSeconds} s from the first charge request; faulted requests ${JSON.stringify(r.requests?.faults ?? {})}`);
     if (r.timings?.completeSeconds != null) details.push(`all paid and receipted ${r.timings.completeSeconds} s after due`);
     console.log(`\n${r.scenario}: ${details.join('; ')}`);
     if (r.temporal?.activityRetries) {

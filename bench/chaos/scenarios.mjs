@@ -389,19 +389,20 @@ const SCENARIO_IMPLEMENTATIONS = {
 };
 
 /**
- * The gateway fails for a window that opens at the due moment: every charge in it either goes
- * through with its answer lost (timeout-after-charge) or is refused (error-500). The worker is
- * restarted, gracefully, with the window in its environment after seeding.
+ * The gateway fails for a window that opens at the first charge request of the run (on a loaded
+ * machine that can be seconds after the due moment): every charge in it either goes through with
+ * its answer lost (timeout-after-charge) or is refused (error-500). The worker is restarted,
+ * gracefully, with the window in its environment after seeding.
  */
 function gatewayScenario(mode) {
   return {
     // Starting the reconfigured worker (bundling included) runs alongside the seeding.
-    async prepare(ctx, { dueAt }) {
+    async prepare(ctx) {
       const { stack, settings, log } = ctx;
       const env = {
         CHAOS_GATEWAY_FAULT: mode,
-        CHAOS_FAULT_FROM: String(dueAt),
-        CHAOS_FAULT_UNTIL: String(dueAt + settings.gatewayWindowMs),
+        CHAOS_FAULT_FROM: 'first-charge',
+        CHAOS_FAULT_FOR_MS: String(settings.gatewayWindowMs),
         CHAOS_FAULT_DELAY_MS: String(mode === 'timeout-after-charge' ? settings.gatewayTimeoutDelayMs : 0),
       };
       // The new worker first, then the old one stops gracefully: the seeding never lacks a worker.
@@ -410,16 +411,35 @@ function gatewayScenario(mode) {
       await stack.startWorker({ env });
       ctx.workerStartMs = Date.now() - started;
       await stopChild(previous, { signal: 'SIGTERM', graceMs: 30_000 });
-      log(`worker replaced by one with gateway fault ${mode} from the due moment for ${seconds(settings.gatewayWindowMs)} s`);
+      log(`worker replaced by one with gateway fault ${mode} for ${seconds(settings.gatewayWindowMs)} s from the first charge request`);
     },
-    async inject({ settings }, { dueAt }) {
-      const endedAt = dueAt + settings.gatewayWindowMs;
+    async inject(ctx) {
+      const { settings } = ctx;
+      const openedAt = await firstFaultedRequestAt(ctx, mode);
+      const endedAt = (openedAt ?? Date.now()) + settings.gatewayWindowMs;
       await sleep(endedAt - Date.now());
-      return { endedAt, details: { mode, windowSeconds: seconds(settings.gatewayWindowMs) } };
+      return { endedAt, details: { mode, windowSeconds: seconds(settings.gatewayWindowMs), openedAt: openedAt && new Date(openedAt).toISOString() } };
     },
     check: (result) =>
       result.requests?.faults?.[mode] ? [] : [`no charge request met the ${mode} fault (the window missed the run): nothing was tested`],
   };
+}
+
+/** When the gateway log shows the first request that met `mode` (the window opened); null after 2 min without one. */
+async function firstFaultedRequestAt(ctx, mode) {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    let lines = [];
+    try {
+      lines = readFileSync(ctx.chargeLog, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    } catch {
+      // no request logged yet
+    }
+    const first = lines.find((record) => record.fault === mode);
+    if (first) return Date.parse(first.at);
+    await sleep(200);
+  }
+  return null;
 }
 
 /** A customer and a subscription (not due for an hour) outside the counted run, for API probes. */

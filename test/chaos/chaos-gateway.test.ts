@@ -78,6 +78,19 @@ describe('chaos gateway', () => {
     expect(logged()).toHaveLength(1);
   });
 
+  test('a window that opens at the first charge request, however late it comes', async () => {
+    const inner = countingGateway();
+    const timed = chaosGateway(inner, { ...chaosOptionsFromEnv({ CHAOS_GATEWAY_FAULT: 'error-500', CHAOS_FAULT_FROM: 'first-charge', CHAOS_FAULT_FOR_MS: '500' }), now: () => clock });
+    clock = 60_000; // a minute after the worker started: the window opens now
+    await expect(timed.charge(request('in_4-attempt-1'))).rejects.toBeInstanceOf(GatewayUnavailableError);
+    clock = 60_499;
+    await expect(timed.charge(request('in_4-attempt-1'))).rejects.toBeInstanceOf(GatewayUnavailableError);
+    clock = 60_500;
+    await expect(timed.charge(request('in_4-attempt-1'))).resolves.toMatchObject({ status: 'succeeded' });
+    expect(inner.calls).toEqual(['in_4-attempt-1']);
+    expect(() => chaosOptionsFromEnv({ CHAOS_GATEWAY_FAULT: 'error-500', CHAOS_FAULT_FROM: 'first-charge' })).toThrow(/CHAOS_FAULT_FOR_MS/);
+  });
+
   test('window from the environment: epoch milliseconds or a duration after start', () => {
     expect(parseInstant('1700000000000', 5, 0)).toBe(1_700_000_000_000);
     expect(parseInstant('5000', 1_000, 0)).toBe(6_000);
