@@ -13,8 +13,13 @@ runWorker({
       {
         chargeLog: options.logFile ?? null,
         fault: options.fault,
-        from: new Date(options.from).toISOString(),
-        until: Number.isFinite(options.until) ? new Date(options.until).toISOString() : null,
+        from: options.windowFromFirstChargeMs !== undefined ? 'first charge request' : new Date(options.from).toISOString(),
+        until:
+          options.windowFromFirstChargeMs !== undefined
+            ? `${options.windowFromFirstChargeMs} ms later`
+            : Number.isFinite(options.until)
+              ? new Date(options.until).toISOString()
+              : null,
         latencyMs: options.latencyMs,
       },
       'chaos gateway: recording charge requests and injecting faults',

@@ -56,7 +56,9 @@ let workDir: string;
 let schemathesis: ChildProcess | undefined;
 
 beforeAll(async () => {
-  api = await startApiHarness();
+  // Jest runs the chaos scenarios beside this file on 2 cores: a workflow may take more than the
+  // API's usual 10 s to answer an update, which would be a 503 here without any bug behind it.
+  api = await startApiHarness({ workflowAnswerTimeoutMs: 60_000 });
   await api.app.listen({ host: '127.0.0.1', port: 0 });
   baseUrl = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
   workDir = await mkdtemp(join(tmpdir(), 'billing-fuzz-'));

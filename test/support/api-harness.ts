@@ -31,7 +31,7 @@ export interface ApiHarness {
  * The API as `npm start` runs it: real PostgreSQL, the Temporal dev server from the global setup and
  * the real billing worker (sandbox gateway, outbox mailer) on a task queue of this test file's own.
  */
-export async function startApiHarness(): Promise<ApiHarness> {
+export async function startApiHarness({ workflowAnswerTimeoutMs }: { workflowAnswerTimeoutMs?: number } = {}): Promise<ApiHarness> {
   quietTemporalLogs();
   const taskQueue = `api-test-${randomUUID()}`;
   const orm = await openDatabase(requireEnv('DATABASE_URL'));
@@ -41,7 +41,7 @@ export async function startApiHarness(): Promise<ApiHarness> {
   const workerConnection = await NativeConnection.connect({ address });
   const worker: Worker = await testBillingWorker({ connection: workerConnection, taskQueue, orm });
   const workerRun = worker.run();
-  const app = await buildApp({ orm, temporal, taskQueue, logger: pino({ level: 'silent' }) });
+  const app = await buildApp({ orm, temporal, taskQueue, logger: pino({ level: 'silent' }), workflowAnswerTimeoutMs });
 
   const keys = {} as Record<ApiKeyRole, string>;
   for (const role of ['admin', 'operator', 'sales'] as const) {
