@@ -7,11 +7,17 @@
  * runs under a row lock, so concurrent deliveries of one event signal at most once between them; a
  * crash between the signal and the commit can repeat a signal, which the workflow absorbs because
  * it applies each `eventId` once.
+ *
+ * Refunds made at Stripe (the Dashboard, Stripe's own tools) have no refund workflow here: their
+ * `refund.created` / `refund.updated` events are recorded directly as refund rows, keyed by Stripe's
+ * refund id, in the same transaction as the event row. Our own refunds carry `metadata.refund_id`
+ * and are left to their refund workflow.
  */
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { Invoice, Payment, WebhookEvent, newWebhookEventId, type WebhookEventStatus } from '../db/entities';
+import { Invoice, Payment, Refund, WebhookEvent, newWebhookEventId, type RefundReason, type WebhookEventStatus } from '../db/entities';
+import { newId } from '../db/ids';
 import { invoiceCollectionWorkflowId, paymentEventSignal, type PaymentEvent } from '../workflows/invoice-collection/contract';
 
 /** The part of a Stripe event routing reads. The payload is whatever API version the endpoint is set to, so nothing deeper is trusted. */
@@ -24,9 +30,20 @@ export interface StripeEventEnvelope {
   data: { object: Record<string, unknown> };
 }
 
+/** A refund as Stripe reports it, for refunds made outside this system. */
+export interface GatewayRefundReport {
+  gatewayRefundId: string;
+  /** Where to find the payment: our attempts store the PaymentIntent id, older charges the charge id. */
+  gatewayIds: string[];
+  amount: number;
+  status: 'pending' | 'succeeded' | 'failed';
+  reason: RefundReason | null;
+}
+
 export type RoutingPlan =
   | { action: 'ignore'; reason: string }
   | { action: 'fail'; reason: string }
+  | { action: 'record_refund'; refund: GatewayRefundReport }
   | {
       action: 'route';
       paymentEvent: PaymentEvent;
@@ -42,6 +59,19 @@ export type RoutingPlan =
  * thing twice under another event id, so those are kept as `ignored`.
  */
 export const ROUTED_EVENT_TYPES = ['payment_intent.succeeded', 'payment_intent.payment_failed', 'charge.refunded', 'charge.dispute.created'] as const;
+
+/** Refund events, recorded as refund rows when the refund was made at Stripe. */
+export const REFUND_EVENT_TYPES = ['refund.created', 'refund.updated', 'charge.refund.updated'] as const;
+
+const REFUND_REASONS = new Set<string>(['duplicate', 'fraudulent', 'requested_by_customer']);
+
+/** Stripe's refund statuses onto ours; `requires_action` is still pending, `canceled` gave nothing back. */
+function refundStatus(stripeStatus: string | null): GatewayRefundReport['status'] | null {
+  if (stripeStatus === 'succeeded') return 'succeeded';
+  if (stripeStatus === 'pending' || stripeStatus === 'requires_action') return 'pending';
+  if (stripeStatus === 'failed' || stripeStatus === 'canceled') return 'failed';
+  return null;
+}
 
 const SAME_OUTCOME_AS_PAYMENT_INTENT = new Set(['charge.succeeded', 'charge.failed']);
 
@@ -117,6 +147,26 @@ export function planStripeEvent(event: StripeEventEnvelope): RoutingPlan {
         // A dispute's own metadata is empty unless someone set it; the lookup goes through the payment.
         metadataInvoiceId: metadataInvoiceId(object),
         gatewayIds: [intentId, chargeId].filter((id): id is string => id !== null),
+      };
+    }
+    case 'refund.created':
+    case 'refund.updated':
+    case 'charge.refund.updated': {
+      const refundId = text(object.id);
+      if (!refundId) return missing('data.object.id');
+      if (isObject(object.metadata) && text(object.metadata.refund_id)) {
+        return { action: 'ignore', reason: `Refund ${text(object.metadata.refund_id)} was made here; its refund workflow records it.` };
+      }
+      const amount = minorUnits(object.amount);
+      if (amount === null || amount === 0) return missing('data.object.amount');
+      const status = refundStatus(text(object.status));
+      if (!status) return missing('a known data.object.status');
+      const gatewayIds = [idOf(object.payment_intent), idOf(object.charge)].filter((id): id is string => id !== null);
+      if (gatewayIds.length === 0) return missing('data.object.payment_intent or data.object.charge');
+      const reason = text(object.reason);
+      return {
+        action: 'record_refund',
+        refund: { gatewayRefundId: refundId, gatewayIds, amount, status, reason: reason && REFUND_REASONS.has(reason) ? (reason as RefundReason) : null },
       };
     }
     default:
@@ -232,6 +282,12 @@ export class StripeWebhookRouter {
     const plan = planStripeEvent(row.payload as unknown as StripeEventEnvelope);
     if (plan.action === 'ignore') return finish('ignored', plan.reason);
     if (plan.action === 'fail') return finish('failed', plan.reason);
+    if (plan.action === 'record_refund') {
+      const recorded = await recordGatewayRefund(em, plan.refund);
+      if (!recorded) return finish('unroutable', `No payment has gateway_charge_id ${plan.refund.gatewayIds.map((g) => `'${g}'`).join(' or ')}.`);
+      row.invoiceId = recorded.invoiceId;
+      return finish('routed', null, `refund ${recorded.refundId}`);
+    }
 
     const invoice = await this.findInvoice(em, plan.metadataInvoiceId, plan.gatewayIds);
     if (!invoice) {
@@ -265,4 +321,49 @@ export class StripeWebhookRouter {
     if (!payment) return null;
     return em.findOne(Invoice, { id: payment.invoiceId }, { fields: ['id', 'status'] });
   }
+}
+
+/**
+ * Records a refund made at Stripe on the payment it returns money from: created once per Stripe
+ * refund id, moved forward only (pending → succeeded | failed; never back, whatever order the events
+ * come in), and added to `amount_refunded` on the payment and its invoice once, when it succeeds.
+ * Runs in the event row's transaction with the payment row locked, like the API's own refunds.
+ */
+async function recordGatewayRefund(em: EntityManager, report: GatewayRefundReport): Promise<{ refundId: string; invoiceId: string } | null> {
+  const payment = await em.findOne(Payment, { gatewayChargeId: { $in: report.gatewayIds } }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  if (!payment) return null;
+  let refund = await em.findOne(Refund, { gatewayRefundId: report.gatewayRefundId });
+  const wasSucceeded = refund?.status === 'succeeded';
+  const now = new Date();
+  if (!refund) {
+    refund = em.create(Refund, {
+      id: newId('refund'),
+      paymentId: payment.id,
+      invoiceId: payment.invoiceId,
+      customerId: payment.customerId,
+      amount: report.amount,
+      currency: payment.currency,
+      reason: report.reason,
+      status: report.status,
+      gateway: payment.gateway,
+      gatewayRefundId: report.gatewayRefundId,
+      idempotencyKey: `gateway-refund-${report.gatewayRefundId}`,
+      failureReason: report.status === 'failed' ? 'reported failed or canceled by the gateway' : null,
+      note: 'Made at the gateway, recorded from its webhook.',
+      createdAt: now,
+      completedAt: report.status === 'pending' ? null : now,
+    });
+  } else if (refund.status === 'pending' && report.status !== 'pending') {
+    refund.status = report.status;
+    refund.completedAt = now;
+    if (report.status === 'failed') refund.failureReason = 'reported failed or canceled by the gateway';
+  }
+  if (!wasSucceeded && refund.status === 'succeeded') {
+    payment.amountRefunded += refund.amount;
+    const invoice = await em.findOneOrFail(Invoice, { id: payment.invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    invoice.amountRefunded += refund.amount;
+    invoice.updatedAt = now;
+  }
+  await em.flush();
+  return { refundId: refund.id, invoiceId: payment.invoiceId };
 }

@@ -415,3 +415,76 @@ describe('webhook events API', () => {
     expect((await api.call('sales', 'GET', '/v1/webhook-events')).status).toBe(403);
   });
 });
+
+describe('refunds made at Stripe', () => {
+  /** A paid invoice whose payment holds `intent` as its gateway id. */
+  async function paidAtStripe(intent: string): Promise<{ invoiceId: string; paymentId: string }> {
+    const invoiceId = await openInvoice({ paymentIntent: intent });
+    const em = api.orm.em.fork();
+    await em.execute(`update invoices set status = 'paid', amount_paid = 2500, amount_due = 0, paid_at = now() where id = ?`, [invoiceId]);
+    const [payment] = await em.execute<{ id: string }[]>(`select id from payments where invoice_id = ?`, [invoiceId]);
+    return { invoiceId, paymentId: payment!.id };
+  }
+  const refundEvent = (type: string, refund: string, intent: string, status: string, created = nowSeconds(), metadata: Record<string, string> = {}) =>
+    stripeEvent({
+      type,
+      created,
+      object: { id: refund, object: 'refund', amount: 1000, currency: 'usd', payment_intent: intent, charge: `ch_${intent}`, status, reason: 'requested_by_customer', metadata },
+    });
+  const refundRows = (paymentId: string) =>
+    api.orm.em.fork().execute<{ status: string; amount: string; gateway_refund_id: string }[]>(
+      `select status, amount, gateway_refund_id from refunds where payment_id = ?`,
+      [paymentId],
+    );
+  const refunded = async (invoiceId: string, paymentId: string) => {
+    const [row] = await api.orm.em
+      .fork()
+      .execute<{ payment: string; invoice: string }[]>(
+        `select p.amount_refunded as payment, i.amount_refunded as invoice from payments p join invoices i on i.id = p.invoice_id where p.id = ? and i.id = ?`,
+        [paymentId, invoiceId],
+      );
+    return [Number(row!.payment), Number(row!.invoice)];
+  };
+
+  test('recorded once, moved forward only, added to amount_refunded when it succeeds, whatever the order', async () => {
+    const intent = `pi_${randomUUID().replace(/-/g, '')}`;
+    const { invoiceId, paymentId } = await paidAtStripe(intent);
+    const refund = `re_${randomUUID().replace(/-/g, '')}`;
+
+    const created = refundEvent('refund.created', refund, intent, 'pending', nowSeconds() - 10);
+    const updated = refundEvent('refund.updated', refund, intent, 'succeeded');
+    // The update first, then the (older) creation, then the update again.
+    expect((await deliver(updated)).status).toBe(200);
+    expect((await deliver(created)).status).toBe(200);
+    expect((await deliver(updated)).body).toMatchObject({ duplicate: true });
+    const again = refundEvent('charge.refund.updated', refund, intent, 'succeeded');
+    expect((await deliver(again)).status).toBe(200);
+
+    expect(await refundRows(paymentId)).toEqual([{ status: 'succeeded', amount: '1000', gateway_refund_id: refund }]);
+    expect(await refunded(invoiceId, paymentId)).toEqual([1000, 1000]);
+    expect(await storedRows(created.id)).toEqual([expect.objectContaining({ status: 'routed' })]);
+    const listed = await api.call('admin', 'GET', `/v1/refunds?payment=${paymentId}`);
+    expect(listed.body.data).toEqual([expect.objectContaining({ status: 'succeeded', amount: 1000 })]);
+  });
+
+  test('a pending refund that fails gives nothing back; our own refunds and unknown payments are not recorded here', async () => {
+    const intent = `pi_${randomUUID().replace(/-/g, '')}`;
+    const { invoiceId, paymentId } = await paidAtStripe(intent);
+    const refund = `re_${randomUUID().replace(/-/g, '')}`;
+    await deliver(refundEvent('refund.created', refund, intent, 'pending'));
+    expect(await refundRows(paymentId)).toEqual([expect.objectContaining({ status: 'pending' })]);
+    await deliver(refundEvent('refund.updated', refund, intent, 'canceled'));
+    await deliver(refundEvent('refund.updated', refund, intent, 'succeeded')); // never moves a failed refund
+    expect(await refundRows(paymentId)).toEqual([expect.objectContaining({ status: 'failed' })]);
+    expect(await refunded(invoiceId, paymentId)).toEqual([0, 0]);
+
+    const ours = refundEvent('refund.created', `re_${randomUUID().replace(/-/g, '')}`, intent, 'succeeded', nowSeconds(), { refund_id: 're_ours' });
+    await deliver(ours);
+    expect(await storedRows(ours.id)).toEqual([expect.objectContaining({ status: 'ignored' })]);
+
+    const stranger = refundEvent('refund.created', `re_${randomUUID().replace(/-/g, '')}`, 'pi_unknown', 'succeeded');
+    await deliver(stranger);
+    expect(await storedRows(stranger.id)).toEqual([expect.objectContaining({ status: 'unroutable' })]);
+    expect(await refundRows(paymentId)).toHaveLength(1);
+  });
+});
