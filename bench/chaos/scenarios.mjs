@@ -229,9 +229,12 @@ async function chargeRequestStats(ctx, subscriptionIds) {
  * needed more than one attempt, the extra attempts, and the failure just before the final attempt
  * (a history keeps only that one: a start-to-close timeout is an attempt lost with a dead worker or
  * a lost completion; an application failure is an error the activity threw), plus workflow task
- * timeouts (a workflow task lost with a worker or a server, or answered too late).
+ * timeouts (a workflow task lost with a worker or a server, or answered too late). Reads the
+ * subscriptions' histories and their invoices' collection workflows (where charges and receipts run).
  */
 async function temporalDiagnostics(stack, subscriptionIds) {
+  const invoices = await stack.sql('select id from invoices where subscription_id = any($1::text[])', [subscriptionIds]);
+  const workflowIds = [...subscriptionIds.map((id) => `subscription-${id}`), ...invoices.map((row) => `invoice-${row.id}`)];
   const connection = await Connection.connect({ address: stack.temporal.address });
   try {
     const client = new Client({ connection, namespace: 'default' });
@@ -244,8 +247,8 @@ async function temporalDiagnostics(stack, subscriptionIds) {
       entry.lastFailure[cause] = (entry.lastFailure[cause] ?? 0) + 1;
     };
     let workflowTaskTimeouts = 0;
-    await inParallel(subscriptionIds.length, 8, async (i) => {
-      const history = await client.workflow.getHandle(`subscription-${subscriptionIds[i]}`).fetchHistory();
+    await inParallel(workflowIds.length, 8, async (i) => {
+      const history = await client.workflow.getHandle(workflowIds[i]).fetchHistory();
       const activityTypes = new Map();
       for (const event of history.events ?? []) {
         const scheduled = event.activityTaskScheduledEventAttributes;
