@@ -18,6 +18,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Invoice, Payment, Refund, WebhookEvent, newWebhookEventId, type RefundReason, type WebhookEventStatus } from '../db/entities';
 import { newId } from '../db/ids';
+import { stripeRefundStatus } from '../activities/payments/stripe-gateway';
 import { invoiceCollectionWorkflowId, paymentEventSignal, type PaymentEvent } from '../workflows/invoice-collection/contract';
 
 /** The part of a Stripe event routing reads. The payload is whatever API version the endpoint is set to, so nothing deeper is trusted. */
@@ -65,13 +66,6 @@ export const REFUND_EVENT_TYPES = ['refund.created', 'refund.updated', 'charge.r
 
 const REFUND_REASONS = new Set<string>(['duplicate', 'fraudulent', 'requested_by_customer']);
 
-/** Stripe's refund statuses onto ours; `requires_action` is still pending, `canceled` gave nothing back. */
-function refundStatus(stripeStatus: string | null): GatewayRefundReport['status'] | null {
-  if (stripeStatus === 'succeeded') return 'succeeded';
-  if (stripeStatus === 'pending' || stripeStatus === 'requires_action') return 'pending';
-  if (stripeStatus === 'failed' || stripeStatus === 'canceled') return 'failed';
-  return null;
-}
 
 const SAME_OUTCOME_AS_PAYMENT_INTENT = new Set(['charge.succeeded', 'charge.failed']);
 
@@ -159,7 +153,7 @@ export function planStripeEvent(event: StripeEventEnvelope): RoutingPlan {
       }
       const amount = minorUnits(object.amount);
       if (amount === null || amount === 0) return missing('data.object.amount');
-      const status = refundStatus(text(object.status));
+      const status = stripeRefundStatus(text(object.status));
       if (!status) return missing('a known data.object.status');
       const gatewayIds = [idOf(object.payment_intent), idOf(object.charge)].filter((id): id is string => id !== null);
       if (gatewayIds.length === 0) return missing('data.object.payment_intent or data.object.charge');

@@ -100,19 +100,26 @@ export class StripeGateway implements PaymentGateway {
   }
 }
 
+/**
+ * Stripe's refund statuses onto ours (also read by the webhook route for refunds made at Stripe).
+ * requires_action: Stripe waits for the customer's bank details (some payment methods); the refund is
+ * still on its way and settles to succeeded, failed or canceled later. canceled gave nothing back.
+ */
+export function stripeRefundStatus(status: string | null | undefined): RefundOutcome['status'] | null {
+  if (status === 'succeeded') return 'succeeded';
+  if (status === 'pending' || status === 'requires_action') return 'pending';
+  if (status === 'failed' || status === 'canceled') return 'failed';
+  return null;
+}
+
 function refundOutcomeOf(refund: Stripe.Refund): RefundOutcome {
-  switch (refund.status) {
+  switch (stripeRefundStatus(refund.status)) {
     case 'succeeded':
       return { status: 'succeeded', gatewayRefundId: refund.id };
-    // requires_action: Stripe waits for the customer's bank details (some payment methods); the
-    // refund is still on its way and settles to succeeded, failed or canceled later.
     case 'pending':
-    case 'requires_action':
       return { status: 'pending', gatewayRefundId: refund.id };
     case 'failed':
-      return { status: 'failed', gatewayRefundId: refund.id, failureReason: refund.failure_reason || 'unknown' };
-    case 'canceled':
-      return { status: 'failed', gatewayRefundId: refund.id, failureReason: 'canceled' };
+      return { status: 'failed', gatewayRefundId: refund.id, failureReason: refund.status === 'canceled' ? 'canceled' : refund.failure_reason || 'unknown' };
     default:
       throw new Error(`Refund ${refund.id} is in unexpected status ${String(refund.status)}`);
   }

@@ -506,6 +506,18 @@ function createLines(em: EntityManager, invoiceId: string, priced: PricedDraft):
   });
 }
 
+/** What creating and previewing a draft share: the customer, currency, terms and exact totals of the body. */
+async function priceNewDraft(em: EntityManager, body: CreateInvoice) {
+  const customer = await em.findOne(Customer, { id: body.customer });
+  if (!customer) throw missingReference('customer', 'customer', body.customer);
+  const currency = resolveCurrency(customer, body.currency);
+  const collectionMethod = body.collection_method ?? 'send_invoice';
+  const now = new Date();
+  const terms = resolveTerms(body.payment_terms, body.due_date, collectionMethod, now);
+  const priced = await priceDraft(em, body, currency);
+  return { customer, currency, collectionMethod, now, terms, priced };
+}
+
 /** The invoice resource with its lines, as retrieve answers (also used by the invoice action routes). */
 export async function invoiceWithLines(em: EntityManager, invoice: Invoice) {
   const lines = await em.find(InvoiceLine, { invoiceId: invoice.id }, { orderBy: { position: 'asc' } });
@@ -556,13 +568,7 @@ export const invoicesRoutes: FastifyPluginAsyncTypebox<InvoiceRoutesOptions> = a
     async (request) => {
       const body = request.body;
       const em = orm.em.fork();
-      const customer = await em.findOne(Customer, { id: body.customer });
-      if (!customer) throw missingReference('customer', 'customer', body.customer);
-      const currency = resolveCurrency(customer, body.currency);
-      const collectionMethod = body.collection_method ?? 'send_invoice';
-      const now = new Date();
-      const terms = resolveTerms(body.payment_terms, body.due_date, collectionMethod, now);
-      const priced = await priceDraft(em, body, currency);
+      const { customer, currency, collectionMethod, now, terms, priced } = await priceNewDraft(em, body);
 
       const id = newId('invoice');
       await em.transactional(async (tx) => {
@@ -616,14 +622,7 @@ export const invoicesRoutes: FastifyPluginAsyncTypebox<InvoiceRoutesOptions> = a
     },
     async (request) => {
       const body = request.body;
-      const em = orm.em.fork();
-      const customer = await em.findOne(Customer, { id: body.customer });
-      if (!customer) throw missingReference('customer', 'customer', body.customer);
-      const currency = resolveCurrency(customer, body.currency);
-      const collectionMethod = body.collection_method ?? 'send_invoice';
-      const now = new Date();
-      const terms = resolveTerms(body.payment_terms, body.due_date, collectionMethod, now);
-      const priced = await priceDraft(em, body, currency);
+      const { customer, currency, collectionMethod, now, terms, priced } = await priceNewDraft(orm.em.fork(), body);
       const { totals } = priced;
       return {
         object: 'invoice_preview' as const,
