@@ -5,6 +5,7 @@ import { invoicingActivities } from './invoicing';
 import { notificationActivities } from './notifications';
 import { subscriptionActivities } from './subscriptions';
 import { refundActivities } from './refunds';
+import { instalmentPlanActivities } from './instalment-plans';
 
 /** Every activity the billing workflows call, built from injected dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...collectionActivities(deps),
     ...notificationActivities(deps),
     ...refundActivities(deps),
+    ...instalmentPlanActivities(deps),
   };
 }
 

@@ -1,9 +1,9 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { ActivityDeps } from './deps';
-import { Invoice, InvoiceLine, Price, Product, Subscription } from '../db/entities';
+import { Invoice, Subscription } from '../db/entities';
 import { newId } from '../db/ids';
-import { computeInvoiceTotals } from '../domain/pricing';
-import { computeDueDate, defaultPaymentTerms } from '../domain/payment-terms';
+import { applyTotals, createLines } from './invoice-records';
+import { priceSubscriptionPeriod } from './subscription-invoice';
 import { recordNotFound } from './errors';
 import { DEFAULT_INVOICE_NUMBER_FORMAT, takeInvoiceNumber } from './invoice-numbering';
 
@@ -46,8 +46,10 @@ export function invoicingActivities({ orm, invoiceNumberPrefix, invoiceNumberPad
     /**
      * Creates (once) the open invoice for one billing period, finalized at `issuedAt`: numbered in the
      * same transaction and due by the collection method's default terms (net 30 when emailed, on
-     * receipt when charged) in the subscription's time zone. Unique on (subscription, period): a
-     * retried or replayed call returns the invoice that already exists.
+     * receipt when charged) in the subscription's time zone. Its line, coupon discount, fees and taxes
+     * come from priceSubscriptionPeriod (activities/subscription-invoice.ts), which the upcoming-invoice
+     * preview shares. Unique on (subscription, period): a retried or replayed call returns the invoice
+     * that already exists, priced as it was then, even if the subscription's discount changed since.
      */
     async createSubscriptionInvoice(input: CreateSubscriptionInvoiceInput): Promise<InvoiceSummary> {
       const existing = await findPeriodInvoice(input.subscriptionId, input.period.index);
@@ -55,19 +57,11 @@ export function invoicingActivities({ orm, invoiceNumberPrefix, invoiceNumberPad
 
       try {
         const invoice = await orm.em.fork().transactional(async (em) => {
-          const subscription = await em.findOne(Subscription, { id: input.subscriptionId });
+          // FOR SHARE: a discount being applied (api/routes/subscription-discounts.ts locks the row) either
+          // commits before this invoice is priced or starts after this period.
+          const subscription = await em.findOne(Subscription, { id: input.subscriptionId }, { lockMode: LockMode.PESSIMISTIC_READ });
           if (!subscription) throw recordNotFound('subscription', input.subscriptionId);
-          const price = await em.findOneOrFail(Price, { id: subscription.priceId });
-          const product = await em.findOneOrFail(Product, { id: price.productId });
-
-          const totals = computeInvoiceTotals({
-            currency: subscription.currency,
-            lines: [{ unitAmount: subscription.unitAmount, quantity: subscription.quantity }],
-          });
-          const line = totals.lines[0]!;
-          const issuedAt = new Date(input.issuedAt);
-          const paymentTerms = defaultPaymentTerms(subscription.collectionMethod);
-          const dueDate = computeDueDate(paymentTerms, issuedAt, subscription.timeZone);
+          const draft = await priceSubscriptionPeriod(em, subscription, input.period, new Date(input.issuedAt));
           const now = new Date();
 
           const created = em.create(Invoice, {
@@ -75,42 +69,28 @@ export function invoicingActivities({ orm, invoiceNumberPrefix, invoiceNumberPad
             number: await takeInvoiceNumber(em, numbering),
             customerId: subscription.customerId,
             subscriptionId: subscription.id,
-            periodIndex: input.period.index,
-            periodStart: new Date(input.period.start),
-            periodEnd: new Date(input.period.end),
+            periodIndex: draft.period.index,
+            periodStart: draft.period.start,
+            periodEnd: draft.period.end,
             status: 'open',
             currency: subscription.currency,
-            subtotal: totals.subtotal,
-            discountTotal: totals.discountTotal,
-            feeTotal: totals.feeTotal,
-            tax: totals.taxTotal,
-            total: totals.total,
+            subtotal: 0,
+            tax: 0,
+            total: 0,
             amountPaid: 0,
-            amountDue: totals.total,
+            amountDue: 0,
             collectionMethod: subscription.collectionMethod,
-            paymentTerms,
-            dueDate,
-            finalizedAt: issuedAt,
+            paymentTerms: draft.paymentTerms,
+            dueDate: draft.dueDate,
+            finalizedAt: draft.issuedAt,
             paidAt: null,
             createdAt: now,
             updatedAt: now,
           });
+          applyTotals(created, draft.priced);
           // Foreign keys are plain columns here, so the invoice row must exist before its lines.
           await em.flush();
-          em.create(InvoiceLine, {
-            id: newId('invoiceLine'),
-            invoiceId: created.id,
-            description: `${product.name}${price.nickname ? ` (${price.nickname})` : ''}`,
-            priceId: price.id,
-            quantity: subscription.quantity,
-            unitAmount: subscription.unitAmount,
-            amount: line.amount,
-            discountAmount: line.discountAmount,
-            taxAmount: line.taxAmounts.reduce((sum, tax) => sum + tax, 0),
-            periodStart: new Date(input.period.start),
-            periodEnd: new Date(input.period.end),
-            position: 1,
-          });
+          createLines(em, created.id, draft.priced);
           return created;
         });
         return summarise(invoice);

@@ -14,6 +14,9 @@ import { healthRoutes } from './routes/health';
 import { customersRoutes } from './routes/customers';
 import { productsRoutes } from './routes/products';
 import { pricesRoutes } from './routes/prices';
+import { couponsRoutes } from './routes/coupons';
+import { taxRatesRoutes } from './routes/tax-rates';
+import { subscriptionDiscountsRoutes } from './routes/subscription-discounts';
 import { subscriptionsRoutes } from './routes/subscriptions';
 import { invoicesRoutes } from './routes/invoices';
 import { invoiceActionsRoutes } from './routes/invoice-actions';
@@ -26,6 +29,8 @@ import { invoiceDocumentsRoutes } from './routes/invoice-documents';
 import { refundsRoutes } from './routes/refunds';
 import { stripeWebhookRoutes } from './routes/webhooks';
 import { webhookEventsRoutes } from './routes/webhook-events';
+import { instalmentPlansRoutes } from './routes/instalment-plans';
+import { instalmentBalancesRoutes } from './routes/instalment-balances';
 
 export interface AppDeps {
   orm: MikroORM;
@@ -119,12 +124,15 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(customersRoutes, { orm: deps.orm, temporal: deps.temporal });
   await app.register(productsRoutes, { orm: deps.orm });
   await app.register(pricesRoutes, { orm: deps.orm });
+  await app.register(couponsRoutes, { orm: deps.orm });
+  await app.register(taxRatesRoutes, { orm: deps.orm });
   await app.register(subscriptionsRoutes, {
     orm: deps.orm,
     temporal: deps.temporal,
     taskQueue: deps.taskQueue,
     workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000,
   });
+  await app.register(subscriptionDiscountsRoutes, { orm: deps.orm });
   await app.register(invoicesRoutes, { orm: deps.orm, temporal: deps.temporal, taskQueue: deps.taskQueue, invoiceNumbering: deps.invoiceNumbering ?? DEFAULT_INVOICE_NUMBER_FORMAT });
   await app.register(invoiceActionsRoutes, { orm: deps.orm, temporal: deps.temporal, workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000 });
   await app.register(paymentsRoutes, { orm: deps.orm });
@@ -136,6 +144,13 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   const webhookRouting = { orm: deps.orm, temporal: deps.temporal, signalTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000 };
   await app.register(stripeWebhookRoutes, { ...webhookRouting, secret: deps.stripeWebhookSecret });
   await app.register(webhookEventsRoutes, webhookRouting);
+  await app.register(instalmentPlansRoutes, {
+    orm: deps.orm,
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000,
+  });
+  await app.register(instalmentBalancesRoutes, { orm: deps.orm });
 
   return app;
 }

@@ -9,6 +9,7 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 /** Errors that mean "not allowed in this state": the workflow's rules, or the invoice's status. */
 const RULE_ERRORS = new Set(['LifecycleRuleError', 'CollectionRuleError', 'InvoiceTransitionError']);
 import { ApiError, conflict, serviceUnavailable } from './errors';
+import { INSTALMENT_RULE_FAILURE } from '../workflows/instalment-plan/rules';
 
 /**
  * Turns what Temporal says about a signal, update or start into the API's error shape: a rejected
@@ -21,6 +22,7 @@ export function workflowCallError(err: unknown, what: string): unknown {
     if (cause instanceof ApplicationFailure && RULE_ERRORS.has(cause.type ?? '')) {
       return conflict('invalid_state_transition', capitalise(cause.message));
     }
+    if (cause instanceof ApplicationFailure && cause.type === INSTALMENT_RULE_FAILURE) return instalmentRuleError(cause);
     return new ApiError(409, 'invalid_request_error', 'update_rejected', `${what}: ${cause?.message ?? err.message}`);
   }
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isDeadlineExceeded(err)) {
@@ -31,6 +33,19 @@ export function workflowCallError(err: unknown, what: string): unknown {
   if (err instanceof WorkflowNotFoundError) return conflict('workflow_not_running', `${what}: its workflow is no longer running.`);
   if (err instanceof WorkflowExecutionAlreadyStartedError) return conflict('workflow_already_started', `${what}: a workflow with this id already exists.`);
   return err;
+}
+
+/**
+ * A plan change the workflow refused, with the rule's own code: 409 when the plan or instalment is
+ * past changing (closed, already invoiced), 422 when the change itself breaks a rule (order of due
+ * dates, a total that cannot be kept).
+ */
+const INSTALMENT_STATE_CODES = new Set(['plan_closed', 'plan_paused', 'plan_not_paused', 'instalment_not_editable', 'invoicing_in_progress', 'nothing_scheduled']);
+function instalmentRuleError(failure: ApplicationFailure): ApiError {
+  const detail = failure.details?.[0];
+  const code = typeof detail === 'string' ? detail : 'instalment_change_refused';
+  if (code === 'instalment_not_found') return new ApiError(404, 'invalid_request_error', 'resource_missing', capitalise(failure.message));
+  return new ApiError(INSTALMENT_STATE_CODES.has(code) ? 409 : 422, 'invalid_request_error', code, capitalise(failure.message));
 }
 
 const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1) + (s.endsWith('.') ? '' : '.');

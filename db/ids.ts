@@ -15,6 +15,10 @@ export const ID_PREFIXES = {
   refund: 're',
   email: 'em',
   apiKey: 'key',
+  coupon: 'co',
+  taxRate: 'txr',
+  instalmentPlan: 'ipl',
+  instalment: 'inst',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

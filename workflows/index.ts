@@ -2,3 +2,4 @@
 export { subscriptionWorkflow } from './subscription/workflow';
 export { refundWorkflow } from './refund/workflow';
 export { invoiceCollectionWorkflow } from './invoice-collection/workflow';
+export { instalmentPlanWorkflow } from './instalment-plan/workflow';

@@ -9,7 +9,9 @@ export type EmailKind =
   | 'payment_failed_owner'
   | 'invoice_sent'
   | 'invoice_overdue'
-  | 'refund_receipt';
+  | 'refund_receipt'
+  | 'instalment_reminder'
+  | 'instalment_reminder_owner';
 
 export interface RenderedEmail {
   subject: string;

@@ -57,8 +57,17 @@ export default fp(async function strictInput(app: FastifyInstance) {
     const schema = request.routeOptions.schema?.body as TSchema | undefined;
     if (!schema || request.body === undefined) return;
     // Only type mismatches: every other rule (required, formats, ranges, unions) is Ajv's, as before.
-    // Inside a union (`anyOf`) a branch's type mismatch is not an error by itself; Ajv decides.
-    const mismatch = typeErrors(schema, request.body).find((e) => e.keyword === 'type' && !e.schemaPath.includes('/anyOf/'));
+    // Inside a union (`anyOf`) a branch's type mismatch is not an error by itself; Ajv decides, unless
+    // the value's type fits no branch at all: `"memo": false` for `null | string` was coerced to null
+    // and cleared the memo.
+    const errors = [...typeErrors(schema, request.body)];
+    const fitsNoBranch = (union: (typeof errors)[number]): boolean => {
+      const direct = errors.filter((e) => e.instancePath === union.instancePath && e.schemaPath.startsWith(`${union.schemaPath}/anyOf/`) && !e.schemaPath.slice(union.schemaPath.length + 7).includes('/'));
+      return direct.length > 0 && direct.every((e) => e.keyword === 'type');
+    };
+    const mismatch =
+      errors.find((e) => e.keyword === 'type' && !e.schemaPath.includes('/anyOf/')) ??
+      errors.find((e) => e.keyword === 'anyOf' && !e.schemaPath.includes('/anyOf/') && fitsNoBranch(e));
     if (mismatch) {
       // Shaped as Fastify's validation error, so the error handler names the param as for any other.
       throw Object.assign(new Error(mismatch.message), { statusCode: 400, validation: [mismatch], validationContext: 'body' }) as FastifyError;

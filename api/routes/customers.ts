@@ -8,6 +8,7 @@ import { newId } from '../../db/ids';
 import { isSupportedCurrency } from '../../domain/money';
 import { isValidTimeZone } from '../../domain/calendar';
 import { ErrorSchema, invalidParam, notFound } from '../errors';
+import { InstalmentBalance, customerInstalmentBalances } from './instalment-balances';
 import { CurrencyCode, IdParams, ListQuery, Metadata, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
 
 const Address = Type.Object(
@@ -37,6 +38,15 @@ export const CustomerResource = Type.Object(
     created_at: Timestamp,
   },
   { $id: 'Customer' },
+);
+
+/** The retrieved customer: the resource plus its instalment plan balances (one entry per currency). */
+const CustomerDetailResource = Type.Object(
+  {
+    ...CustomerResource.properties,
+    instalment_balances: Type.Array(InstalmentBalance, { description: 'Totals over the customer’s instalment plans, per currency' }),
+  },
+  { $id: 'CustomerDetail' },
 );
 
 const CreateCustomer = Type.Object(
@@ -139,12 +149,19 @@ export const customersRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM; tempora
     '/v1/customers/:id',
     {
       config: { roles: ['admin', 'operator', 'sales'] },
-      schema: { tags: ['customers'], summary: 'Retrieve a customer', params: IdParams, response: { 200: CustomerResource, '4xx': ErrorSchema } },
+      schema: {
+        tags: ['customers'],
+        summary: 'Retrieve a customer',
+        description: 'With what the customer has paid and still owes on instalment plans.',
+        params: IdParams,
+        response: { 200: CustomerDetailResource, '4xx': ErrorSchema },
+      },
     },
     async (request) => {
-      const customer = await orm.em.fork().findOne(Customer, { id: request.params.id });
+      const em = orm.em.fork();
+      const customer = await em.findOne(Customer, { id: request.params.id });
       if (!customer) throw notFound('customer', request.params.id);
-      return customerResource(customer);
+      return { ...customerResource(customer), instalment_balances: await customerInstalmentBalances(em, customer.id) };
     },
   );
 

@@ -18,12 +18,10 @@ import { MoneyError } from '../../domain/money';
 import {
   PERCENTAGE_PATTERN,
   PricingError,
-  computeInvoiceTotals,
   formatPercentage,
   parsePercentage,
   type DiscountInput,
   type FeeInput,
-  type InvoiceTotals,
   type TaxRateInput,
 } from '../../domain/pricing';
 import { PAYMENT_TERMS, computeDueDate, defaultPaymentTerms, type PaymentTerms } from '../../domain/payment-terms';
@@ -31,6 +29,7 @@ import { INVOICE_STATUSES, assertInvoiceTransition } from '../../domain/invoice-
 import { takeInvoiceNumber, type InvoiceNumberFormat } from '../../activities/invoice-numbering';
 import { invoiceCollectionWorkflowId } from '../../workflows/invoice-collection/contract';
 import { startInvoiceCollection } from '../../activities/invoice-collection-start';
+import { applyTotals, createLines, priceInvoice, type PricedInvoice } from '../../activities/invoice-records';
 import { ErrorSchema, conflict, invalidParam, missingReference, notFound, unprocessable } from '../errors';
 import { CurrencyCode, IdParams, ListQuery, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
 import { workflowCallError } from '../workflow-errors';
@@ -59,21 +58,21 @@ const InvoiceLineResource = Type.Object({
   period: Nullable(Type.Object({ start: Timestamp, end: Timestamp })),
 });
 
-const DiscountResource = Type.Object({
+export const DiscountResource = Type.Object({
   description: Nullable(Type.String()),
   percent_off: Nullable(Type.String()),
   amount_off: Nullable(Type.Integer()),
   amount: Type.Integer({ description: 'What the discount took off (a fixed amount is capped at what was left)' }),
 });
 
-const FeeResource = Type.Object({
+export const FeeResource = Type.Object({
   description: Type.String(),
   percentage: Nullable(Type.String({ description: 'Of the discounted subtotal; null for a fixed fee' })),
   amount: Type.Integer(),
   taxable: Type.Boolean(),
 });
 
-const TaxAmountResource = Type.Object({
+export const TaxAmountResource = Type.Object({
   display_name: Type.String(),
   percentage: Type.String(),
   inclusive: Type.Boolean(),
@@ -87,6 +86,9 @@ const InvoiceFields = {
   number: Nullable(Type.String({ description: 'Assigned when the invoice is finalized; null for a draft' })),
   customer: Type.String(),
   subscription: Nullable(Type.String()),
+  instalment_plan: Nullable(Type.String({ description: 'Set on an instalment of a plan' })),
+  instalment_number: Nullable(Type.Integer()),
+  replaced_by_instalment_plan: Nullable(Type.String({ description: 'The plan this invoice was split into (the invoice is void)' })),
   status: InvoiceStatus,
   currency: Type.String(),
   subtotal: Type.Integer({ description: 'Sum of the lines before discounts' }),
@@ -120,19 +122,19 @@ const InvoiceFields = {
 export const InvoiceSummaryResource = Type.Object(InvoiceFields, { $id: 'InvoiceSummary' });
 export const InvoiceResource = Type.Object({ ...InvoiceFields, lines: Type.Array(InvoiceLineResource) }, { $id: 'Invoice' });
 
-const discountResource = (d: InvoiceDiscountRecord) => ({
+export const discountResource = (d: InvoiceDiscountRecord) => ({
   description: d.description,
   percent_off: d.ratePpm === null ? null : formatPercentage(d.ratePpm),
   amount_off: d.amountOff,
   amount: d.amount,
 });
-const feeResource = (f: InvoiceFeeRecord) => ({
+export const feeResource = (f: InvoiceFeeRecord) => ({
   description: f.description,
   percentage: f.ratePpm === null ? null : formatPercentage(f.ratePpm),
   amount: f.amount,
   taxable: f.taxable,
 });
-const taxResource = (t: InvoiceTaxRecord) => ({
+export const taxResource = (t: InvoiceTaxRecord) => ({
   display_name: t.displayName,
   percentage: formatPercentage(t.ratePpm),
   inclusive: t.inclusive,
@@ -147,6 +149,9 @@ export function invoiceSummary(i: Invoice) {
     number: i.number,
     customer: i.customerId,
     subscription: i.subscriptionId,
+    instalment_plan: i.instalmentPlanId ?? null,
+    instalment_number: i.instalmentNumber ?? null,
+    replaced_by_instalment_plan: i.replacedByPlanId ?? null,
     status: i.status,
     currency: i.currency.toLowerCase(),
     subtotal: i.subtotal,
@@ -327,13 +332,8 @@ interface ResolvedLine {
   quantity: number;
 }
 
-interface PricedDraft {
-  lines: ResolvedLine[];
-  totals: InvoiceTotals;
-  discounts: InvoiceDiscountRecord[];
-  fees: InvoiceFeeRecord[];
-  taxAmounts: InvoiceTaxRecord[];
-}
+/** Persisted by the helpers in activities/invoice-records.ts, which subscription invoices share. */
+type PricedDraft = PricedInvoice<ResolvedLine>;
 
 async function resolveLines(em: EntityManager, lines: CreateInvoice['lines'], currency: string): Promise<ResolvedLine[]> {
   const priceIds = [...new Set(lines.flatMap((l) => (l.price === undefined ? [] : [l.price])))];
@@ -410,26 +410,7 @@ async function priceDraft(em: EntityManager, input: DraftInput, currency: string
     const discounts = discountInputs(input.discounts ?? []);
     const fees = feeInputs(input.fees ?? []);
     const taxRates = taxRateInputs(input.tax_rates ?? []);
-    const totals = computeInvoiceTotals({ currency, lines, discounts, fees, taxRates });
-    return {
-      lines,
-      totals,
-      discounts: discounts.map((d, i) => ({
-        description: d.description ?? null,
-        type: d.type,
-        ratePpm: d.type === 'percentage' ? d.ratePpm : null,
-        amountOff: d.type === 'fixed_amount' ? d.amount : null,
-        amount: totals.discounts[i]!.amount,
-      })),
-      fees: fees.map((f, i) => ({
-        description: f.description,
-        type: f.type,
-        ratePpm: f.type === 'percentage' ? f.ratePpm : null,
-        amount: totals.fees[i]!.amount,
-        taxable: f.taxable,
-      })),
-      taxAmounts: totals.taxes.map((t) => ({ ...t })),
-    };
+    return priceInvoice({ currency, lines, discounts, fees, taxRates });
   } catch (err) {
     if (err instanceof PricingError) throw invalidParam(err.param, err.message);
     if (err instanceof MoneyError) throw unprocessable(undefined, 'amount_too_large', `The invoice amounts are too large: ${err.message}.`);
@@ -472,38 +453,6 @@ function resolveCurrency(customer: Customer, requested: string | undefined): str
     );
   }
   return currency;
-}
-
-function applyTotals(invoice: Invoice, priced: PricedDraft): void {
-  invoice.subtotal = priced.totals.subtotal;
-  invoice.discountTotal = priced.totals.discountTotal;
-  invoice.feeTotal = priced.totals.feeTotal;
-  invoice.tax = priced.totals.taxTotal;
-  invoice.total = priced.totals.total;
-  invoice.amountDue = priced.totals.total;
-  invoice.discounts = priced.discounts;
-  invoice.fees = priced.fees;
-  invoice.taxAmounts = priced.taxAmounts;
-}
-
-function createLines(em: EntityManager, invoiceId: string, priced: PricedDraft): void {
-  priced.lines.forEach((line, i) => {
-    const totals = priced.totals.lines[i]!;
-    em.create(InvoiceLine, {
-      id: newId('invoiceLine'),
-      invoiceId,
-      description: line.description,
-      priceId: line.priceId,
-      quantity: line.quantity,
-      unitAmount: line.unitAmount,
-      amount: totals.amount,
-      discountAmount: totals.discountAmount,
-      taxAmount: totals.taxAmounts.reduce((sum, tax) => sum + tax, 0),
-      periodStart: null,
-      periodEnd: null,
-      position: i + 1,
-    });
-  });
 }
 
 /** What creating and previewing a draft share: the customer, currency, terms and exact totals of the body. */

@@ -18,6 +18,14 @@ import { BillingStatusAttribute, CustomerIdAttribute } from '../../workflows/sea
 import { ErrorSchema, conflict, invalidParam, missingReference, notFound, unprocessable } from '../errors';
 import { IdParams, ListQuery, Metadata, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
 import { workflowCallError } from '../workflow-errors';
+import {
+  SubscriptionBillingInputFields,
+  SubscriptionBillingResourceFields,
+  flushRedeemingCoupon,
+  releaseCouponRedemption,
+  resolveSubscriptionBilling,
+  subscriptionBillingResource,
+} from '../subscription-billing';
 
 /** A start date this far in the past is a client clock skew, treated as "now"; further back is an error. */
 const START_DATE_SKEW_MS = 5 * 60 * 1000;
@@ -51,6 +59,7 @@ export const SubscriptionResource = Type.Object(
     paused_at: Nullable(Timestamp),
     workflow_id: Type.String(),
     metadata: Metadata,
+    ...SubscriptionBillingResourceFields,
     created_at: Timestamp,
   },
   { $id: 'Subscription' },
@@ -64,6 +73,7 @@ const CreateSubscription = Type.Object(
     start_date: Type.Optional(Type.String({ format: 'date-time', description: 'Start later (nothing is billed before); default now' })),
     collection_method: Type.Optional(CollectionMethod),
     metadata: Type.Optional(Metadata),
+    ...SubscriptionBillingInputFields,
   },
   { additionalProperties: false },
 );
@@ -98,6 +108,7 @@ export function subscriptionResource(s: Subscription) {
     paused_at: iso(s.pausedAt),
     workflow_id: s.workflowId,
     metadata: s.metadata,
+    ...subscriptionBillingResource(s),
     created_at: iso(s.createdAt)!,
   };
 }
@@ -195,6 +206,8 @@ export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOp
         if (requested.getTime() < now.getTime() - START_DATE_SKEW_MS) throw invalidParam('start_date', 'start_date must not be in the past.');
         startDate = requested.getTime() > now.getTime() ? requested : now;
       }
+      // Coupon, tax rates and fees: 400 naming the field before anything is written.
+      const billing = await resolveSubscriptionBilling(em, body, { currency: price.currency, unitAmount: price.unitAmount, quantity }, now);
 
       const id = newId('subscription');
       const subscription = em.create(Subscription, {
@@ -220,10 +233,17 @@ export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOp
         pausedAt: null,
         workflowId: subscriptionWorkflowId(id),
         metadata: body.metadata ?? {},
+        // A coupon given at creation counts from period 0, the first period billed.
+        couponId: billing.couponId,
+        discountStartPeriod: billing.couponId === null ? null : 0,
+        discountAppliedAt: billing.couponId === null ? null : now,
+        defaultTaxRateIds: billing.defaultTaxRateIds,
+        fees: billing.fees,
         createdAt: now,
         updatedAt: now,
       });
-      await em.flush();
+      // The coupon's redemption and the insert commit together (a coupon at its limit is a 400 and no subscription).
+      await flushRedeemingCoupon(em, billing.couponId, now);
 
       const input: SubscriptionWorkflowInput = {
         subscriptionId: id,
@@ -246,6 +266,7 @@ export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOp
       } catch (err) {
         // No workflow, no subscription: never leave a record that nothing will ever bill.
         await orm.em.fork().nativeDelete(Subscription, { id });
+        await releaseCouponRedemption(orm.em.fork(), billing.couponId);
         throw workflowCallError(err, `Cannot start subscription ${id}`);
       }
       try {

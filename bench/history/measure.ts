@@ -11,7 +11,11 @@
  *     and so leaves out the cost of starting a second one;
  *   - eventsPerPeriod / bytesPerPeriod: one billing boundary's share of the history (timer fired to
  *     the next timer started), the median over the run's periods;
- *   - firstRun: events and protobuf bytes of the whole first run, the longest run there is.
+ *   - firstRun: events and protobuf bytes of the whole first run, the longest run there is;
+ *   - instalmentPlan: the same for an instalment plan (monthly, reminders 3 days before) run to its
+ *     first continue-as-new after INSTALMENTS_PER_RUN invoiced instalments: events and bytes per
+ *     instalment (from one instalment's invoice to the next: reminder, invoice, collection start,
+ *     payment outcome and state writes), and the first run.
  * Needs DATABASE_URL (migrated) and TEMPORAL_TEST_SERVER_PATH; run by bench/sections/history.mjs.
  */
 import { temporal } from '@temporalio/proto';
@@ -26,6 +30,10 @@ import { createTimeSkippingEnv } from '../../test/support/temporal-env';
 import { testBillingWorker } from '../../test/support/billing-worker';
 import { createCustomer, createRecurringPrice, createSubscriptionRecord } from '../../test/support/fixtures';
 import { eventually } from '../../test/support/eventually';
+import { startInstalmentPlan } from '../../test/support/instalment-fixtures';
+import { INSTALMENTS_PER_RUN } from '../../workflows/instalment-plan/workflow';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { requireEnv } from '../../test/support/env';
 
 const { EventType } = temporal.api.enums.v1;
@@ -47,6 +55,50 @@ function segmentsByBoundary(events: HistoryEvent[]): HistoryEvent[][] {
     segments[segments.length - 1]!.push(event);
   }
   return segments;
+}
+
+/** Splits a run's events where each instalment's invoice is created: [before the first, instalment 1, ...]. */
+function segmentsByInvoice(events: HistoryEvent[]): HistoryEvent[][] {
+  const segments: HistoryEvent[][] = [[]];
+  for (const event of events) {
+    const scheduled = event.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && scheduled === 'createInstalmentInvoice') segments.push([]);
+    segments[segments.length - 1]!.push(event);
+  }
+  return segments;
+}
+
+async function measureInstalmentPlan(env: TestWorkflowEnvironment, orm: MikroORM) {
+  const now = await env.currentTimeMs();
+  const customer = await createCustomer(orm, { email: 'history-plan@example.com' });
+  const count = INSTALMENTS_PER_RUN + 6;
+  const { handle } = await startInstalmentPlan(orm, env.client, 'bench-history', customer, now, {
+    schedule: { method: 'equal', total: count * 100_00, count, interval: { unit: 'month', count: 1 }, firstPaymentInDays: 1 },
+    reminderDaysBefore: 3,
+  });
+  const firstRun = env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
+  await env.sleep(DateTime.fromMillis(now, { zone: 'UTC' }).plus({ months: INSTALMENTS_PER_RUN, days: 2 }).toMillis() - now);
+  await eventually(async () => {
+    const { status } = await firstRun.describe();
+    if (status.name !== 'CONTINUED_AS_NEW') throw new Error(`first run of the plan is ${status.name}`);
+  }, { timeoutMs: 120_000, intervalMs: 200 });
+  const history = await firstRun.fetchHistory();
+  const events = history.events ?? [];
+  // The last instalment of the run ends with continue-as-new; the others are alike.
+  const instalments = segmentsByInvoice(events).slice(1, -1);
+  return {
+    workflowType: 'instalmentPlanWorkflow',
+    interval: 'month',
+    eventsPerInstalment: median(instalments.map((i) => i.length)),
+    bytesPerInstalment: median(instalments.map((i) => i.reduce((sum, e) => sum + eventBytes(e), 0))),
+    activitiesPerInstalment: median(instalments.map(activities)),
+    firstRun: {
+      instalments: INSTALMENTS_PER_RUN,
+      events: events.length,
+      bytes: temporal.api.history.v1.History.encode(history).finish().length,
+      largestEventBytes: Math.max(...events.map(eventBytes)),
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -94,7 +146,9 @@ async function main(): Promise<void> {
     const [start = [], ...periods] = segmentsByBoundary(events);
     // The last period ends with continue-as-new instead of the next timer; the others are all alike.
     const fullPeriods = periods.slice(0, -1);
+    const instalmentPlan = await measureInstalmentPlan(env, orm);
     console.log(JSON.stringify({
+      instalmentPlan,
       workflowType: 'subscriptionWorkflow',
       interval: 'month',
       activitiesBeforeDue: activities(start),

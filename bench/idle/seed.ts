@@ -91,6 +91,11 @@ async function main(): Promise<void> {
         pausedAt: null,
         workflowId: subscriptionWorkflowId(id),
         metadata: {},
+        couponId: null,
+        discountStartPeriod: null,
+        discountAppliedAt: null,
+        defaultTaxRateIds: [],
+        fees: [],
         createdAt: now,
         updatedAt: now,
       };

@@ -53,6 +53,15 @@ function historyRows(history) {
     ['events / bytes per period', `${history.eventsPerPeriod} / ${history.bytesPerPeriod} B`, '', ''],
     ...(history.collectionEvents ? [['invoice collection workflow per period: activities / events', `${history.collectionActivities} / ${history.collectionEvents}`, '', '']] : []),
     [`first run (${run.boundaries} periods, then continue-as-new)`, `${run.events} events, ${kib(run.bytes)}`, '', ''],
+    ...(history.instalmentPlan ? instalmentPlanRows(history.instalmentPlan) : []),
+  ];
+}
+
+function instalmentPlanRows(plan) {
+  return [
+    { title: 'History: instalmentPlanWorkflow, monthly, reminders, happy path', measured: '', baseline: '' },
+    ['activities / events / bytes per instalment', `${plan.activitiesPerInstalment} / ${plan.eventsPerInstalment} / ${plan.bytesPerInstalment} B`, '', ''],
+    [`first run (${plan.firstRun.instalments} instalments, then continue-as-new)`, `${plan.firstRun.events} events, ${kib(plan.firstRun.bytes)}`, '', ''],
   ];
 }
 

@@ -8,6 +8,9 @@ export * from './api-key';
 export * from './refund';
 export * from './company-profile';
 export * from './webhook-event';
+export * from './coupon';
+export * from './tax-rate';
+export * from './instalment-plan';
 
 import { CustomerSchema } from './customer';
 import { PriceSchema, ProductSchema } from './catalog';
@@ -19,6 +22,9 @@ import { ApiKeySchema } from './api-key';
 import { RefundSchema } from './refund';
 import { CompanyProfileSchema } from './company-profile';
 import { WebhookEventSchema } from './webhook-event';
+import { CouponSchema } from './coupon';
+import { TaxRateSchema } from './tax-rate';
+import { InstalmentPlanSchema, InstalmentSchema } from './instalment-plan';
 
 export const entities = [
   CustomerSchema,
@@ -33,4 +39,8 @@ export const entities = [
   RefundSchema,
   CompanyProfileSchema,
   WebhookEventSchema,
+  CouponSchema,
+  TaxRateSchema,
+  InstalmentPlanSchema,
+  InstalmentSchema,
 ];

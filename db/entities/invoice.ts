@@ -81,6 +81,11 @@ export class Invoice {
   attemptCount!: Opt<number>;
   nextPaymentAttempt!: Date | null;
   pastDueAt!: Date | null;
+  /** Set on an instalment's invoice: the plan and the instalment's number (unique together). */
+  instalmentPlanId!: Opt<string | null>;
+  instalmentNumber!: Opt<number | null>;
+  /** Set on an invoice that was split into an instalment plan (and voided). */
+  replacedByPlanId!: Opt<string | null>;
   createdAt!: Date;
   updatedAt!: Date;
 }
@@ -121,6 +126,9 @@ export const InvoiceSchema = new EntitySchema<Invoice>({
     attemptCount: { type: 'integer', default: 0 },
     nextPaymentAttempt: timestamptz(true),
     pastDueAt: timestamptz(true),
+    instalmentPlanId: { type: 'string', nullable: true },
+    instalmentNumber: { type: 'integer', nullable: true },
+    replacedByPlanId: { type: 'string', nullable: true },
     createdAt: timestamptz(),
     updatedAt: timestamptz(),
   },

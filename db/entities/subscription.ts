@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema, type Opt } from '@mikro-orm/core';
 import { minorUnits, timestamptz } from './columns';
 import type { IntervalUnit } from '../../domain/frequency';
 
@@ -8,6 +8,18 @@ import type { IntervalUnit } from '../../domain/frequency';
  */
 export type SubscriptionStatus = 'incomplete' | 'scheduled' | 'active' | 'past_due' | 'unpaid' | 'paused' | 'canceled';
 export type CollectionMethod = 'charge_automatically' | 'send_invoice';
+
+/** A fee on the subscription's invoices: one-off (first billed period only) or recurring (every period). */
+export interface SubscriptionFeeRecord {
+  description: string;
+  type: 'percentage' | 'fixed_amount';
+  /** Millionths of the discounted subtotal for a percentage fee; null for a fixed amount. */
+  ratePpm: number | null;
+  /** Minor units for a fixed fee; null for a percentage. */
+  amount: number | null;
+  taxable: boolean;
+  recurring: boolean;
+}
 
 export class Subscription {
   id!: string;
@@ -34,6 +46,16 @@ export class Subscription {
   pausedAt!: Date | null;
   workflowId!: string;
   metadata!: Record<string, string>;
+  /**
+   * Discount configuration, written by the API (not lifecycle state): the coupon, the period index its
+   * duration counts from, and when it was applied. All three are null together.
+   */
+  couponId!: string | null;
+  discountStartPeriod!: number | null;
+  discountAppliedAt!: Date | null;
+  /** Tax rates applied to every period's invoice, in order. */
+  defaultTaxRateIds!: Opt<string[]>;
+  fees!: Opt<SubscriptionFeeRecord[]>;
   createdAt!: Date;
   updatedAt!: Date;
 }
@@ -64,6 +86,11 @@ export const SubscriptionSchema = new EntitySchema<Subscription>({
     pausedAt: timestamptz(true),
     workflowId: { type: 'string', unique: true },
     metadata: { type: 'json' },
+    couponId: { type: 'string', nullable: true, default: null },
+    discountStartPeriod: { type: 'integer', nullable: true, default: null },
+    discountAppliedAt: { ...timestamptz(true), default: null },
+    defaultTaxRateIds: { type: 'json', default: '[]' },
+    fees: { type: 'json', default: '[]' },
     createdAt: timestamptz(),
     updatedAt: timestamptz(),
   },

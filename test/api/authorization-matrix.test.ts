@@ -62,6 +62,15 @@ const MATRIX: Record<string, Expectation> = {
   'POST /v1/prices': adminOnly,
   'GET /v1/prices': all,
   'GET /v1/prices/:id': all,
+  'POST /v1/coupons': adminOnly,
+  'GET /v1/coupons': all,
+  'GET /v1/coupons/:id': all,
+  'POST /v1/coupons/:id': adminOnly,
+  'DELETE /v1/coupons/:id': adminOnly,
+  'POST /v1/tax-rates': adminOnly,
+  'GET /v1/tax-rates': all,
+  'GET /v1/tax-rates/:id': all,
+  'POST /v1/tax-rates/:id': adminOnly,
 
   // Subscriptions: sales create, operators act on them, everyone reads.
   'POST /v1/subscriptions': adminAndSales,
@@ -70,6 +79,10 @@ const MATRIX: Record<string, Expectation> = {
   'POST /v1/subscriptions/:id/pause': adminAndOperator,
   'POST /v1/subscriptions/:id/resume': adminAndOperator,
   'POST /v1/subscriptions/:id/cancel': adminAndOperator,
+  // A discount is a commercial term: those who sell subscriptions give and remove it; everyone may preview.
+  'POST /v1/subscriptions/:id/discount': adminAndSales,
+  'DELETE /v1/subscriptions/:id/discount': adminAndSales,
+  'GET /v1/subscriptions/:id/upcoming-invoice': all,
 
   // Billing records: read-only for every role.
   'GET /v1/invoices': all,
@@ -117,6 +130,21 @@ const MATRIX: Record<string, Expectation> = {
   'GET /v1/webhook-events': adminAndOperator,
   'GET /v1/webhook-events/:id': adminAndOperator,
   'POST /v1/webhook-events/:id/retry': adminAndOperator,
+
+  // Instalment plans: sales set them up with the customer; operators change and steer them; everyone reads.
+  'POST /v1/instalment-plans': all,
+  'POST /v1/instalment-plans/preview': all,
+  'GET /v1/instalment-plans': all,
+  'GET /v1/instalment-plans/balances': all,
+  'GET /v1/instalment-plans/:id': all,
+  'POST /v1/instalment-plans/:id/instalments/:number': adminAndOperator,
+  'DELETE /v1/instalment-plans/:id/instalments/:number': adminAndOperator,
+  'POST /v1/instalment-plans/:id/reschedule': adminAndOperator,
+  'POST /v1/instalment-plans/:id/pay-early': adminAndOperator,
+  'POST /v1/instalment-plans/:id/pay-off': adminAndOperator,
+  'POST /v1/instalment-plans/:id/cancel': adminAndOperator,
+  'POST /v1/instalment-plans/:id/pause': adminAndOperator,
+  'POST /v1/instalment-plans/:id/resume': adminAndOperator,
 };
 
 const CALLERS = ['admin', 'operator', 'sales', 'none'] as const;

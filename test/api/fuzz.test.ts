@@ -85,6 +85,11 @@ interface Fixtures {
   payment: string;
   email: string;
   apiKey: string;
+  coupon: string;
+  taxRate: string;
+  instalmentPlan: string;
+  /** Its own plan for `cancel` and `pay-off`, which close it, so the other plan stays changeable. */
+  closablePlan: string;
 }
 
 /** One of each resource, created through the API as a user would, so every `{id}` can be a real one. */
@@ -119,6 +124,11 @@ async function seed(): Promise<Fixtures> {
   });
   // A key for `POST /v1/api-keys/{id}/revoke` to find (never the fuzzer's own admin key).
   const apiKey = await ok('POST', '/v1/api-keys', { name: 'fuzz: revocable', role: 'sales' });
+  const coupon = await ok('POST', '/v1/coupons', { name: 'Fuzz 10 %', percent_off: '10', duration: 'forever' });
+  const taxRate = await ok('POST', '/v1/tax-rates', { display_name: 'Fuzz tax', percentage: '8.875', inclusive: false });
+  const planBody = { customer: customer.id, total: 1_200_00, count: 12, first_payment_date: new Date(Date.now() + 30 * 86_400_000).toISOString(), contract_reference: 'FUZZ-1' };
+  const instalmentPlan = await ok('POST', '/v1/instalment-plans', planBody);
+  const closablePlan = await ok('POST', '/v1/instalment-plans', planBody);
   return {
     customer: customer.id,
     product: product.id,
@@ -129,6 +139,10 @@ async function seed(): Promise<Fixtures> {
     payment,
     email,
     apiKey: apiKey.id,
+    coupon: coupon.id,
+    taxRate: taxRate.id,
+    instalmentPlan: instalmentPlan.id,
+    closablePlan: closablePlan.id,
   };
 }
 
@@ -145,8 +159,15 @@ function config(f: Fixtures): string {
     ['^/v1/products/\\{id\\}$', { 'path.id': 'product' }],
     ['^/v1/prices$', { 'body.product': 'product', 'query.product': 'product' }],
     ['^/v1/prices/\\{id\\}$', { 'path.id': 'price' }],
-    ['^/v1/subscriptions$', { 'body.customer': 'customer', 'body.price': 'price', 'query.customer': 'customer', 'query.price': 'price' }],
-    ['^/v1/subscriptions/\\{id\\}(/pause|/resume)?$', { 'path.id': 'subscription' }],
+    ['^/v1/coupons/\\{id\\}$', { 'path.id': 'coupon' }],
+    ['^/v1/instalment-plans(/preview)?$', { 'body.customer': 'customer', 'body.invoice': 'invoice', 'query.customer': 'customer' }],
+    ['^/v1/instalment-plans/balances$', { 'query.customer': 'customer' }],
+    ['^/v1/instalment-plans/\\{id\\}(/instalments/\\{number\\}|/reschedule|/pay-early|/pause|/resume)?$', { 'path.id': 'instalmentPlan' }],
+    ['^/v1/instalment-plans/\\{id\\}/(cancel|pay-off)$', { 'path.id': 'closablePlan' }],
+    ['^/v1/tax-rates/\\{id\\}$', { 'path.id': 'taxRate' }],
+    ['^/v1/subscriptions$', { 'body.customer': 'customer', 'body.price': 'price', 'body.coupon': 'coupon', 'query.customer': 'customer', 'query.price': 'price' }],
+    ['^/v1/subscriptions/\\{id\\}(/pause|/resume|/upcoming-invoice)?$', { 'path.id': 'subscription' }],
+    ['^/v1/subscriptions/\\{id\\}/discount$', { 'path.id': 'subscription', 'body.coupon': 'coupon' }],
     ['^/v1/subscriptions/\\{id\\}/cancel$', { 'path.id': 'cancelable' }],
     ['^/v1/invoices$', { 'query.customer': 'customer', 'query.subscription': 'subscription', 'body.customer': 'customer' }],
     ['^/v1/invoices/preview$', { 'body.customer': 'customer' }],

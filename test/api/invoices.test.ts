@@ -184,6 +184,19 @@ test('a draft can be deleted, and then it is gone for every route', async () => 
   expect((await api.call('sales', 'POST', `/v1/invoices/${draft.body.id}/finalize`)).status).toBe(404);
 });
 
+test('a memo or footer of the wrong type is a 400, not coerced to null (which would clear it)', async () => {
+  const cus = await customer();
+  const draft = await api.call('sales', 'POST', '/v1/invoices', { customer: cus, memo: 'Thanks!', lines: [{ description: 'Work', unit_amount: 100 }] });
+  for (const body of [{ memo: false }, { footer: 0 }]) {
+    const res = await api.call('sales', 'POST', `/v1/invoices/${draft.body.id}`, body);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'parameter_invalid', param: Object.keys(body)[0] });
+  }
+  const cleared = await api.call('sales', 'POST', `/v1/invoices/${draft.body.id}`, { memo: null });
+  expect(cleared.body.memo).toBeNull();
+  expect((await api.call('sales', 'POST', `/v1/invoices/${draft.body.id}`, { memo: 'Again' })).body.memo).toBe('Again');
+});
+
 test('zero-decimal currencies, inclusive taxes, custom due dates and a zero total paid at finalize', async () => {
   const cus = await customer({ currency: 'jpy', time_zone: 'Asia/Tokyo', default_payment_method: 'pm_card_visa' });
   const dueDate = new Date(Date.now() + 10 * 86_400_000).toISOString();

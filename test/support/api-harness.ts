@@ -41,7 +41,7 @@ export async function startApiHarness({ workflowAnswerTimeoutMs }: { workflowAns
   const workerConnection = await NativeConnection.connect({ address });
   const worker: Worker = await testBillingWorker({ connection: workerConnection, taskQueue, orm });
   const workerRun = worker.run();
-  const app = await buildApp({ orm, temporal, taskQueue, logger: pino({ level: 'silent' }), workflowAnswerTimeoutMs });
+  const app = await buildApp({ orm, temporal, taskQueue, logger: pino({ level: process.env.TEST_API_LOG ?? 'silent' }), workflowAnswerTimeoutMs });
 
   const keys = {} as Record<ApiKeyRole, string>;
   for (const role of ['admin', 'operator', 'sales'] as const) {

@@ -27,6 +27,11 @@ export interface InvoiceCollectionInput {
   ownerWorkflowId: string | null;
   /** Defaults to DEFAULT_DUNNING_POLICY. Recorded in history, so a config change affects new invoices only. */
   dunningPolicy?: DunningPolicy;
+  /**
+   * Tell the owner every settlement, not only those after a reported failure. An instalment plan
+   * needs each payment to advance its balance; a subscription only cares about failures.
+   */
+  reportEveryOutcome?: boolean;
 }
 
 /**

@@ -23,6 +23,8 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type { BillingActivities } from '../../activities';
+import type { CollectionInvoice } from '../../activities/collection';
+import type { DunningPolicy } from '../../domain/dunning';
 import { classifyDecline, retryDueAt } from '../../domain/dunning';
 import { CHARGE_ACTIVITY_OPTIONS, RECORD_ACTIVITY_OPTIONS } from '../activity-options';
 import {
@@ -59,10 +61,6 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 type Settlement = 'paid' | 'void';
 
 export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): Promise<CollectionView> {
-  // The worker's configured policy comes with the invoice, read once and kept in history, unless the starter chose one.
-  const { invoice, dunningPolicy } = await records.getInvoiceForCollection({ invoiceId: input.invoiceId });
-  const policy = input.dunningPolicy ?? dunningPolicy;
-
   const view: CollectionView = {
     invoiceId: input.invoiceId,
     stage: input.collectionMethod === 'send_invoice' ? 'awaiting_payment' : 'charging',
@@ -73,16 +71,34 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
     pastDue: false,
     lastFailureCode: null,
   };
-  let amountDue = invoice.amountDue;
-  let amountPaid = invoice.amountPaid;
-  let settled: Settlement | null = invoice.status === 'paid' || invoice.status === 'void' ? invoice.status : null;
+  // Set from the invoice once it is read (below, after the handlers are registered).
+  // eslint-disable-next-line prefer-const -- assigned after the handlers that read it are declared
+  let invoice: CollectionInvoice;
+  // eslint-disable-next-line prefer-const -- as above
+  let policy: DunningPolicy;
+  let amountDue = 0;
+  let amountPaid = 0;
+  let settled: Settlement | null = null;
   /** Written off: no more charging, still payable. */
-  let writtenOff = invoice.status === 'uncollectible';
-  if (invoice.status === 'draft') {
-    throw ApplicationFailure.nonRetryable(`invoice ${input.invoiceId} is a draft; finalize it before collecting`, 'InvoiceNotPayable');
-  }
-  if (settled) view.stage = settled;
-  else if (writtenOff) view.stage = 'uncollectible';
+  let writtenOff = false;
+  /**
+   * False until the invoice is read. The handlers are registered before that first activity, so an
+   * update sent the moment the workflow starts (void right after finalize) finds them; until the
+   * invoice is known, validators let requests through and the handlers check them once it is.
+   */
+  let loaded = false;
+  const whenLoaded = async (check: () => void): Promise<void> => {
+    await condition(() => loaded);
+    try {
+      check();
+    } catch (err) {
+      if (err instanceof CollectionRuleError) throw ApplicationFailure.nonRetryable(err.message, 'CollectionRuleError');
+      throw err;
+    }
+  };
+  const validateLoaded = (check: () => void) => () => {
+    if (loaded) check();
+  };
   let pastDueAt: string | null = null;
   /** Charging stops once the invoice is settled or written off. */
   const stopCharging = (): boolean => settled !== null || writtenOff;
@@ -102,8 +118,8 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
   async function tellOwner(outcome: InvoiceCollectionOutcome['outcome']): Promise<void> {
     if (!input.ownerWorkflowId) return;
     if (outcome === 'payment_failed' || outcome === 'failed') ownerToldOfFailure = true;
-    // The happy path sends nothing: one signal less in both histories for every period paid on time.
-    else if (!ownerToldOfFailure) return;
+    // The happy path sends nothing (unless asked): one signal less in both histories for every period paid on time.
+    else if (!ownerToldOfFailure && !input.reportEveryOutcome) return;
     const message: InvoiceCollectionOutcome = { invoiceId: input.invoiceId, outcome };
     if (outcome === 'failed') message.subscriptionAfterFailure = policy.subscriptionAfterFailure;
     try {
@@ -145,88 +161,104 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
   /** Operator changes wait for an in-flight charge, so an offline payment never races a card charge. */
   const notCharging = () => condition(() => view.stage !== 'charging');
 
+  function checkVoid(): void {
+    checkSettle(view);
+    if (amountPaid > 0) throw new CollectionRuleError(`invoice has ${amountPaid} paid on it; refund the payments before voiding it`);
+  }
+
   function refuseIfSettled(): void {
     if (settled) throw ApplicationFailure.nonRetryable(`invoice ${input.invoiceId} is already ${settled}`, 'CollectionRuleError');
   }
 
   setHandler(getCollectionQuery, snapshot);
 
-  setHandler(paymentMethodUpdatedSignal, () => {
-    if (!stopCharging() && input.collectionMethod === 'charge_automatically') retryRequested = true;
-  });
+  /**
+   * Signals are registered once the invoice is known: the SDK holds a signal until its handler exists,
+   * so a payment event that arrives with the start is applied after the invoice is read (as in
+   * histories recorded before the update handlers moved ahead of the first activity).
+   */
+  function registerSignalHandlers(): void {
+    setHandler(paymentMethodUpdatedSignal, () => {
+      if (!stopCharging() && input.collectionMethod === 'charge_automatically') retryRequested = true;
+    });
 
-  setHandler(paymentEventSignal, async (event: PaymentEvent) => {
-    if (seenEvents.includes(event.eventId)) return;
-    seenEvents.push(event.eventId);
-    if (seenEvents.length > REMEMBERED_EVENTS) seenEvents.shift();
-    const occurredAt = Date.parse(event.occurredAt);
-    // An event older than one already applied describes a state we have moved past.
-    if (occurredAt < lastEventAt) {
-      log.info(`ignored ${event.type} ${event.eventId}: older than an event already applied`);
-      return;
-    }
-    lastEventAt = occurredAt;
-    if (event.type !== 'payment_succeeded') {
-      // Declines of our own attempts already came back from chargeInvoice; refunds and disputes are
-      // recorded by the refund and webhook records, not by collection.
-      log.info(`payment event ${event.type} ${event.eventId} noted; collection unchanged`);
-      return;
-    }
-    await notCharging();
-    if (settled) return;
-    try {
-      const { invoice: updated, paymentId } = await records.recordGatewayPayment({
-        invoiceId: input.invoiceId,
-        gatewayChargeId: event.gatewayChargeId,
-        amount: event.amount,
-        paidAt: event.occurredAt,
-      });
-      amountDue = updated.amountDue;
-      amountPaid = updated.amountPaid;
-      if (updated.status === 'paid') await settle('paid', paymentId, true);
-    } catch (err) {
-      // A signal cannot answer; failing here would fail the whole collection. The event stays in the webhook log.
-      log.error(`could not apply payment event ${event.eventId}: ${(err as Error).message}`);
-    }
-  });
+    setHandler(paymentEventSignal, async (event: PaymentEvent) => {
+      if (seenEvents.includes(event.eventId)) return;
+      seenEvents.push(event.eventId);
+      if (seenEvents.length > REMEMBERED_EVENTS) seenEvents.shift();
+      const occurredAt = Date.parse(event.occurredAt);
+      // An event older than one already applied describes a state we have moved past.
+      if (occurredAt < lastEventAt) {
+        log.info(`ignored ${event.type} ${event.eventId}: older than an event already applied`);
+        return;
+      }
+      lastEventAt = occurredAt;
+      if (event.type !== 'payment_succeeded') {
+        // Declines of our own attempts already came back from chargeInvoice; refunds and disputes are
+        // recorded by the refund and webhook records, not by collection.
+        log.info(`payment event ${event.type} ${event.eventId} noted; collection unchanged`);
+        return;
+      }
+      await notCharging();
+      if (settled) return;
+      try {
+        const { invoice: updated, paymentId } = await records.recordGatewayPayment({
+          invoiceId: input.invoiceId,
+          gatewayChargeId: event.gatewayChargeId,
+          amount: event.amount,
+          paidAt: event.occurredAt,
+        });
+        amountDue = updated.amountDue;
+        amountPaid = updated.amountPaid;
+        if (updated.status === 'paid') await settle('paid', paymentId, true);
+      } catch (err) {
+        // A signal cannot answer; failing here would fail the whole collection. The event stays in the webhook log.
+        log.error(`could not apply payment event ${event.eventId}: ${(err as Error).message}`);
+      }
+    });
+  }
 
   setHandler(
     retryNowUpdate,
     async () => {
+      await whenLoaded(() => checkRetryNow(view));
       const attemptsBefore = view.attempts;
       retryRequested = true;
       await condition(() => stopCharging() || (view.attempts > attemptsBefore && view.stage !== 'charging'));
       return snapshot();
     },
-    { validator: () => checkRetryNow(view) },
+    { validator: validateLoaded(() => checkRetryNow(view)) },
   );
 
   setHandler(
     skipRetryUpdate,
     async () => {
+      await whenLoaded(() => checkSkipRetry(view));
       const before = scheduleChanged;
       skipRequested = true;
       // Skipping the last retry ends the schedule: the stage moves on instead.
       await condition(() => stopCharging() || scheduleChanged > before || view.stage !== 'retry_scheduled');
       return snapshot();
     },
-    { validator: () => checkSkipRetry(view) },
+    { validator: validateLoaded(() => checkSkipRetry(view)) },
   );
 
   setHandler(
     extendGraceUpdate,
     async ({ days }) => {
+      await whenLoaded(() => checkExtendGrace(view, { days }));
       const before = scheduleChanged;
       view.graceDays += days;
       await condition(() => stopCharging() || scheduleChanged > before);
       return snapshot();
     },
-    { validator: (request) => checkExtendGrace(view, request) },
+    { validator: (request) => validateLoaded(() => checkExtendGrace(view, request))() },
   );
 
   setHandler(
     recordOfflinePaymentUpdate,
     async (request: OfflinePaymentRequest) => {
+      await whenLoaded(() => checkOfflinePayment(view, amountDue, request));
       await notCharging();
       refuseIfSettled();
       const { paymentId, invoice: updated } = await records.recordOfflinePayment({
@@ -243,24 +275,20 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
       else if (request.sendReceipt) await records.sendPaymentReceipt({ paymentId });
       return snapshot();
     },
-    { validator: (request) => checkOfflinePayment(view, amountDue, request) },
+    { validator: (request) => validateLoaded(() => checkOfflinePayment(view, amountDue, request))() },
   );
 
   setHandler(
     voidInvoiceUpdate,
     async () => {
+      await whenLoaded(checkVoid);
       await notCharging();
       refuseIfSettled();
       await records.voidInvoice({ invoiceId: input.invoiceId });
       await settle('void');
       return snapshot();
     },
-    {
-      validator: () => {
-        checkSettle(view);
-        if (amountPaid > 0) throw new CollectionRuleError(`invoice has ${amountPaid} paid on it; refund the payments before voiding it`);
-      },
-    },
+    { validator: validateLoaded(checkVoid) },
   );
 
   // The first email (send_invoice) is copy 0; each resend on request is a new outbox row.
@@ -268,17 +296,19 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
   setHandler(
     emailInvoiceUpdate,
     async () => {
+      await whenLoaded(() => checkSettle(view));
       const copy = invoiceEmails;
       invoiceEmails += 1;
       await records.sendInvoice({ invoiceId: input.invoiceId, copy });
       return snapshot();
     },
-    { validator: () => checkSettle(view) },
+    { validator: validateLoaded(() => checkSettle(view)) },
   );
 
   setHandler(
     markUncollectibleUpdate,
     async () => {
+      await whenLoaded(() => checkMarkUncollectible(view));
       await notCharging();
       refuseIfSettled();
       if (writtenOff) throw ApplicationFailure.nonRetryable(`invoice ${input.invoiceId} is already uncollectible`, 'CollectionRuleError');
@@ -286,7 +316,7 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
       await writeOff(true);
       return snapshot();
     },
-    { validator: () => checkMarkUncollectible(view) },
+    { validator: validateLoaded(() => checkMarkUncollectible(view)) },
   );
 
   /** The time of the next retry under the policy, counting skipped retries and granted grace days. */
@@ -412,6 +442,22 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
       await tellOwner('payment_failed');
     }
   }
+
+  // The worker's configured policy comes with the invoice, read once and kept in history, unless the starter chose one.
+  const loadedInvoice = await records.getInvoiceForCollection({ invoiceId: input.invoiceId });
+  invoice = loadedInvoice.invoice;
+  policy = input.dunningPolicy ?? loadedInvoice.dunningPolicy;
+  if (invoice.status === 'draft') {
+    throw ApplicationFailure.nonRetryable(`invoice ${input.invoiceId} is a draft; finalize it before collecting`, 'InvoiceNotPayable');
+  }
+  amountDue = invoice.amountDue;
+  amountPaid = invoice.amountPaid;
+  settled = invoice.status === 'paid' || invoice.status === 'void' ? invoice.status : null;
+  writtenOff = invoice.status === 'uncollectible';
+  if (settled) view.stage = settled;
+  else if (writtenOff) view.stage = 'uncollectible';
+  loaded = true;
+  registerSignalHandlers();
 
   if (settled) {
     await tellOwner(settled);

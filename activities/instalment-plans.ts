@@ -1,0 +1,247 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { DateTime } from 'luxon';
+import type { ActivityDeps } from './deps';
+import { Customer, Instalment, InstalmentPlan, Invoice, InvoiceLine, type InstalmentKind, type InstalmentPlanStatus } from '../db/entities';
+import { newId } from '../db/ids';
+import { computeInvoiceTotals } from '../domain/pricing';
+import { computeDueDate } from '../domain/payment-terms';
+import { formatMoney } from '../domain/money';
+import type { PlanBalances, PlanInstalment } from '../domain/instalment-changes';
+import { recordNotFound } from './errors';
+import { DEFAULT_INVOICE_NUMBER_FORMAT, takeInvoiceNumber } from './invoice-numbering';
+import type { InvoiceSummary } from './invoicing';
+import { queueAndDeliver } from './email/outbox';
+import { renderEmail } from './email/templates';
+import { brandEmailView, loadBrand } from './documents/brand';
+
+export interface InstalmentPlanStateRecord {
+  planId: string;
+  status: Exclude<InstalmentPlanStatus, 'incomplete'>;
+  /** The instalments that changed since the last write (all of them on a run's first write). */
+  instalments: PlanInstalment[];
+  balances: PlanBalances;
+  /** Interest of every instalment still in the plan (a payoff waives what was not yet due). */
+  interestTotal: number;
+  cancellationReason: string | null;
+  canceledAt: string | null;
+  completedAt: string | null;
+}
+
+export interface CreateInstalmentInvoiceInput {
+  planId: string;
+  instalment: { number: number; kind: InstalmentKind; dueDate: string; amount: number; principal: number; interest: number };
+  /** Workflow time at which the invoice is issued (the due date, or earlier when paid early). */
+  issuedAt: string;
+}
+
+const toDate = (iso: string | null | undefined): Date | null => (iso ? new Date(iso) : null);
+
+const KIND_LABELS: Record<InstalmentKind, (n: number) => string> = {
+  down_payment: () => 'Down payment',
+  instalment: (n) => `Instalment ${n}`,
+  payoff: () => 'Payoff of the remaining balance',
+};
+
+/** Instalment plans' records: the plan's read model, each instalment's invoice, and reminders. */
+export function instalmentPlanActivities({ orm, mailer, emailFrom, invoiceNumberPrefix, invoiceNumberPadding }: ActivityDeps) {
+  const numbering = { prefix: invoiceNumberPrefix, padding: invoiceNumberPadding ?? DEFAULT_INVOICE_NUMBER_FORMAT.padding };
+
+  const summarise = (invoice: Invoice): InvoiceSummary => ({
+    invoiceId: invoice.id,
+    number: invoice.number ?? '',
+    status: invoice.status,
+    currency: invoice.currency,
+    total: invoice.total,
+    amountDue: invoice.amountDue,
+    collectionMethod: invoice.collectionMethod,
+  });
+
+  const findInstalmentInvoice = (planId: string, number: number) =>
+    orm.em.fork().findOne(Invoice, { instalmentPlanId: planId, instalmentNumber: number });
+
+  return {
+    /**
+     * Writes the workflow's state to the plan and the instalment rows that changed. The workflow is
+     * the only writer; rows are matched by (plan, number), which never changes.
+     */
+    async recordInstalmentPlanState(record: InstalmentPlanStateRecord): Promise<void> {
+      await orm.em.fork().transactional(async (em) => {
+        const plan = await em.findOne(InstalmentPlan, { id: record.planId });
+        if (!plan) throw recordNotFound('instalment plan', record.planId);
+        const { balances } = record;
+        Object.assign(plan, {
+          status: record.status,
+          total: balances.total,
+          interestTotal: record.interestTotal,
+          paidAmount: balances.paidAmount,
+          paymentCount: balances.paymentCount,
+          remainingBalance: balances.remainingBalance,
+          remainingPrincipal: balances.remainingPrincipal,
+          nextPaymentDate: toDate(balances.nextPaymentDate),
+          cancellationReason: record.cancellationReason,
+          canceledAt: toDate(record.canceledAt),
+          completedAt: toDate(record.completedAt),
+          updatedAt: new Date(),
+        });
+        const numbers = record.instalments.map((i) => i.number);
+        const rows = new Map((await em.find(Instalment, { planId: plan.id, number: { $in: numbers } })).map((row) => [row.number, row]));
+        for (const i of record.instalments) {
+          const fields = {
+            kind: i.kind,
+            dueDate: new Date(i.dueDate),
+            amount: i.amount,
+            principal: i.principal,
+            interest: i.interest,
+            remainingPrincipal: i.remainingPrincipal,
+            status: i.status,
+            invoiceId: i.invoiceId,
+            paidAt: toDate(i.paidAt),
+          };
+          const row = rows.get(i.number);
+          if (row) Object.assign(row, fields);
+          else em.create(Instalment, { id: newId('instalment'), planId: plan.id, number: i.number, remindedAt: null, ...fields });
+        }
+      });
+    },
+
+    /**
+     * Creates (once) the open invoice for one instalment, numbered in the same transaction, due by
+     * the plan's payment terms from the moment it is issued. Unique on (plan, instalment number): a
+     * retried or replayed call returns the invoice that already exists.
+     */
+    async createInstalmentInvoice(input: CreateInstalmentInvoiceInput): Promise<InvoiceSummary> {
+      const existing = await findInstalmentInvoice(input.planId, input.instalment.number);
+      if (existing) return summarise(existing);
+      const { instalment } = input;
+      try {
+        const invoice = await orm.em.fork().transactional(async (em) => {
+          const plan = await em.findOne(InstalmentPlan, { id: input.planId });
+          if (!plan) throw recordNotFound('instalment plan', input.planId);
+          const label = `${KIND_LABELS[instalment.kind](instalment.number)}: ${plan.description}`;
+          // A loan instalment shows its principal and interest as two lines; other plans have no interest.
+          const parts =
+            instalment.interest > 0
+              ? [
+                  { description: `${label} (principal)`, amount: instalment.principal },
+                  { description: `${label} (interest)`, amount: instalment.interest },
+                ]
+              : [{ description: label, amount: instalment.amount }];
+          const totals = computeInvoiceTotals({ currency: plan.currency, lines: parts.map((p) => ({ unitAmount: p.amount, quantity: 1 })) });
+          const issuedAt = new Date(input.issuedAt);
+          const now = new Date();
+          const created = em.create(Invoice, {
+            id: newId('invoice'),
+            number: await takeInvoiceNumber(em, numbering),
+            customerId: plan.customerId,
+            subscriptionId: null,
+            periodIndex: null,
+            periodStart: null,
+            periodEnd: null,
+            status: 'open',
+            currency: plan.currency,
+            subtotal: totals.subtotal,
+            discountTotal: totals.discountTotal,
+            feeTotal: totals.feeTotal,
+            tax: totals.taxTotal,
+            total: totals.total,
+            amountPaid: 0,
+            amountDue: totals.total,
+            collectionMethod: plan.collectionMethod,
+            paymentTerms: plan.paymentTerms,
+            dueDate: computeDueDate(plan.paymentTerms, issuedAt, plan.timeZone, new Date(instalment.dueDate)),
+            memo: null,
+            footer: null,
+            finalizedAt: issuedAt,
+            voidedAt: null,
+            markedUncollectibleAt: null,
+            paidAt: null,
+            nextPaymentAttempt: null,
+            pastDueAt: null,
+            instalmentPlanId: plan.id,
+            instalmentNumber: instalment.number,
+            createdAt: now,
+            updatedAt: now,
+          });
+          // Foreign keys are plain columns here, so the invoice row must exist before its lines.
+          await em.flush();
+          parts.forEach((part, index) =>
+            em.create(InvoiceLine, {
+              id: newId('invoiceLine'),
+              invoiceId: created.id,
+              description: part.description,
+              priceId: null,
+              quantity: 1,
+              unitAmount: part.amount,
+              amount: part.amount,
+              periodStart: null,
+              periodEnd: null,
+              position: index + 1,
+            }),
+          );
+          return created;
+        });
+        return summarise(invoice);
+      } catch (err) {
+        // Another attempt of this activity won the race; its invoice is the one.
+        if (err instanceof UniqueConstraintViolationException) {
+          const winner = await findInstalmentInvoice(input.planId, input.instalment.number);
+          if (winner) return summarise(winner);
+        }
+        throw err;
+      }
+    },
+
+    /**
+     * The reminder before an instalment falls due: to the account manager (the plan's, or the
+     * customer's account owner) and, when the plan says so, to the customer. Once per instalment and
+     * due date: a rescheduled instalment is reminded again. Returns the outbox ids.
+     */
+    async sendInstalmentReminder({
+      planId,
+      number,
+      dueDate,
+      amount,
+      remindedAt,
+    }: {
+      planId: string;
+      number: number;
+      dueDate: string;
+      amount: number;
+      /** Workflow time, so the record says when the plan reminded, whatever the activity's clock. */
+      remindedAt: string;
+    }): Promise<string[]> {
+      const em = orm.em.fork();
+      const plan = await em.findOne(InstalmentPlan, { id: planId });
+      if (!plan) throw recordNotFound('instalment plan', planId);
+      const customer = await em.findOneOrFail(Customer, { id: plan.customerId });
+      const brand = brandEmailView(await loadBrand(em));
+      const view = {
+        brand,
+        customerName: customer.name,
+        customerEmail: customer.email,
+        planDescription: plan.description,
+        instalmentNumber: number,
+        amount: formatMoney({ amount, currency: plan.currency }),
+        dueDate: DateTime.fromISO(dueDate, { zone: plan.timeZone }).toFormat('d LLL yyyy'),
+        charged: plan.collectionMethod === 'charge_automatically',
+      };
+      const sent: string[] = [];
+      const send = async (kind: 'instalment_reminder' | 'instalment_reminder_owner', to: string) => {
+        const email = await queueAndDeliver(orm, mailer, emailFrom, {
+          ...renderEmail(kind, view),
+          key: `${kind}:${plan.id}:${number}:${dueDate}`,
+          kind,
+          to,
+          customerId: customer.id,
+          relatedId: plan.id,
+        });
+        sent.push(email.id);
+      };
+      const manager = plan.accountManagerEmail ?? customer.accountOwnerEmail;
+      if (manager) await send('instalment_reminder_owner', manager);
+      if (plan.remindCustomer) await send('instalment_reminder', customer.email);
+      await em.nativeUpdate(Instalment, { planId, number }, { remindedAt: new Date(remindedAt) });
+      return sent;
+    },
+  };
+}

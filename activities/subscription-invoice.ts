@@ -1,0 +1,119 @@
+/**
+ * What a subscription's invoice for one billing period contains: the period's line, the coupon if it
+ * covers the period, the fees and the subscription's tax rates, priced by domain/pricing.ts. Reads only.
+ * The invoicing activity stores this (createSubscriptionInvoice) and the API answers it for the next
+ * period without storing anything (GET /v1/subscriptions/:id/upcoming-invoice): one code path, so the
+ * preview is what the invoice will be.
+ */
+import type { EntityManager } from '@mikro-orm/core';
+import { Coupon, Invoice, Price, Product, TaxRate, type Subscription, type SubscriptionFeeRecord } from '../db/entities';
+import { couponCoversPeriod } from '../domain/coupon-duration';
+import { computeDueDate, defaultPaymentTerms, type PaymentTerms } from '../domain/payment-terms';
+import type { DiscountInput, FeeInput, TaxRateInput } from '../domain/pricing';
+import { priceInvoice, type PricedInvoice } from './invoice-records';
+
+export interface SubscriptionPeriod {
+  index: number;
+  start: string;
+  end: string;
+}
+
+export interface SubscriptionPeriodInvoice {
+  period: { index: number; start: Date; end: Date };
+  issuedAt: Date;
+  paymentTerms: PaymentTerms;
+  dueDate: Date;
+  /** The coupon discounting this period, or null (none, not yet started, or used up). */
+  couponId: string | null;
+  priced: PricedInvoice;
+}
+
+/** A subscription fee as the pricing input takes it. */
+export function subscriptionFeeInput(fee: SubscriptionFeeRecord): FeeInput {
+  return fee.type === 'percentage'
+    ? { type: 'percentage', ratePpm: fee.ratePpm ?? 0, taxable: fee.taxable, description: fee.description }
+    : { type: 'fixed_amount', amount: fee.amount ?? 0, taxable: fee.taxable, description: fee.description };
+}
+
+/** A coupon as an invoice discount, described by its name. */
+export function couponDiscountInput(coupon: Coupon): DiscountInput {
+  return coupon.percentOffPpm !== null
+    ? { type: 'percentage', ratePpm: coupon.percentOffPpm, description: coupon.name }
+    : { type: 'fixed_amount', amount: coupon.amountOff ?? 0, description: coupon.name };
+}
+
+/** The subscription's tax rates in its order. Rates are never deleted; an inactive one still applies. */
+export async function subscriptionTaxRates(em: EntityManager, ids: readonly string[]): Promise<TaxRateInput[]> {
+  if (ids.length === 0) return [];
+  const rates = new Map((await em.find(TaxRate, { id: { $in: [...ids] } })).map((r) => [r.id, r]));
+  return ids.map((id) => {
+    const rate = rates.get(id);
+    if (!rate) throw new Error(`tax rate ${id} of the subscription does not exist`);
+    return { displayName: rate.displayName, ratePpm: rate.percentagePpm, inclusive: rate.inclusive };
+  });
+}
+
+/**
+ * Prices `period` of `subscription`, issued at `issuedAt`:
+ *  - one line: the price at the subscription's unit amount × quantity, for the period;
+ *  - the coupon, when it covers the period (domain/coupon-duration.ts counts the periods billed since it
+ *    was applied, from the invoices already stored);
+ *  - recurring fees always; one-off fees only on the subscription's first invoice, whatever its period
+ *    index (a subscription paused before it was first billed still gets its setup fee once);
+ *  - the subscription's tax rates;
+ *  - due date from the collection method's default terms in the subscription's time zone.
+ * Throws PricingError or MoneyError as computeInvoiceTotals does (the API validates the configuration
+ * when it is written, so a stored subscription prices).
+ */
+export async function priceSubscriptionPeriod(
+  em: EntityManager,
+  subscription: Subscription,
+  period: SubscriptionPeriod,
+  issuedAt: Date,
+): Promise<SubscriptionPeriodInvoice> {
+  const price = await em.findOneOrFail(Price, { id: subscription.priceId });
+  const product = await em.findOneOrFail(Product, { id: price.productId });
+  const start = new Date(period.start);
+  const end = new Date(period.end);
+
+
+  let coupon: Coupon | null = null;
+  const startPeriod = subscription.discountStartPeriod;
+  if (subscription.couponId !== null && startPeriod !== null && period.index >= startPeriod) {
+    const candidate = await em.findOneOrFail(Coupon, { id: subscription.couponId });
+    const billedSinceStart = await em.count(Invoice, { subscriptionId: subscription.id, periodIndex: { $gte: startPeriod, $lt: period.index } });
+    if (couponCoversPeriod(candidate, startPeriod, period.index, billedSinceStart)) coupon = candidate;
+  }
+
+  const allFees = subscription.fees ?? [];
+  // Only a subscription with one-off fees needs to know whether this is its first invoice.
+  const firstInvoice =
+    allFees.some((fee) => !fee.recurring) && (await em.count(Invoice, { subscriptionId: subscription.id, periodIndex: { $lt: period.index } })) === 0;
+  const fees = allFees.filter((fee) => fee.recurring || firstInvoice).map(subscriptionFeeInput);
+  const taxRates = await subscriptionTaxRates(em, subscription.defaultTaxRateIds ?? []);
+  const priced = priceInvoice({
+    currency: subscription.currency,
+    lines: [
+      {
+        description: `${product.name}${price.nickname ? ` (${price.nickname})` : ''}`,
+        priceId: price.id,
+        unitAmount: subscription.unitAmount,
+        quantity: subscription.quantity,
+        periodStart: start,
+        periodEnd: end,
+      },
+    ],
+    discounts: coupon ? [couponDiscountInput(coupon)] : [],
+    fees,
+    taxRates,
+  });
+  const paymentTerms = defaultPaymentTerms(subscription.collectionMethod);
+  return {
+    period: { index: period.index, start, end },
+    issuedAt,
+    paymentTerms,
+    dueDate: computeDueDate(paymentTerms, issuedAt, subscription.timeZone),
+    couponId: coupon?.id ?? null,
+    priced,
+  };
+}
