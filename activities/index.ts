@@ -6,6 +6,7 @@ import { notificationActivities } from './notifications';
 import { subscriptionActivities } from './subscriptions';
 import { refundActivities } from './refunds';
 import { instalmentPlanActivities } from './instalment-plans';
+import { planChangeActivities } from './plan-changes';
 
 /** Every activity the billing workflows call, built from injected dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...notificationActivities(deps),
     ...refundActivities(deps),
     ...instalmentPlanActivities(deps),
+    ...planChangeActivities(deps),
   };
 }
 

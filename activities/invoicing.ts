@@ -1,9 +1,9 @@
-import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import type { ActivityDeps } from './deps';
-import { Invoice, Subscription } from '../db/entities';
+import { Invoice, Subscription, SubscriptionPendingItem } from '../db/entities';
 import { newId } from '../db/ids';
 import { applyTotals, createLines } from './invoice-records';
-import { priceSubscriptionPeriod } from './subscription-invoice';
+import { priceSubscriptionPeriod, type SubscriptionPeriodInvoice } from './subscription-invoice';
 import { recordNotFound } from './errors';
 import { DEFAULT_INVOICE_NUMBER_FORMAT, takeInvoiceNumber } from './invoice-numbering';
 
@@ -34,6 +34,29 @@ const summarise = (invoice: Invoice): InvoiceSummary => ({
   amountDue: invoice.amountDue,
   collectionMethod: invoice.collectionMethod,
 });
+
+/**
+ * The proration items priced into `invoice` belong to it now; a credit it could not use up (more than
+ * was left to discount) goes forward as a new credit for the next invoice, so no credit is ever lost.
+ */
+function takeInPendingItems(em: EntityManager, invoice: Invoice, draft: SubscriptionPeriodInvoice): void {
+  for (const item of draft.pendingItems) item.invoiceId = invoice.id;
+  const leftover = draft.credits.reduce((sum, { item, discountIndex }) => sum + item.amount - draft.priced.discounts[discountIndex]!.amount, 0);
+  if (leftover > 0) {
+    em.create(SubscriptionPendingItem, {
+      id: newId('pendingItem'),
+      subscriptionId: invoice.subscriptionId!,
+      kind: 'credit_carried',
+      description: `Credit carried forward from invoice ${invoice.number}`,
+      amount: leftover,
+      periodStart: null,
+      periodEnd: null,
+      sourceId: invoice.id,
+      invoiceId: null,
+      createdAt: new Date(),
+    });
+  }
+}
 
 export function invoicingActivities({ orm, invoiceNumberPrefix, invoiceNumberPadding }: ActivityDeps) {
   const numbering = { prefix: invoiceNumberPrefix, padding: invoiceNumberPadding ?? DEFAULT_INVOICE_NUMBER_FORMAT.padding };
@@ -91,6 +114,7 @@ export function invoicingActivities({ orm, invoiceNumberPrefix, invoiceNumberPad
           // Foreign keys are plain columns here, so the invoice row must exist before its lines.
           await em.flush();
           createLines(em, created.id, draft.priced);
+          takeInPendingItems(em, created, draft);
           return created;
         });
         return summarise(invoice);

@@ -6,7 +6,7 @@
  * preview is what the invoice will be.
  */
 import type { EntityManager } from '@mikro-orm/core';
-import { Coupon, Invoice, Price, Product, TaxRate, type Subscription, type SubscriptionFeeRecord } from '../db/entities';
+import { Coupon, Invoice, Price, Product, SubscriptionPendingItem, TaxRate, type Subscription, type SubscriptionFeeRecord } from '../db/entities';
 import { couponCoversPeriod } from '../domain/coupon-duration';
 import { computeDueDate, defaultPaymentTerms, type PaymentTerms } from '../domain/payment-terms';
 import type { DiscountInput, FeeInput, TaxRateInput } from '../domain/pricing';
@@ -26,6 +26,10 @@ export interface SubscriptionPeriodInvoice {
   /** The coupon discounting this period, or null (none, not yet started, or used up). */
   couponId: string | null;
   priced: PricedInvoice;
+  /** Proration items this invoice takes in (charges as lines, credits as discounts). */
+  pendingItems: SubscriptionPendingItem[];
+  /** For each credit, where its discount sits in `priced.discounts` and how much it asked for. */
+  credits: { item: SubscriptionPendingItem; discountIndex: number }[];
 }
 
 /** A subscription fee as the pricing input takes it. */
@@ -60,6 +64,10 @@ export async function subscriptionTaxRates(em: EntityManager, ids: readonly stri
  *    was applied, from the invoices already stored);
  *  - recurring fees always; one-off fees only on the subscription's first invoice, whatever its period
  *    index (a subscription paused before it was first billed still gets its setup fee once);
+ *  - proration charges waiting from plan changes (domain/proration.ts), one line each after the
+ *    period's line, and proration credits as fixed-amount discounts after the coupon: a credit larger
+ *    than what is left to discount is capped by the pricing rules, and the invoicing activity carries
+ *    the rest forward to the next invoice;
  *  - the subscription's tax rates;
  *  - due date from the collection method's default terms in the subscription's time zone.
  * Throws PricingError or MoneyError as computeInvoiceTotals does (the API validates the configuration
@@ -91,6 +99,14 @@ export async function priceSubscriptionPeriod(
     allFees.some((fee) => !fee.recurring) && (await em.count(Invoice, { subscriptionId: subscription.id, periodIndex: { $lt: period.index } })) === 0;
   const fees = allFees.filter((fee) => fee.recurring || firstInvoice).map(subscriptionFeeInput);
   const taxRates = await subscriptionTaxRates(em, subscription.defaultTaxRateIds ?? []);
+  const pendingItems = await em.find(SubscriptionPendingItem, { subscriptionId: subscription.id, invoiceId: null }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  const charges = pendingItems.filter((item) => item.kind === 'proration_charge');
+  const creditItems = pendingItems.filter((item) => item.kind !== 'proration_charge');
+  const discounts: DiscountInput[] = coupon ? [couponDiscountInput(coupon)] : [];
+  const credits = creditItems.map((item) => {
+    discounts.push({ type: 'fixed_amount', amount: item.amount, description: item.description });
+    return { item, discountIndex: discounts.length - 1 };
+  });
   const priced = priceInvoice({
     currency: subscription.currency,
     lines: [
@@ -102,8 +118,16 @@ export async function priceSubscriptionPeriod(
         periodStart: start,
         periodEnd: end,
       },
+      ...charges.map((item) => ({
+        description: item.description,
+        priceId: null,
+        unitAmount: item.amount,
+        quantity: 1,
+        periodStart: item.periodStart,
+        periodEnd: item.periodEnd,
+      })),
     ],
-    discounts: coupon ? [couponDiscountInput(coupon)] : [],
+    discounts,
     fees,
     taxRates,
   });
@@ -115,5 +139,7 @@ export async function priceSubscriptionPeriod(
     dueDate: computeDueDate(paymentTerms, issuedAt, subscription.timeZone),
     couponId: coupon?.id ?? null,
     priced,
+    pendingItems,
+    credits,
   };
 }

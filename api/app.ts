@@ -31,6 +31,7 @@ import { stripeWebhookRoutes } from './routes/webhooks';
 import { webhookEventsRoutes } from './routes/webhook-events';
 import { instalmentPlansRoutes } from './routes/instalment-plans';
 import { instalmentBalancesRoutes } from './routes/instalment-balances';
+import { subscriptionPlanChangesRoutes } from './routes/subscription-plan-changes';
 
 export interface AppDeps {
   orm: MikroORM;
@@ -151,6 +152,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000,
   });
   await app.register(instalmentBalancesRoutes, { orm: deps.orm });
+  await app.register(subscriptionPlanChangesRoutes, { orm: deps.orm, temporal: deps.temporal, workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000 });
 
   return app;
 }

@@ -19,6 +19,8 @@ export const ID_PREFIXES = {
   taxRate: 'txr',
   instalmentPlan: 'ipl',
   instalment: 'inst',
+  planChange: 'pchg',
+  pendingItem: 'pii',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

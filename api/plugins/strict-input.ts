@@ -61,9 +61,16 @@ export default fp(async function strictInput(app: FastifyInstance) {
     // the value's type fits no branch at all: `"memo": false` for `null | string` was coerced to null
     // and cleared the memo.
     const errors = [...typeErrors(schema, request.body)];
+    // Every branch failed (that is what the union error says); the value's type fits none of them when
+    // each branch failed on its type itself, not on something inside (address[country] of an object branch).
     const fitsNoBranch = (union: (typeof errors)[number]): boolean => {
-      const direct = errors.filter((e) => e.instancePath === union.instancePath && e.schemaPath.startsWith(`${union.schemaPath}/anyOf/`) && !e.schemaPath.slice(union.schemaPath.length + 7).includes('/'));
-      return direct.length > 0 && direct.every((e) => e.keyword === 'type');
+      const prefix = `${union.schemaPath}/anyOf/`;
+      const branchOf = (e: (typeof errors)[number]) => e.schemaPath.slice(prefix.length).split('/')[0]!;
+      const underUnion = errors.filter((e) => e.schemaPath.startsWith(prefix));
+      const failedOnType = new Set(
+        underUnion.filter((e) => e.keyword === 'type' && e.instancePath === union.instancePath && !e.schemaPath.slice(prefix.length).includes('/')).map(branchOf),
+      );
+      return underUnion.length > 0 && underUnion.every((e) => failedOnType.has(branchOf(e)));
     };
     const mismatch =
       errors.find((e) => e.keyword === 'type' && !e.schemaPath.includes('/anyOf/')) ??

@@ -9,6 +9,7 @@ import { isSupportedCurrency } from '../../domain/money';
 import { isValidTimeZone } from '../../domain/calendar';
 import { ErrorSchema, invalidParam, notFound } from '../errors';
 import { InstalmentBalance, customerInstalmentBalances } from './instalment-balances';
+import { CustomerRevenueFields, NO_REVENUE, customerRevenue, oneCustomerRevenue, type CustomerRevenue } from '../customer-revenue';
 import { CurrencyCode, IdParams, ListQuery, Metadata, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
 
 const Address = Type.Object(
@@ -35,6 +36,7 @@ export const CustomerResource = Type.Object(
     default_payment_method: Nullable(Type.String()),
     account_owner_email: Nullable(Type.String({ description: 'Copied on final payment failure notices' })),
     metadata: Metadata,
+    ...CustomerRevenueFields,
     created_at: Timestamp,
   },
   { $id: 'Customer' },
@@ -78,7 +80,8 @@ const PaymentMethodBody = Type.Object(
   { additionalProperties: false },
 );
 
-export function customerResource(c: Customer) {
+/** `revenue` comes from the customer's subscriptions (customer-revenue.ts), read for a whole page at once in lists. */
+export function customerResource(c: Customer, revenue: CustomerRevenue) {
   const a = c.billingAddress;
   return {
     id: c.id,
@@ -93,6 +96,8 @@ export function customerResource(c: Customer) {
     default_payment_method: c.defaultPaymentMethod,
     account_owner_email: c.accountOwnerEmail,
     metadata: c.metadata,
+    next_renewal_date: revenue.next_renewal_date,
+    mrr: revenue.mrr,
     created_at: iso(c.createdAt)!,
   };
 }
@@ -127,7 +132,8 @@ export const customersRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM; tempora
         updatedAt: now,
       });
       await em.flush();
-      return customerResource(customer);
+      // A customer created just now has no subscriptions yet: nothing to renew, no recurring revenue.
+      return customerResource(customer, NO_REVENUE);
     },
   );
 
@@ -142,7 +148,13 @@ export const customersRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM; tempora
         response: { 200: listOf(CustomerResource, 'Customer'), '4xx': ErrorSchema },
       },
     },
-    async (request) => paginate(orm.em.fork(), Customer, definedOnly({ email: request.query.email }), request.query, customerResource),
+    async (request) => {
+      const em = orm.em.fork();
+      const page = await paginate(em, Customer, definedOnly({ email: request.query.email }), request.query, (c) => c);
+      // The page's revenue in two queries over all its customers, not one per customer.
+      const revenue = await customerRevenue(em, page.data.map((c) => c.id));
+      return { ...page, data: page.data.map((c) => customerResource(c, revenue.get(c.id)!)) };
+    },
   );
 
   app.get(
@@ -161,7 +173,10 @@ export const customersRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM; tempora
       const em = orm.em.fork();
       const customer = await em.findOne(Customer, { id: request.params.id });
       if (!customer) throw notFound('customer', request.params.id);
-      return { ...customerResource(customer), instalment_balances: await customerInstalmentBalances(em, customer.id) };
+      return {
+        ...customerResource(customer, await oneCustomerRevenue(em, customer.id)),
+        instalment_balances: await customerInstalmentBalances(em, customer.id),
+      };
     },
   );
 
@@ -206,7 +221,7 @@ export const customersRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM; tempora
           }
         }),
       );
-      return customerResource(customer);
+      return customerResource(customer, await oneCustomerRevenue(em, customer.id));
     },
   );
 };

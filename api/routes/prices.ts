@@ -6,6 +6,7 @@ import { newId } from '../../db/ids';
 import { MoneyError, money } from '../../domain/money';
 import { INTERVAL_UNITS, MAX_INTERVAL_COUNT, describeFrequency } from '../../domain/frequency';
 import { ErrorSchema, invalidParam, missingReference, notFound } from '../errors';
+import { mergeMetadata } from './coupons';
 import { CurrencyCode, IdParams, ListQuery, Metadata, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
 
 const IntervalUnitSchema = Type.Enum([...INTERVAL_UNITS], { description: 'day, week, month or year' });
@@ -48,6 +49,37 @@ const CreatePrice = Type.Object(
     unit_amount: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Integer minor units; never a decimal' }),
     nickname: Type.Optional(Type.String({ maxLength: 200 })),
     recurring: Type.Optional(Recurring),
+    metadata: Type.Optional(Metadata),
+  },
+  { additionalProperties: false },
+);
+
+/** Metadata changes merge into the price's metadata, as a coupon's and a tax rate's do. */
+const MetadataChanges = Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), {
+  maxProperties: 50,
+  description: 'Merged into the metadata; an empty string removes that key',
+});
+
+const UpdatePrice = Type.Object(
+  {
+    nickname: Type.Optional(Type.String({ maxLength: 200, description: 'An empty string removes the nickname' })),
+    active: Type.Optional(Type.Boolean({ description: 'An inactive price stays on its subscriptions but cannot start new ones' })),
+    metadata: Type.Optional(MetadataChanges),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Only nickname, active and metadata change. Amount, currency, product and interval are fixed once created, as at Stripe: ' +
+      'sending one is a 400 naming it; duplicate the price for a new amount.',
+  },
+);
+
+const DuplicatePrice = Type.Object(
+  {
+    nickname: Type.Optional(Type.String({ maxLength: 200, description: "The new price's nickname; default the original's" })),
+    unit_amount: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: "Integer minor units; default the original's" }),
+    ),
     metadata: Type.Optional(Metadata),
   },
   { additionalProperties: false },
@@ -143,6 +175,83 @@ export const pricesRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async 
     async (request) => {
       const price = await orm.em.fork().findOne(Price, { id: request.params.id });
       if (!price) throw notFound('price', request.params.id);
+      return priceResource(price);
+    },
+  );
+
+  app.post(
+    '/v1/prices/:id',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['catalog'],
+        summary: 'Update a price’s nickname, active flag or metadata',
+        description:
+          'Deactivating a price takes it off sale: new subscriptions cannot use it, existing ones keep billing it. ' +
+          'The amount, currency, product and interval are fixed; to change the amount, duplicate the price.',
+        params: IdParams,
+        body: UpdatePrice,
+        response: { 200: PriceResource, '4xx': ErrorSchema },
+      },
+    },
+    async (request) => {
+      const em = orm.em.fork();
+      const price = await em.findOne(Price, { id: request.params.id });
+      if (!price) throw notFound('price', request.params.id);
+      const { nickname, active, metadata } = request.body;
+      if (nickname !== undefined) price.nickname = nickname === '' ? null : nickname;
+      if (active !== undefined) price.active = active;
+      if (metadata !== undefined) price.metadata = mergeMetadata(price.metadata, metadata);
+      price.updatedAt = new Date();
+      await em.flush();
+      return priceResource(price);
+    },
+  );
+
+  app.post(
+    '/v1/prices/:id/duplicate',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['catalog'],
+        summary: 'Create a new price (plan) from an existing one',
+        description:
+          'The new price has the original’s product, currency, type and interval, and is active. nickname, unit_amount and ' +
+          'metadata default to the original’s. The original is not changed, and subscriptions keep the unit amount they ' +
+          'copied when they started; deactivate the original (`POST /v1/prices/:id`) to stop selling it.',
+        params: IdParams,
+        body: DuplicatePrice,
+        response: { 200: PriceResource, '4xx': ErrorSchema },
+      },
+    },
+    async (request) => {
+      const em = orm.em.fork();
+      const original = await em.findOne(Price, { id: request.params.id });
+      if (!original) throw notFound('price', request.params.id);
+      const body = request.body;
+      const unitAmount = body.unit_amount ?? original.unitAmount;
+      try {
+        money(unitAmount, original.currency);
+      } catch (err) {
+        if (err instanceof MoneyError) throw invalidParam('unit_amount', err.message);
+        throw err;
+      }
+      const now = new Date();
+      const price = em.create(Price, {
+        id: newId('price'),
+        productId: original.productId,
+        nickname: body.nickname ?? original.nickname,
+        currency: original.currency,
+        unitAmount,
+        type: original.type,
+        intervalUnit: original.intervalUnit,
+        intervalCount: original.intervalCount,
+        active: true,
+        metadata: body.metadata ?? { ...original.metadata },
+        createdAt: now,
+        updatedAt: now,
+      });
+      await em.flush();
       return priceResource(price);
     },
   );

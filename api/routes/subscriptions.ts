@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
+import type { FilterQuery } from '@mikro-orm/core';
 import { Customer, Price, Subscription } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { MoneyError, money, multiplyMoney } from '../../domain/money';
@@ -17,6 +18,7 @@ import type { subscriptionWorkflow } from '../../workflows/subscription/workflow
 import { BillingStatusAttribute, CustomerIdAttribute } from '../../workflows/search-attributes';
 import { ErrorSchema, conflict, invalidParam, missingReference, notFound, unprocessable } from '../errors';
 import { IdParams, ListQuery, Metadata, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
+import { instantRange } from '../instant-range';
 import { workflowCallError } from '../workflow-errors';
 import {
   SubscriptionBillingInputFields,
@@ -286,22 +288,48 @@ export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOp
       schema: {
         tags: ['subscriptions'],
         summary: 'List subscriptions, newest first',
+        description:
+          'Filters combine: status, customer, price, product (subscriptions to any of its prices), collection_method, ' +
+          'next_billing_date[gte]/[lte] and created[gte]/[lte] (ISO instants, inclusive). A subscription without a next ' +
+          'billing date (paused, canceled, set to cancel at period end) never matches a next_billing_date filter.',
         querystring: Type.Object(
-          { ...ListQuery, status: Type.Optional(Status), customer: Type.Optional(Type.String({ maxLength: 64 })), price: Type.Optional(Type.String({ maxLength: 64 })) },
+          {
+            ...ListQuery,
+            status: Type.Optional(Status),
+            customer: Type.Optional(Type.String({ maxLength: 64 })),
+            price: Type.Optional(Type.String({ maxLength: 64 })),
+            product: Type.Optional(Type.String({ maxLength: 64, description: 'Subscriptions to any price of this product' })),
+            collection_method: Type.Optional(CollectionMethod),
+            'next_billing_date[gte]': Type.Optional(Type.String({ format: 'date-time', description: 'Next billing at or after' })),
+            'next_billing_date[lte]': Type.Optional(Type.String({ format: 'date-time', description: 'Next billing at or before' })),
+            'created[gte]': Type.Optional(Type.String({ format: 'date-time' })),
+            'created[lte]': Type.Optional(Type.String({ format: 'date-time' })),
+          },
           { additionalProperties: false },
         ),
         response: { 200: listOf(SubscriptionResource, 'Subscription'), '4xx': ErrorSchema },
       },
     },
     async (request) => {
-      const { status, customer, price } = request.query;
-      return paginate(
-        orm.em.fork(),
-        Subscription,
-        definedOnly({ status, customerId: customer, priceId: price }),
-        request.query,
-        subscriptionResource,
-      );
+      const q = request.query;
+      const em = orm.em.fork();
+      const filters: FilterQuery<Subscription>[] = [
+        definedOnly({
+          status: q.status,
+          customerId: q.customer,
+          priceId: q.price,
+          collectionMethod: q.collection_method,
+          nextBillingDate: instantRange('next_billing_date', q['next_billing_date[gte]'], q['next_billing_date[lte]']),
+          createdAt: instantRange('created', q['created[gte]'], q['created[lte]']),
+        }) as FilterQuery<Subscription>,
+      ];
+      if (q.product !== undefined) {
+        // Subscriptions keep only their price id: the product's prices first (a handful per product), then those.
+        const prices = await em.find(Price, { productId: q.product }, { fields: ['id'] });
+        if (prices.length === 0) return { object: 'list' as const, data: [], has_more: false };
+        filters.push({ priceId: { $in: prices.map((p) => p.id) } });
+      }
+      return paginate(em, Subscription, { $and: filters }, q, subscriptionResource);
     },
   );
 

@@ -11,6 +11,7 @@ export * from './webhook-event';
 export * from './coupon';
 export * from './tax-rate';
 export * from './instalment-plan';
+export * from './plan-change';
 
 import { CustomerSchema } from './customer';
 import { PriceSchema, ProductSchema } from './catalog';
@@ -25,6 +26,7 @@ import { WebhookEventSchema } from './webhook-event';
 import { CouponSchema } from './coupon';
 import { TaxRateSchema } from './tax-rate';
 import { InstalmentPlanSchema, InstalmentSchema } from './instalment-plan';
+import { SubscriptionPendingItemSchema, SubscriptionPlanChangeSchema } from './plan-change';
 
 export const entities = [
   CustomerSchema,
@@ -43,4 +45,6 @@ export const entities = [
   TaxRateSchema,
   InstalmentPlanSchema,
   InstalmentSchema,
+  SubscriptionPlanChangeSchema,
+  SubscriptionPendingItemSchema,
 ];

@@ -6,6 +6,7 @@ import { Migration20261122130000_refunds } from './Migration20261122130000_refun
 import { Migration20261122140000_webhook_events } from './Migration20261122140000_webhook_events';
 import { Migration20261122150000_coupons_tax_rates } from './Migration20261122150000_coupons_tax_rates';
 import { Migration20261122160000_instalment_plans } from './Migration20261122160000_instalment_plans';
+import { Migration20261122170000_plan_changes } from './Migration20261122170000_plan_changes';
 
 /** Every migration, in order. Listed explicitly so the compiled build and tsx runs find the same set. */
 export const migrationsList = [
@@ -17,4 +18,5 @@ export const migrationsList = [
   { name: 'Migration20261122140000_webhook_events', class: Migration20261122140000_webhook_events },
   { name: 'Migration20261122150000_coupons_tax_rates', class: Migration20261122150000_coupons_tax_rates },
   { name: 'Migration20261122160000_instalment_plans', class: Migration20261122160000_instalment_plans },
+  { name: 'Migration20261122170000_plan_changes', class: Migration20261122170000_plan_changes },
 ];

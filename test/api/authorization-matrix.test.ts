@@ -62,6 +62,8 @@ const MATRIX: Record<string, Expectation> = {
   'POST /v1/prices': adminOnly,
   'GET /v1/prices': all,
   'GET /v1/prices/:id': all,
+  'POST /v1/prices/:id': adminOnly,
+  'POST /v1/prices/:id/duplicate': adminOnly,
   'POST /v1/coupons': adminOnly,
   'GET /v1/coupons': all,
   'GET /v1/coupons/:id': all,
@@ -83,6 +85,10 @@ const MATRIX: Record<string, Expectation> = {
   'POST /v1/subscriptions/:id/discount': adminAndSales,
   'DELETE /v1/subscriptions/:id/discount': adminAndSales,
   'GET /v1/subscriptions/:id/upcoming-invoice': all,
+  // Plan changes: sales upgrade their customers, operators fix plans; everyone may preview and read.
+  'POST /v1/subscriptions/:id/change-plan': all,
+  'POST /v1/subscriptions/:id/change-plan/preview': all,
+  'GET /v1/subscriptions/:id/plan-changes': all,
 
   // Billing records: read-only for every role.
   'GET /v1/invoices': all,

@@ -6,95 +6,30 @@
  */
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import type { FastifyInstance } from 'fastify';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { openDatabase, type MikroORM } from '../../db/orm';
-import { buildApp } from '../../api/app';
-import { issueApiKey } from '../../api/api-keys';
-import { Coupon, Invoice, Subscription, TaxRate, type ApiKeyRole } from '../../db/entities';
+import { Coupon, Invoice, Subscription, TaxRate } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { createActivities } from '../../activities';
 import { SandboxGateway } from '../../activities/payments/sandbox-gateway';
 import { PostgresSandboxLedger } from '../../activities/payments/sandbox-ledger';
 import { OutboxMailer } from '../../activities/email/outbox-mailer';
-import { requireEnv } from '../support/env';
-import { eventually } from '../support/eventually';
-import { testBillingWorker } from '../support/billing-worker';
-import { createTimeSkippingEnv } from '../support/temporal-env';
 import { createCustomer, createRecurringPrice, createSubscriptionRecord } from '../support/fixtures';
+import { startTimeSkippingApi, type TimeSkippingApi } from '../support/time-skipping-api';
 
-const taskQueue = `subscription-discounts-${randomUUID()}`;
-let env: TestWorkflowEnvironment;
-let orm: MikroORM;
-let worker: Worker;
-let workerRun: Promise<void>;
-let app: FastifyInstance;
-const keys = {} as Record<ApiKeyRole, string>;
-
+let api: TimeSkippingApi;
 beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  orm = await openDatabase(requireEnv('DATABASE_URL'));
-  worker = await testBillingWorker({ connection: env.nativeConnection, taskQueue, orm });
-  workerRun = worker.run();
-  app = await buildApp({ orm, temporal: env.client, taskQueue, logger: pino({ level: 'silent' }) });
-  for (const role of ['admin', 'operator', 'sales'] as const) keys[role] = (await issueApiKey(orm.em.fork(), `${role} (test)`, role)).secret;
+  api = await startTimeSkippingApi('subscription-discounts');
 });
 afterAll(async () => {
-  await app?.close();
-  worker?.shutdown();
-  await workerRun;
-  await orm?.close(true);
-  await env?.teardown();
+  await api?.close();
 });
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions read arbitrary JSON
-async function call(role: ApiKeyRole, method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await app.inject({ method, url, headers: { authorization: `Bearer ${keys[role]}` }, ...(body === undefined ? {} : { payload: body as object }) });
-  return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : null };
-}
-
-async function ok(role: ApiKeyRole, method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown) {
-  const res = await call(role, method, url, body);
-  if (res.status !== 200) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-async function dailyPrice(unitAmount: number, currency = 'usd'): Promise<string> {
-  const product = await ok('admin', 'POST', '/v1/products', { name: 'Daily plan' });
-  return (await ok('admin', 'POST', '/v1/prices', { product: product.id, currency, unit_amount: unitAmount, recurring: { interval: 'day' } })).id;
-}
-
-/**
- * A start date for a new subscription. Sleeping moves the test server's clock (workflow time) ahead of
- * the API's, and the API refuses start dates in the past: starting at the later of the two keeps the
- * workflow from finding past periods to catch up on.
- */
-const startDate = async () => new Date(Math.max(Date.now(), await env.currentTimeMs()) + 1_000).toISOString();
-
-const customer = async () =>
-  (await ok('sales', 'POST', '/v1/customers', { email: `buyer-${randomUUID()}@example.com`, name: 'Buyer', currency: 'usd', default_payment_method: 'pm_card_visa' })).id as string;
-
-/** The invoice of `index`, with its lines, once the workflow has created it. */
-async function periodInvoice(subscription: string, index: number, status?: string) {
-  return eventually(async () => {
-    const list = await ok('operator', 'GET', `/v1/invoices?subscription=${subscription}&limit=100`);
-    const summary = list.data.find((i: { period: { index: number } }) => i.period.index === index);
-    expect(summary).toBeDefined();
-    if (status) expect(summary.status).toBe(status);
-    return ok('operator', 'GET', `/v1/invoices/${summary.id}`);
-  }, { timeoutMs: 30_000 });
-}
-
-/** Waits until the workflow has recorded that `index` is the next period to bill. */
-async function nextPeriodRecorded(subscription: string, billedIndex: number) {
-  return eventually(async () => {
-    const s = await ok('operator', 'GET', `/v1/subscriptions/${subscription}`);
-    expect(s.current_period?.index).toBe(billedIndex);
-    expect(s.next_billing_date).toBe(s.current_period.end);
-    return s;
-  }, { timeoutMs: 30_000 });
-}
+const call: TimeSkippingApi['call'] = (...args) => api.call(...args);
+const ok: TimeSkippingApi['ok'] = (...args) => api.ok(...args);
+const dailyPrice = (unitAmount: number, currency = 'usd') => api.dailyPrice(unitAmount, currency);
+const startDate = () => api.startDate();
+const customer = () => api.customer();
+const periodInvoice = (subscription: string, index: number, status?: string) => api.periodInvoice(subscription, index, status);
+const nextPeriodRecorded = (subscription: string, billedIndex: number) => api.nextPeriodRecorded(subscription, billedIndex);
 
 /** What an upcoming invoice and the invoice it becomes must agree on (due dates compared separately). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- API JSON
@@ -190,7 +125,7 @@ test('a 20 % coupon for 2 periods, an exclusive 8.875 % tax and a one-off fee: e
     total: 8_830,
     amount_due: 8_830,
   });
-  await env.sleep('1 day');
+  await api.env.sleep('1 day');
   const second = await periodInvoice(sub, 1, 'paid');
   expectUpcomingToBeTheInvoice(upcoming1, second);
   expect(second).toMatchObject({ total: 8_830, amount_paid: 8_830 });
@@ -199,7 +134,7 @@ test('a 20 % coupon for 2 periods, an exclusive 8.875 % tax and a one-off fee: e
   await nextPeriodRecorded(sub, 1);
   const upcoming2 = await ok('sales', 'GET', `/v1/subscriptions/${sub}/upcoming-invoice`);
   expect(upcoming2).toMatchObject({ coupon: null, discounts: [], subtotal: 10_000, discount_total: 0, fee_total: 150, tax: 888, total: 11_038 });
-  await env.sleep('1 day');
+  await api.env.sleep('1 day');
   const third = await periodInvoice(sub, 2, 'paid');
   expectUpcomingToBeTheInvoice(upcoming2, third);
   expect(third.lines[0]).toMatchObject({ discount_amount: 0, tax_amount: 888 });
@@ -245,7 +180,7 @@ test('a coupon applied later counts from the next period; it can be replaced and
   expect(refused).toMatchObject({ status: 400, body: { error: { param: 'coupon', code: 'resource_missing' } } });
   expect((await ok('operator', 'GET', `/v1/subscriptions/${sub}/upcoming-invoice`)).total).toBe(9_500);
 
-  await env.sleep('1 day');
+  await api.env.sleep('1 day');
   const second = await periodInvoice(sub, 1, 'open');
   expectUpcomingToBeTheInvoice(upcoming1, second);
   await nextPeriodRecorded(sub, 1);
@@ -342,20 +277,20 @@ describe('creating a subscription with a bad coupon, tax rate or fee is a 400 na
     ['fees too large for an invoice', () => ({ fees: [{ description: 'x', amount: Number.MAX_SAFE_INTEGER }] }), 422, 'fees', 'amount_too_large'],
   ])('%s', async (_name, extra, status, param, code) => {
     const s = await setup();
-    const before = await orm.em.fork().count(Subscription, { customerId: s.cus });
+    const before = await api.orm.em.fork().count(Subscription, { customerId: s.cus });
     const res = await call('sales', 'POST', '/v1/subscriptions', { customer: s.cus, price: s.price, collection_method: 'send_invoice', ...extra(s) });
     expect(res.status).toBe(status);
     expect(res.body.error).toMatchObject({ param, code });
-    expect(await orm.em.fork().count(Subscription, { customerId: s.cus })).toBe(before);
-    expect((await orm.em.fork().findOneOrFail(Coupon, { id: s.used })).timesRedeemed).toBe(1);
+    expect(await api.orm.em.fork().count(Subscription, { customerId: s.cus })).toBe(before);
+    expect((await api.orm.em.fork().findOneOrFail(Coupon, { id: s.used })).timesRedeemed).toBe(1);
   });
 });
 
 describe('the invoicing activity', () => {
   const activities = () =>
     createActivities({
-      orm,
-      gateway: new SandboxGateway(new PostgresSandboxLedger(orm)),
+      orm: api.orm,
+      gateway: new SandboxGateway(new PostgresSandboxLedger(api.orm)),
       mailer: new OutboxMailer(),
       log: pino({ level: 'silent' }),
       emailFrom: 'billing@example.com',
@@ -366,7 +301,7 @@ describe('the invoicing activity', () => {
 
   test('a one-off fee and a "once" coupon land on the first invoice billed, even when periods before it were skipped', async () => {
     const now = new Date();
-    const em = orm.em.fork();
+    const em = api.orm.em.fork();
     const coupon = em.create(Coupon, {
       id: newId('coupon'),
       name: 'Welcome',
@@ -397,10 +332,10 @@ describe('the invoicing activity', () => {
       updatedAt: now,
     });
     await em.flush();
-    const sub = await createSubscriptionRecord(orm, await createCustomer(orm), await createRecurringPrice(orm, { unitAmount: 12_000 }), {
+    const sub = await createSubscriptionRecord(api.orm, await createCustomer(api.orm), await createRecurringPrice(api.orm, { unitAmount: 12_000 }), {
       anchor: new Date('2027-01-01T00:00:00Z'),
     });
-    await orm.em.fork().nativeUpdate(
+    await api.orm.em.fork().nativeUpdate(
       Subscription,
       { id: sub.id },
       {
@@ -417,7 +352,7 @@ describe('the invoicing activity', () => {
     const firstBilled = await acts.createSubscriptionInvoice({ subscriptionId: sub.id, period: period(2), issuedAt: period(2).start });
     // 12000 − 50 % = 6000, + 2400 setup = 8400 gross, of which 20 % VAT inclusive: 8400 × 20/120 = 1400.
     expect(firstBilled).toMatchObject({ total: 8_400 });
-    const stored = await orm.em.fork().findOneOrFail(Invoice, { id: firstBilled.invoiceId });
+    const stored = await api.orm.em.fork().findOneOrFail(Invoice, { id: firstBilled.invoiceId });
     expect(stored).toMatchObject({ subtotal: 12_000, discountTotal: 6_000, feeTotal: 2_400, tax: 1_400, total: 8_400, amountDue: 8_400 });
     expect(stored.taxAmounts).toEqual([{ displayName: 'VAT', ratePpm: 200_000, inclusive: true, taxableAmount: 8_400, amount: 1_400 }]);
 
@@ -426,6 +361,6 @@ describe('the invoicing activity', () => {
 
     const next = await acts.createSubscriptionInvoice({ subscriptionId: sub.id, period: period(3), issuedAt: period(3).start });
     expect(next).toMatchObject({ total: 12_000 });
-    expect(await orm.em.fork().findOneOrFail(Invoice, { id: next.invoiceId })).toMatchObject({ discountTotal: 0, feeTotal: 0, tax: 2_000, discounts: [], fees: [] });
+    expect(await api.orm.em.fork().findOneOrFail(Invoice, { id: next.invoiceId })).toMatchObject({ discountTotal: 0, feeTotal: 0, tax: 2_000, discounts: [], fees: [] });
   });
 });

@@ -35,6 +35,8 @@ export interface SubscriptionState {
    * Absent in state carried from runs before invoice collection moved to its own workflow.
    */
   delinquentInvoiceIds?: string[];
+  /** A plan change recorded for the end of the current period (its id in subscription_plan_changes). */
+  scheduledPlanChangeId?: string | null;
 }
 
 export interface SubscriptionWorkflowInput {
@@ -56,6 +58,20 @@ export interface SubscriptionView extends SubscriptionState {
   nextBillingDate: string | null;
 }
 
+/** Another price or quantity: now (with proration) or from the next period. */
+export interface ChangePlanRequest {
+  changeId: string;
+  priceId: string;
+  unitAmount: number;
+  quantity: number;
+  /** The new price's interval; it must be the subscription's (the billing calendar does not change). */
+  interval: BillingInterval;
+  prorationBehavior: 'create_prorations' | 'always_invoice' | 'none';
+  /** When an immediate change takes effect, within the billed period (the API's clock, as previewed). */
+  prorationDate: string;
+  atPeriodEnd: boolean;
+}
+
 export interface CancelRequest {
   /** true: keep the current period, stop at its end. false: stop now. */
   atPeriodEnd: boolean;
@@ -70,6 +86,7 @@ export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
 export const pauseUpdate = defineUpdate<SubscriptionView, []>('pauseSubscription');
 export const resumeUpdate = defineUpdate<SubscriptionView, []>('resumeSubscription');
 export const cancelUpdate = defineUpdate<SubscriptionView, [CancelRequest]>('cancelSubscription');
+export const changePlanUpdate = defineUpdate<SubscriptionView, [ChangePlanRequest]>('changeSubscriptionPlan');
 
 /** Answers once the workflow has written its current state to the database (used right after start). */
 export const waitUntilRecordedUpdate = defineUpdate<SubscriptionView, []>('waitUntilRecorded');

@@ -4,6 +4,7 @@
  * updates (API); the loop re-evaluates whenever they change the state.
  */
 import {
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -22,6 +23,7 @@ import { invoiceCollectionOutcomeSignal, type InvoiceCollectionOutcome } from '.
 import {
   cancelSignal,
   cancelUpdate,
+  changePlanUpdate,
   getSubscriptionQuery,
   pauseSignal,
   pauseUpdate,
@@ -29,13 +31,24 @@ import {
   resumeUpdate,
   type BillingPeriodView,
   type CancelRequest,
+  type ChangePlanRequest,
   type PaymentStanding,
   type SubscriptionState,
   type SubscriptionView,
   type SubscriptionWorkflowInput,
   waitUntilRecordedUpdate,
 } from './contract';
-import { applyCancel, applyPause, applyResume, checkCancel, checkPause, checkResume } from './lifecycle';
+import {
+  LifecycleRuleError,
+  applyCancel,
+  applyPause,
+  applyResume,
+  checkCancel,
+  checkChangePlan,
+  checkPause,
+  checkResume,
+  prorationDateInPeriod,
+} from './lifecycle';
 
 /** Start a fresh run at least this often, whatever the history size, to keep replays quick. */
 export const BOUNDARIES_PER_RUN = 36;
@@ -138,6 +151,54 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       return answerWhenRecorded();
     },
     { validator: (request: CancelRequest) => checkCancel(state, request) },
+  );
+
+  /** True while a boundary is being billed: a plan change waits for it, so it never lands mid-invoice. */
+  let billing = false;
+
+  /**
+   * Changes the price or quantity. Now: the proration of the billed period is invoiced, queued for the
+   * next invoice or skipped (activities/plan-changes.ts). At period end: recorded, and applied at the
+   * boundary before the next period is invoiced.
+   */
+  setHandler(
+    changePlanUpdate,
+    async (request: ChangePlanRequest) => {
+      const target = {
+        changeId: request.changeId,
+        subscriptionId: input.subscriptionId,
+        priceId: request.priceId,
+        unitAmount: request.unitAmount,
+        quantity: request.quantity,
+        prorationBehavior: request.prorationBehavior,
+      };
+      if (request.atPeriodEnd) {
+        await records.scheduleSubscriptionPlanChange(target);
+        state.scheduledPlanChangeId = request.changeId;
+      } else {
+        await condition(() => !billing);
+        const prorating = state.status !== 'scheduled' && state.currentPeriod !== null;
+        if (prorating) {
+          try {
+            // The boundary may have passed while the change waited: its period is no longer the billed one.
+            prorationDateInPeriod(state, request.prorationDate);
+          } catch (err) {
+            if (err instanceof LifecycleRuleError) throw ApplicationFailure.nonRetryable(err.message, 'LifecycleRuleError');
+            throw err;
+          }
+        }
+        const { invoice } = await records.changeSubscriptionPlan({
+          ...target,
+          period: prorating ? state.currentPeriod : null,
+          prorationDate: prorating ? request.prorationDate : null,
+        });
+        state.scheduledPlanChangeId = null;
+        if (invoice) await startCollection(invoice);
+      }
+      changed();
+      return answerWhenRecorded();
+    },
+    { validator: (request: ChangePlanRequest) => checkChangePlan(state, input.interval, request) },
   );
 
   async function recordState(): Promise<void> {
@@ -254,9 +315,18 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
 
     // The boundary is the end of the current period and the start of the next one.
     boundariesThisRun += 1;
+    billing = true;
+    if (state.scheduledPlanChangeId) {
+      // The change waiting for this period end applies before the next period is invoiced (or never, if
+      // the subscription ends here).
+      await records.applyScheduledPlanChange({ subscriptionId: input.subscriptionId, changeId: state.scheduledPlanChangeId, supersede: state.cancelAtPeriodEnd });
+      state.scheduledPlanChangeId = null;
+      changed();
+    }
     if (state.cancelAtPeriodEnd) {
       state.status = 'canceled';
       state.canceledAt = boundary.start;
+      billing = false;
       changed();
       continue;
     }
@@ -267,6 +337,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     } else {
       await billPeriod(boundary);
     }
+    billing = false;
 
     if (boundariesThisRun >= BOUNDARIES_PER_RUN || workflowInfo().continueAsNewSuggested) {
       if (recordedVersion < version) await recordState();

@@ -1,0 +1,277 @@
+/**
+ * Plan changes on subscriptions (upgrade, downgrade, quantity): the subscription workflow decides
+ * when a change applies (now, or at the period end) and these activities write it. The proration of a
+ * change made in the middle of a billed period (domain/proration.ts) is invoiced now
+ * (`always_invoice`), left for the next period's invoice (`create_prorations`, as at Stripe), or
+ * skipped (`none`). The API's preview prices the same way (`describeProration`, `priceProrationInvoice`),
+ * so the preview equals the change made with the same proration date, to the cent.
+ */
+import { LockMode, type EntityManager } from '@mikro-orm/core';
+import { DateTime } from 'luxon';
+import type { ActivityDeps } from './deps';
+import {
+  Invoice,
+  Price,
+  Product,
+  Subscription,
+  SubscriptionPendingItem,
+  SubscriptionPlanChange,
+  type ProrationBehavior,
+  type SubscriptionPlanChange as PlanChangeRow,
+} from '../db/entities';
+import { newId } from '../db/ids';
+import { prorate, type Proration } from '../domain/proration';
+import { multiplyMoney, money } from '../domain/money';
+import { computeDueDate, defaultPaymentTerms } from '../domain/payment-terms';
+import { recordNotFound } from './errors';
+import { applyTotals, createLines, priceInvoice, type PricedInvoice } from './invoice-records';
+import { DEFAULT_INVOICE_NUMBER_FORMAT, takeInvoiceNumber } from './invoice-numbering';
+import { subscriptionTaxRates } from './subscription-invoice';
+import type { InvoiceSummary } from './invoicing';
+
+export interface PlanChangeTarget {
+  /** Chosen by the API for the request; the change is written once under it. */
+  changeId: string;
+  subscriptionId: string;
+  priceId: string;
+  unitAmount: number;
+  quantity: number;
+  prorationBehavior: ProrationBehavior;
+}
+
+export interface ImmediatePlanChange extends PlanChangeTarget {
+  /** The billed period the change falls in, or null when nothing is billed yet (no proration). */
+  period: { index: number; start: string; end: string } | null;
+  prorationDate: string | null;
+}
+
+/** The two proration lines of a change, as the customer sees them. */
+export interface ProrationLines {
+  proration: Proration;
+  creditDescription: string;
+  chargeDescription: string;
+}
+
+const describePrice = (product: Product, price: Price, quantity: number): string =>
+  `${product.name}${price.nickname ? ` (${price.nickname})` : ''}${quantity > 1 ? ` × ${quantity}` : ''}`;
+
+/** Proration of moving `subscription` to `target` at `prorationDate` within `period`, with its line wording. */
+export async function describeProration(
+  em: EntityManager,
+  subscription: Subscription,
+  target: { priceId: string; unitAmount: number; quantity: number },
+  period: { start: string; end: string },
+  prorationDate: string,
+): Promise<ProrationLines> {
+  const [oldPrice, newPrice] = await Promise.all([
+    em.findOneOrFail(Price, { id: subscription.priceId }),
+    em.findOneOrFail(Price, { id: target.priceId }),
+  ]);
+  const [oldProduct, newProduct] = await Promise.all([
+    em.findOneOrFail(Product, { id: oldPrice.productId }),
+    em.findOneOrFail(Product, { id: newPrice.productId }),
+  ]);
+  const proration = prorate({
+    currency: subscription.currency,
+    period,
+    prorationDate,
+    oldAmount: multiplyMoney(money(subscription.unitAmount, subscription.currency), subscription.quantity).amount,
+    newAmount: multiplyMoney(money(target.unitAmount, subscription.currency), target.quantity).amount,
+  });
+  const after = DateTime.fromISO(prorationDate, { zone: subscription.timeZone }).toFormat('d LLL yyyy');
+  return {
+    proration,
+    creditDescription: `Unused time on ${describePrice(oldProduct, oldPrice, subscription.quantity)} after ${after}`,
+    chargeDescription: `Remaining time on ${describePrice(newProduct, newPrice, target.quantity)} after ${after}`,
+  };
+}
+
+/**
+ * The invoice an `always_invoice` change issues at once: the charge for the rest of the period on the
+ * new plan as its line, the unused time on the old plan as a credit (a fixed-amount discount), the
+ * subscription's tax rates. Only made when the charge is larger than the credit; otherwise both wait
+ * for the next invoice, where they net out.
+ */
+export async function priceProrationInvoice(
+  em: EntityManager,
+  subscription: Subscription,
+  lines: ProrationLines,
+  prorationDate: string,
+  periodEnd: string,
+): Promise<PricedInvoice> {
+  return priceInvoice({
+    currency: subscription.currency,
+    lines: [
+      {
+        description: lines.chargeDescription,
+        priceId: null,
+        unitAmount: lines.proration.charge,
+        quantity: 1,
+        periodStart: new Date(prorationDate),
+        periodEnd: new Date(periodEnd),
+      },
+    ],
+    discounts: lines.proration.credit > 0 ? [{ type: 'fixed_amount', amount: lines.proration.credit, description: lines.creditDescription }] : [],
+    taxRates: await subscriptionTaxRates(em, subscription.defaultTaxRateIds ?? []),
+  });
+}
+
+const summarise = (invoice: Invoice): InvoiceSummary => ({
+  invoiceId: invoice.id,
+  number: invoice.number ?? '',
+  status: invoice.status,
+  currency: invoice.currency,
+  total: invoice.total,
+  amountDue: invoice.amountDue,
+  collectionMethod: invoice.collectionMethod,
+});
+
+export function planChangeActivities({ orm, invoiceNumberPrefix, invoiceNumberPadding }: ActivityDeps) {
+  const numbering = { prefix: invoiceNumberPrefix, padding: invoiceNumberPadding ?? DEFAULT_INVOICE_NUMBER_FORMAT.padding };
+
+  /** The row of the change, and the subscription locked against billing and other changes. */
+  async function lockFor(em: EntityManager, target: PlanChangeTarget): Promise<{ subscription: Subscription; existing: PlanChangeRow | null }> {
+    const subscription = await em.findOne(Subscription, { id: target.subscriptionId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (!subscription) throw recordNotFound('subscription', target.subscriptionId);
+    return { subscription, existing: await em.findOne(SubscriptionPlanChange, { id: target.changeId }) };
+  }
+
+  function changeRow(em: EntityManager, subscription: Subscription, target: PlanChangeTarget, fields: Partial<PlanChangeRow>): PlanChangeRow {
+    return em.create(SubscriptionPlanChange, {
+      id: target.changeId,
+      subscriptionId: subscription.id,
+      fromPriceId: subscription.priceId,
+      toPriceId: target.priceId,
+      fromQuantity: subscription.quantity,
+      toQuantity: target.quantity,
+      fromUnitAmount: subscription.unitAmount,
+      toUnitAmount: target.unitAmount,
+      effective: 'immediately',
+      prorationBehavior: target.prorationBehavior,
+      prorationDate: null,
+      credit: 0,
+      charge: 0,
+      invoiceId: null,
+      status: 'applied',
+      appliedAt: null,
+      createdAt: new Date(),
+      ...fields,
+    });
+  }
+
+  /** A change waiting for the period end is replaced by any later change. */
+  const supersedeScheduled = (em: EntityManager, subscriptionId: string) =>
+    em.nativeUpdate(SubscriptionPlanChange, { subscriptionId, status: 'scheduled' }, { status: 'superseded' });
+
+  return {
+    /**
+     * Applies a change now: the subscription's price and quantity change, and the proration of the
+     * billed period is invoiced now, queued for the next invoice, or skipped. Returns the invoice made
+     * now, for the workflow to collect. Written once per change id: a retry returns what was written.
+     */
+    async changeSubscriptionPlan(change: ImmediatePlanChange): Promise<{ invoice: InvoiceSummary | null }> {
+      return orm.em.fork().transactional(async (em) => {
+        const { subscription, existing } = await lockFor(em, change);
+        if (existing) {
+          const invoice = existing.invoiceId ? await em.findOneOrFail(Invoice, { id: existing.invoiceId }) : null;
+          return { invoice: invoice ? summarise(invoice) : null };
+        }
+        const now = new Date();
+        const prorates = change.period !== null && change.prorationDate !== null && change.prorationBehavior !== 'none';
+        const lines = prorates ? await describeProration(em, subscription, change, change.period!, change.prorationDate!) : null;
+        let invoice: Invoice | null = null;
+
+        if (lines && change.prorationBehavior === 'always_invoice' && lines.proration.net > 0) {
+          const priced = await priceProrationInvoice(em, subscription, lines, change.prorationDate!, change.period!.end);
+          const paymentTerms = defaultPaymentTerms(subscription.collectionMethod);
+          invoice = em.create(Invoice, {
+            id: newId('invoice'),
+            number: await takeInvoiceNumber(em, numbering),
+            customerId: subscription.customerId,
+            subscriptionId: subscription.id,
+            // Not a period invoice: the (subscription, period) uniqueness stays with the period's own.
+            periodIndex: null,
+            periodStart: new Date(change.prorationDate!),
+            periodEnd: new Date(change.period!.end),
+            status: 'open',
+            currency: subscription.currency,
+            subtotal: 0,
+            tax: 0,
+            total: 0,
+            amountPaid: 0,
+            amountDue: 0,
+            collectionMethod: subscription.collectionMethod,
+            paymentTerms,
+            dueDate: computeDueDate(paymentTerms, now, subscription.timeZone),
+            finalizedAt: now,
+            paidAt: null,
+            createdAt: now,
+            updatedAt: now,
+          });
+          applyTotals(invoice, priced);
+          await em.flush();
+          createLines(em, invoice.id, priced);
+        } else if (lines && change.prorationBehavior !== 'none') {
+          // create_prorations, or an always_invoice change that owes nothing now: the next invoice nets them.
+          const item = (kind: 'proration_charge' | 'proration_credit', amount: number, description: string) =>
+            em.create(SubscriptionPendingItem, {
+              id: newId('pendingItem'),
+              subscriptionId: subscription.id,
+              kind,
+              description,
+              amount,
+              periodStart: new Date(change.prorationDate!),
+              periodEnd: new Date(change.period!.end),
+              sourceId: change.changeId,
+              invoiceId: null,
+              createdAt: now,
+            });
+          if (lines.proration.charge > 0) item('proration_charge', lines.proration.charge, lines.chargeDescription);
+          if (lines.proration.credit > 0) item('proration_credit', lines.proration.credit, lines.creditDescription);
+        }
+
+        await supersedeScheduled(em, subscription.id);
+        changeRow(em, subscription, change, {
+          prorationDate: prorates ? new Date(change.prorationDate!) : null,
+          credit: lines?.proration.credit ?? 0,
+          charge: lines?.proration.charge ?? 0,
+          invoiceId: invoice?.id ?? null,
+          appliedAt: now,
+        });
+        Object.assign(subscription, { priceId: change.priceId, unitAmount: change.unitAmount, quantity: change.quantity, updatedAt: now });
+        return { invoice: invoice ? summarise(invoice) : null };
+      });
+    },
+
+    /** Records a change for the period end (replacing one already waiting); the workflow applies it then. */
+    async scheduleSubscriptionPlanChange(change: PlanChangeTarget): Promise<void> {
+      await orm.em.fork().transactional(async (em) => {
+        const { subscription, existing } = await lockFor(em, change);
+        if (existing) return;
+        await supersedeScheduled(em, subscription.id);
+        changeRow(em, subscription, change, { effective: 'period_end', prorationBehavior: 'none', status: 'scheduled' });
+      });
+    },
+
+    /**
+     * At the period end: the waiting change becomes the subscription's price and quantity before the
+     * next period is invoiced (no proration: nothing of the new period was billed yet). With
+     * `supersede`, the subscription ends instead and the change never applies.
+     */
+    async applyScheduledPlanChange({ subscriptionId, changeId, supersede = false }: { subscriptionId: string; changeId: string; supersede?: boolean }): Promise<void> {
+      await orm.em.fork().transactional(async (em) => {
+        const subscription = await em.findOne(Subscription, { id: subscriptionId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        if (!subscription) throw recordNotFound('subscription', subscriptionId);
+        const row = await em.findOne(SubscriptionPlanChange, { id: changeId, status: 'scheduled' });
+        if (!row) return; // applied by an earlier attempt, or replaced by a later change
+        const now = new Date();
+        if (supersede) {
+          row.status = 'superseded';
+          return;
+        }
+        Object.assign(row, { status: 'applied', appliedAt: now, fromPriceId: subscription.priceId, fromQuantity: subscription.quantity, fromUnitAmount: subscription.unitAmount });
+        Object.assign(subscription, { priceId: row.toPriceId, unitAmount: row.toUnitAmount, quantity: row.toQuantity, updatedAt: now });
+      });
+    },
+  };
+}

@@ -1,0 +1,303 @@
+/**
+ * Plan changes: upgrade, downgrade or quantity change, now (with proration) or at the period end, and
+ * a preview that returns the exact amounts first. The change itself is an update on the subscription
+ * workflow, which owns when it applies; the preview prices it with the same functions the workflow's
+ * activity uses (activities/plan-changes.ts), so a change made with the previewed `proration_date`
+ * bills exactly what the preview said.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type Static } from 'typebox';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import { Price, Subscription, SubscriptionPlanChange } from '../../db/entities';
+import { newId } from '../../db/ids';
+import { MoneyError, money, multiplyMoney } from '../../domain/money';
+import { ProrationError } from '../../domain/proration';
+import { describeProration, priceProrationInvoice } from '../../activities/plan-changes';
+import { changePlanUpdate, type ChangePlanRequest } from '../../workflows/subscription/contract';
+import type { subscriptionWorkflow } from '../../workflows/subscription/workflow';
+import { ErrorSchema, conflict, invalidParam, missingReference, notFound, unprocessable } from '../errors';
+import { IdParams, Nullable, Timestamp, iso } from '../schemas';
+import { workflowCallError } from '../workflow-errors';
+import { TaxAmountResource, taxResource } from './invoices';
+
+const ProrationBehavior = Type.Enum(['create_prorations', 'always_invoice', 'none'], {
+  description:
+    'create_prorations (default): the credit for unused time and the charge for the rest of the period go on the next invoice; ' +
+    'always_invoice: invoiced now when they come to more than zero (a net credit goes on the next invoice); none: no proration',
+});
+
+const ChangePlanBody = Type.Object(
+  {
+    price: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'A recurring price with the same currency and interval; default the current one' })),
+    quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Default the current quantity' })),
+    proration_behavior: Type.Optional(ProrationBehavior),
+    proration_date: Type.Optional(
+      Type.String({ format: 'date-time', description: 'When the change takes effect, within the current period; default now. Pass the preview’s to bill exactly what it showed.' }),
+    ),
+    at_period_end: Type.Optional(Type.Boolean({ description: 'Apply from the next period instead, without proration (default false)' })),
+  },
+  { additionalProperties: false },
+);
+type ChangePlanBody = Static<typeof ChangePlanBody>;
+
+const Side = Type.Object({ price: Type.String(), quantity: Type.Integer(), unit_amount: Type.Integer() });
+
+export const PlanChangeResource = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('subscription_plan_change'),
+    subscription: Type.String(),
+    from: Side,
+    to: Side,
+    effective: Type.Enum(['immediately', 'period_end']),
+    proration_behavior: ProrationBehavior,
+    proration_date: Nullable(Timestamp),
+    credit: Type.Integer({ description: 'Unused time on the old plan, minor units' }),
+    charge: Type.Integer({ description: 'The rest of the period on the new plan, minor units' }),
+    invoice: Nullable(Type.String({ description: 'The invoice issued at once (always_invoice)' })),
+    status: Type.Enum(['scheduled', 'applied', 'superseded'], { description: 'scheduled: waits for the period end; superseded: replaced by a later change, or the subscription ended first' }),
+    applied_at: Nullable(Timestamp),
+    created_at: Timestamp,
+  },
+  { $id: 'SubscriptionPlanChange' },
+);
+
+const ProrationLine = Nullable(Type.Object({ description: Type.String(), amount: Type.Integer() }));
+
+const PlanChangePreview = Type.Object(
+  {
+    object: Type.Literal('plan_change_preview'),
+    subscription: Type.String(),
+    price: Type.String(),
+    quantity: Type.Integer(),
+    effective: Type.Enum(['immediately', 'period_end']),
+    proration_behavior: ProrationBehavior,
+    proration_date: Nullable(Timestamp),
+    credit: ProrationLine,
+    charge: ProrationLine,
+    net: Type.Integer({ description: 'charge − credit; negative for a downgrade' }),
+    invoice_now: Nullable(
+      Type.Object({
+        subtotal: Type.Integer(),
+        discount_total: Type.Integer(),
+        tax: Type.Integer(),
+        total: Type.Integer(),
+        tax_amounts: Type.Array(TaxAmountResource),
+      }),
+    ),
+    next_invoice: Nullable(
+      Type.Object(
+        { charge: Type.Integer(), credit: Type.Integer() },
+        { description: 'What goes onto the next period’s invoice: the charge as a line, the credit as a discount (any rest carried to the invoice after)' },
+      ),
+    ),
+  },
+  { $id: 'PlanChangePreview' },
+);
+
+export function planChangeResource(c: SubscriptionPlanChange) {
+  return {
+    id: c.id,
+    object: 'subscription_plan_change' as const,
+    subscription: c.subscriptionId,
+    from: { price: c.fromPriceId, quantity: c.fromQuantity, unit_amount: c.fromUnitAmount },
+    to: { price: c.toPriceId, quantity: c.toQuantity, unit_amount: c.toUnitAmount },
+    effective: c.effective,
+    proration_behavior: c.prorationBehavior,
+    proration_date: iso(c.prorationDate),
+    credit: c.credit,
+    charge: c.charge,
+    invoice: c.invoiceId,
+    status: c.status,
+    applied_at: iso(c.appliedAt),
+    created_at: iso(c.createdAt)!,
+  };
+}
+
+export interface PlanChangeRoutesOptions {
+  orm: MikroORM;
+  temporal: Client;
+  workflowAnswerTimeoutMs: number;
+}
+
+export const subscriptionPlanChangesRoutes: FastifyPluginAsyncTypebox<PlanChangeRoutesOptions> = async (app, { orm, temporal, workflowAnswerTimeoutMs }) => {
+  const act = { roles: ['admin', 'operator', 'sales'] as const };
+
+  /** The change a request asks for, checked against the catalog; the workflow checks the lifecycle. */
+  async function resolve(em: EntityManager, id: string, body: ChangePlanBody) {
+    const subscription = await em.findOne(Subscription, { id });
+    if (!subscription) throw notFound('subscription', id);
+    if (subscription.status === 'canceled') throw conflict('invalid_state_transition', `Subscription ${id} is canceled.`);
+    if (subscription.status === 'incomplete') throw conflict('invalid_state_transition', `Subscription ${id} is still being set up; retry shortly.`);
+    const priceId = body.price ?? subscription.priceId;
+    const price = await em.findOne(Price, { id: priceId });
+    if (!price) throw missingReference('price', 'price', priceId);
+    if (price.type !== 'recurring' || !price.intervalUnit || !price.intervalCount) {
+      throw unprocessable('price', 'price_not_recurring', `Price ${price.id} is one-time; a subscription needs a recurring price.`);
+    }
+    if (price.id !== subscription.priceId && !price.active) throw unprocessable('price', 'price_inactive', `Price ${price.id} is not active.`);
+    if (price.currency !== subscription.currency) {
+      throw unprocessable('price', 'currency_mismatch', `Price ${price.id} is in ${price.currency.toLowerCase()}; the subscription bills in ${subscription.currency.toLowerCase()}.`);
+    }
+    if (price.intervalUnit !== subscription.intervalUnit || price.intervalCount !== subscription.intervalCount) {
+      throw unprocessable(
+        'price',
+        'interval_mismatch',
+        `Price ${price.id} bills every ${price.intervalCount} ${price.intervalUnit}(s), the subscription every ${subscription.intervalCount} ${subscription.intervalUnit}(s); changing the billing frequency needs a new subscription.`,
+      );
+    }
+    // The subscription's own unit amount stays when only the quantity changes (the catalog price may have moved since).
+    const unitAmount = price.id === subscription.priceId ? subscription.unitAmount : price.unitAmount;
+    const quantity = body.quantity ?? subscription.quantity;
+    if (price.id === subscription.priceId && quantity === subscription.quantity) {
+      throw invalidParam(body.price !== undefined ? 'price' : 'quantity', 'The subscription already has this price and quantity; nothing would change.');
+    }
+    try {
+      multiplyMoney(money(unitAmount, price.currency), quantity);
+    } catch (err) {
+      if (!(err instanceof MoneyError)) throw err;
+      throw unprocessable('quantity', 'amount_too_large', `unit_amount × quantity (${unitAmount} × ${quantity}) is larger than an invoice can hold.`);
+    }
+    const atPeriodEnd = body.at_period_end ?? false;
+    if (atPeriodEnd && body.proration_behavior !== undefined && body.proration_behavior !== 'none') {
+      throw invalidParam('proration_behavior', 'A change at period end is not prorated; leave proration_behavior out or set it to none.');
+    }
+    if (atPeriodEnd && body.proration_date !== undefined) throw invalidParam('proration_date', 'A change at period end has no proration_date.');
+    // Whole seconds, as Stripe's proration_date: what a preview returns can be sent back exactly (but
+    // never before the period began, which a period started within this second would be).
+    const periodStart = subscription.currentPeriodStart?.getTime() ?? 0;
+    const prorationDate = new Date(body.proration_date ? Date.parse(body.proration_date) : Math.max(Math.floor(Date.now() / 1000) * 1000, periodStart)).toISOString();
+    return {
+      subscription,
+      price,
+      unitAmount,
+      quantity,
+      atPeriodEnd,
+      prorationBehavior: atPeriodEnd ? ('none' as const) : (body.proration_behavior ?? 'create_prorations'),
+      prorationDate,
+    };
+  }
+
+  app.post(
+    '/v1/subscriptions/:id/change-plan/preview',
+    {
+      config: act,
+      schema: {
+        tags: ['subscriptions'],
+        summary: 'Preview a plan change: the exact proration and what is invoiced when',
+        description: 'Takes the body of change-plan; nothing changes. Send the returned proration_date with the change to bill exactly this.',
+        params: IdParams,
+        body: ChangePlanBody,
+        response: { 200: PlanChangePreview, '4xx': ErrorSchema },
+      },
+    },
+    async (request) => {
+      const em = orm.em.fork();
+      const change = await resolve(em, request.params.id, request.body);
+      const { subscription } = change;
+      const base = {
+        object: 'plan_change_preview' as const,
+        subscription: subscription.id,
+        price: change.price.id,
+        quantity: change.quantity,
+        effective: change.atPeriodEnd ? ('period_end' as const) : ('immediately' as const),
+        proration_behavior: change.prorationBehavior,
+      };
+      const period =
+        subscription.currentPeriodStart && subscription.currentPeriodEnd
+          ? { start: subscription.currentPeriodStart.toISOString(), end: subscription.currentPeriodEnd.toISOString() }
+          : null;
+      if (change.atPeriodEnd || change.prorationBehavior === 'none' || period === null || subscription.status === 'scheduled') {
+        return { ...base, proration_date: null, credit: null, charge: null, net: 0, invoice_now: null, next_invoice: null };
+      }
+      if (subscription.status === 'paused') throw conflict('invalid_state_transition', `Subscription ${subscription.id} is paused; resume it first, or change it at period end.`);
+      let lines;
+      try {
+        lines = await describeProration(em, subscription, { priceId: change.price.id, unitAmount: change.unitAmount, quantity: change.quantity }, period, change.prorationDate);
+      } catch (err) {
+        if (err instanceof ProrationError) throw invalidParam(err.param, err.message);
+        throw err;
+      }
+      const { credit, charge, net } = lines.proration;
+      const invoiceNow = change.prorationBehavior === 'always_invoice' && net > 0 ? await priceProrationInvoice(em, subscription, lines, change.prorationDate, period.end) : null;
+      return {
+        ...base,
+        proration_date: change.prorationDate,
+        credit: credit > 0 ? { description: lines.creditDescription, amount: credit } : null,
+        charge: charge > 0 ? { description: lines.chargeDescription, amount: charge } : null,
+        net,
+        invoice_now: invoiceNow
+          ? {
+              subtotal: invoiceNow.totals.subtotal,
+              discount_total: invoiceNow.totals.discountTotal,
+              tax: invoiceNow.totals.taxTotal,
+              total: invoiceNow.totals.total,
+              tax_amounts: invoiceNow.taxAmounts.map(taxResource),
+            }
+          : null,
+        next_invoice: invoiceNow ? null : { charge, credit },
+      };
+    },
+  );
+
+  app.post(
+    '/v1/subscriptions/:id/change-plan',
+    {
+      config: act,
+      schema: {
+        tags: ['subscriptions'],
+        summary: 'Upgrade, downgrade or change the quantity, now or at period end',
+        description:
+          'Now: the subscription moves to the new price and quantity, and the billed period is prorated by proration_behavior. ' +
+          'At period end: recorded (status scheduled) and applied before the next period is invoiced; a later change replaces it. ' +
+          'The billing frequency cannot change (422 interval_mismatch).',
+        params: IdParams,
+        body: ChangePlanBody,
+        response: { 200: PlanChangeResource, '4xx': ErrorSchema },
+      },
+    },
+    async (request) => {
+      const em = orm.em.fork();
+      const change = await resolve(em, request.params.id, request.body);
+      const update: ChangePlanRequest = {
+        changeId: newId('planChange'),
+        priceId: change.price.id,
+        unitAmount: change.unitAmount,
+        quantity: change.quantity,
+        interval: { unit: change.price.intervalUnit!, count: change.price.intervalCount! },
+        prorationBehavior: change.prorationBehavior,
+        prorationDate: change.prorationDate,
+        atPeriodEnd: change.atPeriodEnd,
+      };
+      try {
+        await temporal.withDeadline(Date.now() + workflowAnswerTimeoutMs, () =>
+          temporal.workflow.getHandle<typeof subscriptionWorkflow>(change.subscription.workflowId).executeUpdate(changePlanUpdate, { args: [update] }),
+        );
+      } catch (err) {
+        throw workflowCallError(err, `Cannot change the plan of subscription ${change.subscription.id}`);
+      }
+      return planChangeResource(await orm.em.fork().findOneOrFail(SubscriptionPlanChange, { id: update.changeId }));
+    },
+  );
+
+  app.get(
+    '/v1/subscriptions/:id/plan-changes',
+    {
+      config: act,
+      schema: {
+        tags: ['subscriptions'],
+        summary: 'The subscription’s plan changes, newest first (a scheduled one included)',
+        params: IdParams,
+        response: { 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(PlanChangeResource), has_more: Type.Boolean() }, { title: 'SubscriptionPlanChangeList' }), '4xx': ErrorSchema },
+      },
+    },
+    async (request) => {
+      const em = orm.em.fork();
+      const subscription = await em.findOne(Subscription, { id: request.params.id });
+      if (!subscription) throw notFound('subscription', request.params.id);
+      const changes = await em.find(SubscriptionPlanChange, { subscriptionId: subscription.id }, { orderBy: { id: 'desc' }, limit: 101 });
+      return { object: 'list' as const, data: changes.slice(0, 100).map(planChangeResource), has_more: changes.length > 100 };
+    },
+  );
+};
