@@ -9,7 +9,7 @@ import { formatMoney } from '../domain/money';
 import type { PlanBalances, PlanInstalment } from '../domain/instalment-changes';
 import { recordNotFound } from './errors';
 import { DEFAULT_INVOICE_NUMBER_FORMAT, takeInvoiceNumber } from './invoice-numbering';
-import type { InvoiceSummary } from './invoicing';
+import { summariseInvoice, type InvoiceSummary } from './invoicing';
 import { queueAndDeliver } from './email/outbox';
 import { renderEmail } from './email/templates';
 import { brandEmailView, loadBrand } from './documents/brand';
@@ -36,6 +36,19 @@ export interface CreateInstalmentInvoiceInput {
 
 const toDate = (iso: string | null | undefined): Date | null => (iso ? new Date(iso) : null);
 
+/** An instalment of the workflow's schedule as its row stores it (all but the row's ids). */
+export const instalmentRowFields = (i: PlanInstalment) => ({
+  kind: i.kind,
+  dueDate: new Date(i.dueDate),
+  amount: i.amount,
+  principal: i.principal,
+  interest: i.interest,
+  remainingPrincipal: i.remainingPrincipal,
+  status: i.status,
+  invoiceId: i.invoiceId,
+  paidAt: toDate(i.paidAt),
+});
+
 const KIND_LABELS: Record<InstalmentKind, (n: number) => string> = {
   down_payment: () => 'Down payment',
   instalment: (n) => `Instalment ${n}`,
@@ -46,15 +59,6 @@ const KIND_LABELS: Record<InstalmentKind, (n: number) => string> = {
 export function instalmentPlanActivities({ orm, mailer, emailFrom, invoiceNumberPrefix, invoiceNumberPadding }: ActivityDeps) {
   const numbering = { prefix: invoiceNumberPrefix, padding: invoiceNumberPadding ?? DEFAULT_INVOICE_NUMBER_FORMAT.padding };
 
-  const summarise = (invoice: Invoice): InvoiceSummary => ({
-    invoiceId: invoice.id,
-    number: invoice.number ?? '',
-    status: invoice.status,
-    currency: invoice.currency,
-    total: invoice.total,
-    amountDue: invoice.amountDue,
-    collectionMethod: invoice.collectionMethod,
-  });
 
   const findInstalmentInvoice = (planId: string, number: number) =>
     orm.em.fork().findOne(Invoice, { instalmentPlanId: planId, instalmentNumber: number });
@@ -86,17 +90,7 @@ export function instalmentPlanActivities({ orm, mailer, emailFrom, invoiceNumber
         const numbers = record.instalments.map((i) => i.number);
         const rows = new Map((await em.find(Instalment, { planId: plan.id, number: { $in: numbers } })).map((row) => [row.number, row]));
         for (const i of record.instalments) {
-          const fields = {
-            kind: i.kind,
-            dueDate: new Date(i.dueDate),
-            amount: i.amount,
-            principal: i.principal,
-            interest: i.interest,
-            remainingPrincipal: i.remainingPrincipal,
-            status: i.status,
-            invoiceId: i.invoiceId,
-            paidAt: toDate(i.paidAt),
-          };
+          const fields = instalmentRowFields(i);
           const row = rows.get(i.number);
           if (row) Object.assign(row, fields);
           else em.create(Instalment, { id: newId('instalment'), planId: plan.id, number: i.number, remindedAt: null, ...fields });
@@ -111,7 +105,7 @@ export function instalmentPlanActivities({ orm, mailer, emailFrom, invoiceNumber
      */
     async createInstalmentInvoice(input: CreateInstalmentInvoiceInput): Promise<InvoiceSummary> {
       const existing = await findInstalmentInvoice(input.planId, input.instalment.number);
-      if (existing) return summarise(existing);
+      if (existing) return summariseInvoice(existing);
       const { instalment } = input;
       try {
         const invoice = await orm.em.fork().transactional(async (em) => {
@@ -180,12 +174,12 @@ export function instalmentPlanActivities({ orm, mailer, emailFrom, invoiceNumber
           );
           return created;
         });
-        return summarise(invoice);
+        return summariseInvoice(invoice);
       } catch (err) {
         // Another attempt of this activity won the race; its invoice is the one.
         if (err instanceof UniqueConstraintViolationException) {
           const winner = await findInstalmentInvoice(input.planId, input.instalment.number);
-          if (winner) return summarise(winner);
+          if (winner) return summariseInvoice(winner);
         }
         throw err;
       }

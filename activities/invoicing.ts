@@ -24,7 +24,8 @@ export interface InvoiceSummary {
   collectionMethod: string;
 }
 
-const summarise = (invoice: Invoice): InvoiceSummary => ({
+/** What a workflow is told about an invoice it made: enough to collect it. */
+export const summariseInvoice = (invoice: Invoice): InvoiceSummary => ({
   invoiceId: invoice.id,
   // Subscription invoices are created open, numbered in the same transaction.
   number: invoice.number ?? '',
@@ -76,7 +77,7 @@ export function invoicingActivities({ orm, invoiceNumberPrefix, invoiceNumberPad
      */
     async createSubscriptionInvoice(input: CreateSubscriptionInvoiceInput): Promise<InvoiceSummary> {
       const existing = await findPeriodInvoice(input.subscriptionId, input.period.index);
-      if (existing) return summarise(existing);
+      if (existing) return summariseInvoice(existing);
 
       try {
         const invoice = await orm.em.fork().transactional(async (em) => {
@@ -117,12 +118,12 @@ export function invoicingActivities({ orm, invoiceNumberPrefix, invoiceNumberPad
           takeInPendingItems(em, created, draft);
           return created;
         });
-        return summarise(invoice);
+        return summariseInvoice(invoice);
       } catch (err) {
         // Another attempt of this activity won the race; its invoice is the one.
         if (err instanceof UniqueConstraintViolationException) {
           const winner = await findPeriodInvoice(input.subscriptionId, input.period.index);
-          if (winner) return summarise(winner);
+          if (winner) return summariseInvoice(winner);
         }
         throw err;
       }

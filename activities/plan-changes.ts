@@ -27,7 +27,7 @@ import { recordNotFound } from './errors';
 import { applyTotals, createLines, priceInvoice, type PricedInvoice } from './invoice-records';
 import { DEFAULT_INVOICE_NUMBER_FORMAT, takeInvoiceNumber } from './invoice-numbering';
 import { subscriptionTaxRates } from './subscription-invoice';
-import type { InvoiceSummary } from './invoicing';
+import { summariseInvoice, type InvoiceSummary } from './invoicing';
 
 export interface PlanChangeTarget {
   /** Chosen by the API for the request; the change is written once under it. */
@@ -116,15 +116,6 @@ export async function priceProrationInvoice(
   });
 }
 
-const summarise = (invoice: Invoice): InvoiceSummary => ({
-  invoiceId: invoice.id,
-  number: invoice.number ?? '',
-  status: invoice.status,
-  currency: invoice.currency,
-  total: invoice.total,
-  amountDue: invoice.amountDue,
-  collectionMethod: invoice.collectionMethod,
-});
 
 export function planChangeActivities({ orm, invoiceNumberPrefix, invoiceNumberPadding }: ActivityDeps) {
   const numbering = { prefix: invoiceNumberPrefix, padding: invoiceNumberPadding ?? DEFAULT_INVOICE_NUMBER_FORMAT.padding };
@@ -174,7 +165,7 @@ export function planChangeActivities({ orm, invoiceNumberPrefix, invoiceNumberPa
         const { subscription, existing } = await lockFor(em, change);
         if (existing) {
           const invoice = existing.invoiceId ? await em.findOneOrFail(Invoice, { id: existing.invoiceId }) : null;
-          return { invoice: invoice ? summarise(invoice) : null };
+          return { invoice: invoice ? summariseInvoice(invoice) : null };
         }
         const now = new Date();
         const prorates = change.period !== null && change.prorationDate !== null && change.prorationBehavior !== 'none';
@@ -239,7 +230,7 @@ export function planChangeActivities({ orm, invoiceNumberPrefix, invoiceNumberPa
           appliedAt: now,
         });
         Object.assign(subscription, { priceId: change.priceId, unitAmount: change.unitAmount, quantity: change.quantity, updatedAt: now });
-        return { invoice: invoice ? summarise(invoice) : null };
+        return { invoice: invoice ? summariseInvoice(invoice) : null };
       });
     },
 

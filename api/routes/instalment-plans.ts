@@ -25,6 +25,7 @@ import {
   type ScheduleInput,
 } from '../../domain/instalment-schedule';
 import type { PlanInstalment } from '../../domain/instalment-changes';
+import { instalmentRowFields } from '../../activities/instalment-plans';
 import { invoiceCollectionWorkflowId, voidInvoiceUpdate } from '../../workflows/invoice-collection/contract';
 import {
   cancelPlanUpdate,
@@ -554,21 +555,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
           const created = tx.create(InstalmentPlan, planFields);
           await tx.flush();
           for (const i of instalments) {
-            tx.create(Instalment, {
-              id: newId('instalment'),
-              planId: id,
-              number: i.number,
-              kind: i.kind,
-              dueDate: new Date(i.dueDate),
-              amount: i.amount,
-              principal: i.principal,
-              interest: i.interest,
-              remainingPrincipal: i.remainingPrincipal,
-              status: 'scheduled',
-              invoiceId: null,
-              paidAt: null,
-              remindedAt: null,
-            });
+            tx.create(Instalment, { id: newId('instalment'), planId: id, number: i.number, remindedAt: null, ...instalmentRowFields(i) });
           }
           return created;
         });
