@@ -1,14 +1,14 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { DateTime } from 'luxon';
 import type { ActivityDeps } from './deps';
-import { Customer, Instalment, InstalmentPlan, Invoice, InvoiceLine, type InstalmentKind, type InstalmentPlanStatus } from '../db/entities';
+import { Customer, Instalment, InstalmentPlan, Invoice, type InstalmentKind, type InstalmentPlanStatus } from '../db/entities';
 import { newId } from '../db/ids';
-import { computeInvoiceTotals } from '../domain/pricing';
 import { computeDueDate } from '../domain/payment-terms';
 import { formatMoney } from '../domain/money';
 import type { PlanBalances, PlanInstalment } from '../domain/instalment-changes';
 import { recordNotFound } from './errors';
-import { DEFAULT_INVOICE_NUMBER_FORMAT, takeInvoiceNumber } from './invoice-numbering';
+import { DEFAULT_INVOICE_NUMBER_FORMAT } from './invoice-numbering';
+import { issueInvoice, priceInvoice } from './invoice-records';
 import { summariseInvoice, type InvoiceSummary } from './invoicing';
 import { queueAndDeliver } from './email/outbox';
 import { renderEmail } from './email/templates';
@@ -120,56 +120,27 @@ export function instalmentPlanActivities({ orm, mailer, emailFrom, invoiceNumber
                   { description: `${label} (interest)`, amount: instalment.interest },
                 ]
               : [{ description: label, amount: instalment.amount }];
-          const totals = computeInvoiceTotals({ currency: plan.currency, lines: parts.map((p) => ({ unitAmount: p.amount, quantity: 1 })) });
           const issuedAt = new Date(input.issuedAt);
-          const now = new Date();
-          const created = em.create(Invoice, {
-            id: newId('invoice'),
-            number: await takeInvoiceNumber(em, numbering),
-            customerId: plan.customerId,
-            subscriptionId: null,
-            periodIndex: null,
-            periodStart: null,
-            periodEnd: null,
-            status: 'open',
-            currency: plan.currency,
-            subtotal: totals.subtotal,
-            discountTotal: totals.discountTotal,
-            feeTotal: totals.feeTotal,
-            tax: totals.taxTotal,
-            total: totals.total,
-            amountPaid: 0,
-            amountDue: totals.total,
-            collectionMethod: plan.collectionMethod,
-            paymentTerms: plan.paymentTerms,
-            dueDate: computeDueDate(plan.paymentTerms, issuedAt, plan.timeZone, new Date(instalment.dueDate)),
-            memo: null,
-            footer: null,
-            finalizedAt: issuedAt,
-            voidedAt: null,
-            markedUncollectibleAt: null,
-            paidAt: null,
-            nextPaymentAttempt: null,
-            pastDueAt: null,
-            instalmentPlanId: plan.id,
-            instalmentNumber: instalment.number,
-            createdAt: now,
-            updatedAt: now,
-          });
-          // Foreign keys are plain columns here, so the invoice row must exist before its lines.
-          await em.flush();
-          parts.forEach((part, index) =>
-            em.create(InvoiceLine, {
-              id: newId('invoiceLine'),
-              invoiceId: created.id,
-              description: part.description,
-              priceId: null,
-              quantity: 1,
-              unitAmount: part.amount,
-              amount: part.amount,
+          const created = await issueInvoice(
+            em,
+            numbering,
+            {
+              customerId: plan.customerId,
+              subscriptionId: null,
+              periodIndex: null,
               periodStart: null,
               periodEnd: null,
-              position: index + 1,
+              currency: plan.currency,
+              collectionMethod: plan.collectionMethod,
+              paymentTerms: plan.paymentTerms,
+              dueDate: computeDueDate(plan.paymentTerms, issuedAt, plan.timeZone, new Date(instalment.dueDate)),
+              finalizedAt: issuedAt,
+              instalmentPlanId: plan.id,
+              instalmentNumber: instalment.number,
+            },
+            priceInvoice({
+              currency: plan.currency,
+              lines: parts.map((part) => ({ description: part.description, priceId: null, unitAmount: part.amount, quantity: 1 })),
             }),
           );
           return created;

@@ -3,9 +3,11 @@
  * API's drafts) and subscription period invoices (the invoicing activity, and the upcoming-invoice
  * preview) persist discounts, fees, taxes and the per-line shares the same way through these helpers.
  */
-import type { EntityManager } from '@mikro-orm/core';
-import { InvoiceLine, type Invoice, type InvoiceDiscountRecord, type InvoiceFeeRecord, type InvoiceTaxRecord } from '../db/entities';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Invoice, InvoiceLine, type InvoiceDiscountRecord, type InvoiceFeeRecord, type InvoiceTaxRecord } from '../db/entities';
 import { newId } from '../db/ids';
+import type { PaymentTerms } from '../domain/payment-terms';
+import { takeInvoiceNumber, type InvoiceNumberFormat } from './invoice-numbering';
 import { computeInvoiceTotals, type DiscountInput, type FeeInput, type InvoiceTotals, type TaxRateInput } from '../domain/pricing';
 
 export interface PricedLineInput {
@@ -99,4 +101,47 @@ export function createLines(em: EntityManager, invoiceId: string, priced: Priced
       position: i + 1,
     });
   });
+}
+
+/** Where an invoice issued by a workflow's activity comes from, and when it is due. */
+export interface IssuedInvoiceFields {
+  customerId: string;
+  subscriptionId: string | null;
+  periodIndex: number | null;
+  periodStart: Date | null;
+  periodEnd: Date | null;
+  currency: string;
+  collectionMethod: string;
+  paymentTerms: PaymentTerms;
+  dueDate: Date;
+  finalizedAt: Date;
+  instalmentPlanId?: string | null;
+  instalmentNumber?: number | null;
+}
+
+/**
+ * Creates an open invoice, numbered from the gapless sequence in the caller's transaction, with the
+ * priced totals and lines: a subscription period's, a plan change's proration, an instalment's.
+ */
+export async function issueInvoice(em: EntityManager, numbering: InvoiceNumberFormat, fields: IssuedInvoiceFields, priced: PricedInvoice): Promise<Invoice> {
+  const now = new Date();
+  const invoice = em.create(Invoice, {
+    id: newId('invoice'),
+    number: await takeInvoiceNumber(em, numbering),
+    status: 'open',
+    subtotal: 0,
+    tax: 0,
+    total: 0,
+    amountPaid: 0,
+    amountDue: 0,
+    paidAt: null,
+    createdAt: now,
+    updatedAt: now,
+    ...fields,
+  });
+  applyTotals(invoice, priced);
+  // Foreign keys are plain columns here, so the invoice row must exist before its lines.
+  await em.flush();
+  createLines(em, invoice.id, priced);
+  return invoice;
 }

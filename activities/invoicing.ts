@@ -2,10 +2,10 @@ import { LockMode, UniqueConstraintViolationException, type EntityManager } from
 import type { ActivityDeps } from './deps';
 import { Invoice, Subscription, SubscriptionPendingItem } from '../db/entities';
 import { newId } from '../db/ids';
-import { applyTotals, createLines } from './invoice-records';
+import { issueInvoice } from './invoice-records';
 import { priceSubscriptionPeriod, type SubscriptionPeriodInvoice } from './subscription-invoice';
 import { recordNotFound } from './errors';
-import { DEFAULT_INVOICE_NUMBER_FORMAT, takeInvoiceNumber } from './invoice-numbering';
+import { DEFAULT_INVOICE_NUMBER_FORMAT } from './invoice-numbering';
 
 export interface CreateSubscriptionInvoiceInput {
   subscriptionId: string;
@@ -86,35 +86,23 @@ export function invoicingActivities({ orm, invoiceNumberPrefix, invoiceNumberPad
           const subscription = await em.findOne(Subscription, { id: input.subscriptionId }, { lockMode: LockMode.PESSIMISTIC_READ });
           if (!subscription) throw recordNotFound('subscription', input.subscriptionId);
           const draft = await priceSubscriptionPeriod(em, subscription, input.period, new Date(input.issuedAt));
-          const now = new Date();
-
-          const created = em.create(Invoice, {
-            id: newId('invoice'),
-            number: await takeInvoiceNumber(em, numbering),
-            customerId: subscription.customerId,
-            subscriptionId: subscription.id,
-            periodIndex: draft.period.index,
-            periodStart: draft.period.start,
-            periodEnd: draft.period.end,
-            status: 'open',
-            currency: subscription.currency,
-            subtotal: 0,
-            tax: 0,
-            total: 0,
-            amountPaid: 0,
-            amountDue: 0,
-            collectionMethod: subscription.collectionMethod,
-            paymentTerms: draft.paymentTerms,
-            dueDate: draft.dueDate,
-            finalizedAt: draft.issuedAt,
-            paidAt: null,
-            createdAt: now,
-            updatedAt: now,
-          });
-          applyTotals(created, draft.priced);
-          // Foreign keys are plain columns here, so the invoice row must exist before its lines.
-          await em.flush();
-          createLines(em, created.id, draft.priced);
+          const created = await issueInvoice(
+            em,
+            numbering,
+            {
+              customerId: subscription.customerId,
+              subscriptionId: subscription.id,
+              periodIndex: draft.period.index,
+              periodStart: draft.period.start,
+              periodEnd: draft.period.end,
+              currency: subscription.currency,
+              collectionMethod: subscription.collectionMethod,
+              paymentTerms: draft.paymentTerms,
+              dueDate: draft.dueDate,
+              finalizedAt: draft.issuedAt,
+            },
+            draft.priced,
+          );
           takeInPendingItems(em, created, draft);
           return created;
         });

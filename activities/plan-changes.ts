@@ -24,8 +24,8 @@ import { prorate, type Proration } from '../domain/proration';
 import { multiplyMoney, money } from '../domain/money';
 import { computeDueDate, defaultPaymentTerms } from '../domain/payment-terms';
 import { recordNotFound } from './errors';
-import { applyTotals, createLines, priceInvoice, type PricedInvoice } from './invoice-records';
-import { DEFAULT_INVOICE_NUMBER_FORMAT, takeInvoiceNumber } from './invoice-numbering';
+import { issueInvoice, priceInvoice, type PricedInvoice } from './invoice-records';
+import { DEFAULT_INVOICE_NUMBER_FORMAT } from './invoice-numbering';
 import { subscriptionTaxRates } from './subscription-invoice';
 import { summariseInvoice, type InvoiceSummary } from './invoicing';
 
@@ -175,33 +175,24 @@ export function planChangeActivities({ orm, invoiceNumberPrefix, invoiceNumberPa
         if (lines && change.prorationBehavior === 'always_invoice' && lines.proration.net > 0) {
           const priced = await priceProrationInvoice(em, subscription, lines, change.prorationDate!, change.period!.end);
           const paymentTerms = defaultPaymentTerms(subscription.collectionMethod);
-          invoice = em.create(Invoice, {
-            id: newId('invoice'),
-            number: await takeInvoiceNumber(em, numbering),
-            customerId: subscription.customerId,
-            subscriptionId: subscription.id,
-            // Not a period invoice: the (subscription, period) uniqueness stays with the period's own.
-            periodIndex: null,
-            periodStart: new Date(change.prorationDate!),
-            periodEnd: new Date(change.period!.end),
-            status: 'open',
-            currency: subscription.currency,
-            subtotal: 0,
-            tax: 0,
-            total: 0,
-            amountPaid: 0,
-            amountDue: 0,
-            collectionMethod: subscription.collectionMethod,
-            paymentTerms,
-            dueDate: computeDueDate(paymentTerms, now, subscription.timeZone),
-            finalizedAt: now,
-            paidAt: null,
-            createdAt: now,
-            updatedAt: now,
-          });
-          applyTotals(invoice, priced);
-          await em.flush();
-          createLines(em, invoice.id, priced);
+          invoice = await issueInvoice(
+            em,
+            numbering,
+            {
+              customerId: subscription.customerId,
+              subscriptionId: subscription.id,
+              // Not a period invoice: the (subscription, period) uniqueness stays with the period's own.
+              periodIndex: null,
+              periodStart: new Date(change.prorationDate!),
+              periodEnd: new Date(change.period!.end),
+              currency: subscription.currency,
+              collectionMethod: subscription.collectionMethod,
+              paymentTerms,
+              dueDate: computeDueDate(paymentTerms, now, subscription.timeZone),
+              finalizedAt: now,
+            },
+            priced,
+          );
         } else if (lines && change.prorationBehavior !== 'none') {
           // create_prorations, or an always_invoice change that owes nothing now: the next invoice nets them.
           const item = (kind: 'proration_charge' | 'proration_credit', amount: number, description: string) =>
