@@ -18,6 +18,7 @@ import { couponsRoutes } from './routes/coupons';
 import { taxRatesRoutes } from './routes/tax-rates';
 import { subscriptionDiscountsRoutes } from './routes/subscription-discounts';
 import { subscriptionsRoutes } from './routes/subscriptions';
+import { subscriptionLifecycleRoutes } from './routes/subscription-lifecycle';
 import { invoicesRoutes } from './routes/invoices';
 import { invoiceActionsRoutes } from './routes/invoice-actions';
 import { DEFAULT_INVOICE_NUMBER_FORMAT, type InvoiceNumberFormat } from '../activities/invoice-numbering';
@@ -133,6 +134,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     taskQueue: deps.taskQueue,
     workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000,
   });
+  await app.register(subscriptionLifecycleRoutes, { orm: deps.orm, temporal: deps.temporal, workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000 });
   await app.register(subscriptionDiscountsRoutes, { orm: deps.orm });
   await app.register(invoicesRoutes, { orm: deps.orm, temporal: deps.temporal, taskQueue: deps.taskQueue, invoiceNumbering: deps.invoiceNumbering ?? DEFAULT_INVOICE_NUMBER_FORMAT });
   await app.register(invoiceActionsRoutes, { orm: deps.orm, temporal: deps.temporal, workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000 });

@@ -6,17 +6,9 @@ import type { FilterQuery } from '@mikro-orm/core';
 import { Customer, Price, Subscription } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { MoneyError, money, multiplyMoney } from '../../domain/money';
-import {
-  cancelUpdate,
-  pauseUpdate,
-  resumeUpdate,
-  subscriptionWorkflowId,
-  waitUntilRecordedUpdate,
-  type SubscriptionWorkflowInput,
-} from '../../workflows/subscription/contract';
-import type { subscriptionWorkflow } from '../../workflows/subscription/workflow';
-import { BillingStatusAttribute, CustomerIdAttribute } from '../../workflows/search-attributes';
-import { ErrorSchema, conflict, invalidParam, missingReference, notFound, unprocessable } from '../errors';
+import { waitUntilRecordedUpdate } from '../../workflows/subscription/contract';
+import { addSubscriptionRecord, startSubscriptionWorkflow } from '../../activities/subscription-start';
+import { ErrorSchema, invalidParam, missingReference, notFound, unprocessable } from '../errors';
 import { IdParams, ListQuery, Metadata, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
 import { instantRange } from '../instant-range';
 import { workflowCallError } from '../workflow-errors';
@@ -80,11 +72,6 @@ const CreateSubscription = Type.Object(
   { additionalProperties: false },
 );
 
-const CancelBody = Type.Object(
-  { at_period_end: Type.Optional(Type.Boolean({ default: false, description: 'Keep the paid period, stop at its end' })) },
-  { additionalProperties: false },
-);
-
 export function subscriptionResource(s: Subscription) {
   return {
     id: s.id,
@@ -131,25 +118,11 @@ export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOp
   const withinDeadline = <R>(call: () => Promise<R>): Promise<R> => temporal.withDeadline(Date.now() + workflowAnswerTimeoutMs, call);
 
   const read = { roles: ['admin', 'operator', 'sales'] as const };
-  const act = { roles: ['admin', 'operator'] as const };
 
   async function load(id: string): Promise<Subscription> {
     const subscription = await orm.em.fork().findOne(Subscription, { id });
     if (!subscription) throw notFound('subscription', id);
     return subscription;
-  }
-
-  /** Lifecycle changes go to the workflow, which owns the state; the answer is read back from the database. */
-  async function sendLifecycleUpdate(id: string, send: (workflowId: string) => Promise<unknown>, action: string) {
-    const subscription = await load(id);
-    if (subscription.status === 'canceled') throw conflict('invalid_state_transition', 'Subscription is canceled.');
-    if (subscription.status === 'incomplete') throw conflict('invalid_state_transition', 'Subscription is still being set up; retry shortly.');
-    try {
-      await withinDeadline(() => send(subscription.workflowId));
-    } catch (err) {
-      throw workflowCallError(err, `Cannot ${action} subscription ${id}`);
-    }
-    return subscriptionResource(await load(id));
   }
 
   app.post(
@@ -212,65 +185,35 @@ export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOp
       const billing = await resolveSubscriptionBilling(em, body, { currency: price.currency, unitAmount: price.unitAmount, quantity }, now);
 
       const id = newId('subscription');
-      const subscription = em.create(Subscription, {
+      addSubscriptionRecord(em, {
         id,
         customerId: customer.id,
-        priceId: price.id,
-        quantity,
+        timeZone: customer.timeZone,
         currency: price.currency,
-        unitAmount: price.unitAmount,
         intervalUnit: price.intervalUnit,
         intervalCount: price.intervalCount,
-        status: 'incomplete',
+        items: [{ priceId: price.id, quantity, unitAmount: price.unitAmount }],
         collectionMethod,
-        billingAnchor: startDate,
-        timeZone: customer.timeZone,
         startDate,
-        currentPeriodIndex: null,
-        currentPeriodStart: null,
-        currentPeriodEnd: null,
-        nextBillingDate: startDate,
-        cancelAtPeriodEnd: false,
-        canceledAt: null,
-        pausedAt: null,
-        workflowId: subscriptionWorkflowId(id),
         metadata: body.metadata ?? {},
-        // A coupon given at creation counts from period 0, the first period billed.
         couponId: billing.couponId,
-        discountStartPeriod: billing.couponId === null ? null : 0,
-        discountAppliedAt: billing.couponId === null ? null : now,
         defaultTaxRateIds: billing.defaultTaxRateIds,
         fees: billing.fees,
-        createdAt: now,
-        updatedAt: now,
+        now,
       });
       // The coupon's redemption and the insert commit together (a coupon at its limit is a 400 and no subscription).
       await flushRedeemingCoupon(em, billing.couponId, now);
 
-      const input: SubscriptionWorkflowInput = {
-        subscriptionId: id,
-        customerId: customer.id,
-        billingAnchor: startDate.toISOString(),
-        timeZone: customer.timeZone,
-        interval: { unit: price.intervalUnit, count: price.intervalCount },
-      };
-      let handle;
+      const subscription = await load(id);
       try {
-        handle = await temporal.workflow.start<typeof subscriptionWorkflow>('subscriptionWorkflow', {
-          taskQueue,
-          workflowId: subscription.workflowId,
-          args: [input],
-          typedSearchAttributes: [
-            { key: CustomerIdAttribute, value: customer.id },
-            { key: BillingStatusAttribute, value: 'incomplete' },
-          ],
-        });
+        await startSubscriptionWorkflow(temporal, taskQueue, subscription);
       } catch (err) {
         // No workflow, no subscription: never leave a record that nothing will ever bill.
         await orm.em.fork().nativeDelete(Subscription, { id });
         await releaseCouponRedemption(orm.em.fork(), billing.couponId);
         throw workflowCallError(err, `Cannot start subscription ${id}`);
       }
+      const handle = temporal.workflow.getHandle(subscription.workflowId);
       try {
         await withinDeadline(() => handle.executeUpdate(waitUntilRecordedUpdate));
       } catch (err) {
@@ -340,53 +283,5 @@ export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOp
       schema: { tags: ['subscriptions'], summary: 'Retrieve a subscription', params: IdParams, response: { 200: SubscriptionResource, '4xx': ErrorSchema } },
     },
     async (request) => subscriptionResource(await load(request.params.id)),
-  );
-
-  app.post(
-    '/v1/subscriptions/:id/pause',
-    {
-      config: act,
-      schema: {
-        tags: ['subscriptions'],
-        summary: 'Pause billing now',
-        description: 'No period is billed while paused; on resume, billing continues on the anchor calendar.',
-        params: IdParams,
-        response: { 200: SubscriptionResource, '4xx': ErrorSchema },
-      },
-    },
-    async (request) =>
-      sendLifecycleUpdate(request.params.id, (wf) => temporal.workflow.getHandle(wf).executeUpdate(pauseUpdate), 'pause'),
-  );
-
-  app.post(
-    '/v1/subscriptions/:id/resume',
-    {
-      config: act,
-      schema: { tags: ['subscriptions'], summary: 'Resume a paused subscription', params: IdParams, response: { 200: SubscriptionResource, '4xx': ErrorSchema } },
-    },
-    async (request) =>
-      sendLifecycleUpdate(request.params.id, (wf) => temporal.workflow.getHandle(wf).executeUpdate(resumeUpdate), 'resume'),
-  );
-
-  app.post(
-    '/v1/subscriptions/:id/cancel',
-    {
-      config: act,
-      schema: {
-        tags: ['subscriptions'],
-        summary: 'Cancel now or at the end of the current period',
-        params: IdParams,
-        body: CancelBody,
-        response: { 200: SubscriptionResource, '4xx': ErrorSchema },
-      },
-    },
-    async (request) => {
-      const atPeriodEnd = request.body.at_period_end ?? false;
-      return sendLifecycleUpdate(
-        request.params.id,
-        (wf) => temporal.workflow.getHandle(wf).executeUpdate(cancelUpdate, { args: [{ atPeriodEnd }] }),
-        'cancel',
-      );
-    },
   );
 };
