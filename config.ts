@@ -4,6 +4,7 @@
  */
 import { DEFAULT_INVOICE_NUMBER_FORMAT, validateInvoiceNumberFormat } from './activities/invoice-numbering';
 import { DEFAULT_DUNNING_POLICY, dunningPolicyProblem, type DunningPolicy } from './domain/dunning';
+import { parsePercentage } from './domain/pricing';
 
 export interface AppConfig {
   /** PostgreSQL connection string. Required by the API, worker and migrations. */
@@ -38,6 +39,41 @@ export interface AppConfig {
   adminApiKey?: string;
   /** What the worker does after a failed charge (DUNNING_RETRY_DAYS, DUNNING_INVOICE_AFTER_FAILURE, DUNNING_SUBSCRIPTION_AFTER_FAILURE). */
   dunningPolicy: DunningPolicy;
+  /** CANCELLATION_REQUESTS: `approval` (customers' requests wait for an operator) or `immediate` (applied as made). */
+  cancellationRequests: 'approval' | 'immediate';
+  /** Quotes: the discount above which an admin approves before sending (QUOTE_APPROVAL_DISCOUNT_PERCENT), reminders before expiry (QUOTE_REMINDER_DAYS). */
+  quotes: QuoteConfig;
+}
+
+export interface QuoteConfig {
+  /** A quote whose one-time discount is above this share (millionths; 20 % = 200000) needs an admin's approval. */
+  approvalThresholdPpm: number;
+  /** Days before a quote's expiry date a reminder goes to signers who have not signed. */
+  reminderDaysBefore: number[];
+}
+
+export const DEFAULT_QUOTE_CONFIG: QuoteConfig = { approvalThresholdPpm: 200_000, reminderDaysBefore: [3] };
+
+/** QUOTE_APPROVAL_DISCOUNT_PERCENT ("20", up to 4 decimals) and QUOTE_REMINDER_DAYS ("7,1" or "none"). */
+function quoteConfigFromEnv(env: NodeJS.ProcessEnv): QuoteConfig {
+  const threshold = nonEmpty(env.QUOTE_APPROVAL_DISCOUNT_PERCENT);
+  let approvalThresholdPpm = DEFAULT_QUOTE_CONFIG.approvalThresholdPpm;
+  if (threshold !== undefined) {
+    try {
+      approvalThresholdPpm = parsePercentage(threshold, 'QUOTE_APPROVAL_DISCOUNT_PERCENT');
+    } catch {
+      throw new Error(`QUOTE_APPROVAL_DISCOUNT_PERCENT must be a percentage from 0 to 100 with at most 4 decimals, got "${threshold}"`);
+    }
+  }
+  const days = nonEmpty(env.QUOTE_REMINDER_DAYS);
+  let reminderDaysBefore = DEFAULT_QUOTE_CONFIG.reminderDaysBefore;
+  if (days !== undefined) {
+    reminderDaysBefore = days === 'none' ? [] : days.split(',').map((d) => Number(d.trim()));
+    if (reminderDaysBefore.some((d) => !Number.isInteger(d) || d < 1 || d > 365) || new Set(reminderDaysBefore).size !== reminderDaysBefore.length) {
+      throw new Error(`QUOTE_REMINDER_DAYS must be distinct whole days from 1 to 365 separated by commas (e.g. "7,1") or "none", got "${days}"`);
+    }
+  }
+  return { approvalThresholdPpm, reminderDaysBefore };
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -83,6 +119,12 @@ function webhookSecretFromEnv(env: NodeJS.ProcessEnv): string | undefined {
   return secret;
 }
 
+function cancellationRequestsFromEnv(env: NodeJS.ProcessEnv): 'approval' | 'immediate' {
+  const mode = nonEmpty(env.CANCELLATION_REQUESTS) ?? 'approval';
+  if (mode !== 'approval' && mode !== 'immediate') throw new Error(`CANCELLATION_REQUESTS must be approval or immediate, got "${mode}"`);
+  return mode;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const databaseUrl = nonEmpty(env.DATABASE_URL);
   if (!databaseUrl) {
@@ -116,5 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     invoiceNumberPrefix: numbering.prefix,
     invoiceNumberPadding: numbering.padding,
     dunningPolicy: dunningPolicyFromEnv(env),
+    quotes: quoteConfigFromEnv(env),
+    cancellationRequests: cancellationRequestsFromEnv(env),
   };
 }

@@ -7,6 +7,8 @@ import { subscriptionActivities } from './subscriptions';
 import { refundActivities } from './refunds';
 import { instalmentPlanActivities } from './instalment-plans';
 import { planChangeActivities } from './plan-changes';
+import { quoteActivities } from './quotes';
+import { subscriptionNoticeActivities } from './subscription-notices';
 
 /** Every activity the billing workflows call, built from injected dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -19,6 +21,8 @@ export function createActivities(deps: ActivityDeps) {
     ...refundActivities(deps),
     ...instalmentPlanActivities(deps),
     ...planChangeActivities(deps),
+    ...quoteActivities(deps),
+    ...subscriptionNoticeActivities(deps),
   };
 }
 

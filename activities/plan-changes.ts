@@ -1,5 +1,6 @@
 /**
- * Plan changes on subscriptions (upgrade, downgrade, quantity): the subscription workflow decides
+ * Plan changes on subscriptions (upgrade, downgrade, quantity) of one subscription item: its price
+ * and/or quantity change, and only that item is prorated. The subscription workflow decides
  * when a change applies (now, or at the period end) and these activities write it. The proration of a
  * change made in the middle of a billed period (domain/proration.ts) is invoiced now
  * (`always_invoice`), left for the next period's invoice (`create_prorations`, as at Stripe), or
@@ -7,6 +8,7 @@
  * so the preview equals the change made with the same proration date, to the cent.
  */
 import { LockMode, type EntityManager } from '@mikro-orm/core';
+import { ApplicationFailure } from '@temporalio/common';
 import { DateTime } from 'luxon';
 import type { ActivityDeps } from './deps';
 import {
@@ -14,6 +16,7 @@ import {
   Price,
   Product,
   Subscription,
+  SubscriptionItem,
   SubscriptionPendingItem,
   SubscriptionPlanChange,
   type ProrationBehavior,
@@ -33,6 +36,8 @@ export interface PlanChangeTarget {
   /** Chosen by the API for the request; the change is written once under it. */
   changeId: string;
   subscriptionId: string;
+  /** The subscription item that changes; absent in changes requested before items existed (the first item). */
+  itemId?: string;
   priceId: string;
   unitAmount: number;
   quantity: number;
@@ -55,18 +60,28 @@ export interface ProrationLines {
 const describePrice = (product: Product, price: Price, quantity: number): string =>
   `${product.name}${price.nickname ? ` (${price.nickname})` : ''}${quantity > 1 ? ` × ${quantity}` : ''}`;
 
-/** Proration of moving `subscription` to `target` at `prorationDate` within `period`, with its line wording. */
+/**
+ * The item a change is for: `itemId`, or the first item when none is named (a change requested before
+ * subscriptions had items, replayed from its history). Null when the subscription has no such item.
+ */
+export async function subscriptionItemFor(subscription: Subscription, itemId: string | undefined): Promise<SubscriptionItem | null> {
+  const items = [...(await subscription.items.load()).getItems()].sort((a, b) => a.position - b.position);
+  return itemId === undefined ? (items[0] ?? null) : (items.find((item) => item.id === itemId) ?? null);
+}
+
+/**
+ * Proration of moving `item` of `subscription` to `target` at `prorationDate` within `period`, with its
+ * line wording. Only that item's amount changes, so only it is prorated.
+ */
 export async function describeProration(
   em: EntityManager,
   subscription: Subscription,
+  item: SubscriptionItem,
   target: { priceId: string; unitAmount: number; quantity: number },
   period: { start: string; end: string },
   prorationDate: string,
 ): Promise<ProrationLines> {
-  const [oldPrice, newPrice] = await Promise.all([
-    em.findOneOrFail(Price, { id: subscription.priceId }),
-    em.findOneOrFail(Price, { id: target.priceId }),
-  ]);
+  const [oldPrice, newPrice] = await Promise.all([em.findOneOrFail(Price, { id: item.priceId }), em.findOneOrFail(Price, { id: target.priceId })]);
   const [oldProduct, newProduct] = await Promise.all([
     em.findOneOrFail(Product, { id: oldPrice.productId }),
     em.findOneOrFail(Product, { id: newPrice.productId }),
@@ -75,13 +90,13 @@ export async function describeProration(
     currency: subscription.currency,
     period,
     prorationDate,
-    oldAmount: multiplyMoney(money(subscription.unitAmount, subscription.currency), subscription.quantity).amount,
+    oldAmount: multiplyMoney(money(item.unitAmount, subscription.currency), item.quantity).amount,
     newAmount: multiplyMoney(money(target.unitAmount, subscription.currency), target.quantity).amount,
   });
   const after = DateTime.fromISO(prorationDate, { zone: subscription.timeZone }).toFormat('d LLL yyyy');
   return {
     proration,
-    creditDescription: `Unused time on ${describePrice(oldProduct, oldPrice, subscription.quantity)} after ${after}`,
+    creditDescription: `Unused time on ${describePrice(oldProduct, oldPrice, item.quantity)} after ${after}`,
     chargeDescription: `Remaining time on ${describePrice(newProduct, newPrice, target.quantity)} after ${after}`,
   };
 }
@@ -117,25 +132,43 @@ export async function priceProrationInvoice(
 }
 
 
+/** True when `priceId` is on an item of `subscription` other than `item` (its items loaded). */
+export const priceOnOtherItem = (subscription: Subscription, item: SubscriptionItem, priceId: string): boolean =>
+  subscription.items.getItems().some((other) => other.id !== item.id && other.priceId === priceId);
+
 export function planChangeActivities({ orm, invoiceNumberPrefix, invoiceNumberPadding }: ActivityDeps) {
   const numbering = { prefix: invoiceNumberPrefix, padding: invoiceNumberPadding ?? DEFAULT_INVOICE_NUMBER_FORMAT.padding };
 
-  /** The row of the change, and the subscription locked against billing and other changes. */
-  async function lockFor(em: EntityManager, target: PlanChangeTarget): Promise<{ subscription: Subscription; existing: PlanChangeRow | null }> {
+  /**
+   * The row of the change, and the subscription (locked against billing and other changes) with the item
+   * it changes. The API checked the target price is on no other item; one put there meanwhile fails the
+   * change for good rather than break the one-item-per-price rule.
+   */
+  async function lockFor(
+    em: EntityManager,
+    target: PlanChangeTarget,
+  ): Promise<{ subscription: Subscription; item: SubscriptionItem; existing: PlanChangeRow | null }> {
     const subscription = await em.findOne(Subscription, { id: target.subscriptionId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!subscription) throw recordNotFound('subscription', target.subscriptionId);
-    return { subscription, existing: await em.findOne(SubscriptionPlanChange, { id: target.changeId }) };
+    const item = await subscriptionItemFor(subscription, target.itemId);
+    if (!item) throw recordNotFound('subscription item', target.itemId ?? `of subscription ${subscription.id}`);
+    const existing = await em.findOne(SubscriptionPlanChange, { id: target.changeId });
+    if (!existing && priceOnOtherItem(subscription, item, target.priceId)) {
+      throw ApplicationFailure.nonRetryable(`Price ${target.priceId} is already on another item of subscription ${subscription.id}`, 'PriceAlreadyOnSubscription');
+    }
+    return { subscription, item, existing };
   }
 
-  function changeRow(em: EntityManager, subscription: Subscription, target: PlanChangeTarget, fields: Partial<PlanChangeRow>): PlanChangeRow {
+  function changeRow(em: EntityManager, subscription: Subscription, item: SubscriptionItem, target: PlanChangeTarget, fields: Partial<PlanChangeRow>): PlanChangeRow {
     return em.create(SubscriptionPlanChange, {
       id: target.changeId,
       subscriptionId: subscription.id,
-      fromPriceId: subscription.priceId,
+      subscriptionItemId: item.id,
+      fromPriceId: item.priceId,
       toPriceId: target.priceId,
-      fromQuantity: subscription.quantity,
+      fromQuantity: item.quantity,
       toQuantity: target.quantity,
-      fromUnitAmount: subscription.unitAmount,
+      fromUnitAmount: item.unitAmount,
       toUnitAmount: target.unitAmount,
       effective: 'immediately',
       prorationBehavior: target.prorationBehavior,
@@ -150,26 +183,26 @@ export function planChangeActivities({ orm, invoiceNumberPrefix, invoiceNumberPa
     });
   }
 
-  /** A change waiting for the period end is replaced by any later change. */
+  /** A change waiting for the period end is replaced by any later change (to any item: one waits at a time). */
   const supersedeScheduled = (em: EntityManager, subscriptionId: string) =>
     em.nativeUpdate(SubscriptionPlanChange, { subscriptionId, status: 'scheduled' }, { status: 'superseded' });
 
   return {
     /**
-     * Applies a change now: the subscription's price and quantity change, and the proration of the
+     * Applies a change now: the item's price and quantity change, and the proration of the
      * billed period is invoiced now, queued for the next invoice, or skipped. Returns the invoice made
      * now, for the workflow to collect. Written once per change id: a retry returns what was written.
      */
     async changeSubscriptionPlan(change: ImmediatePlanChange): Promise<{ invoice: InvoiceSummary | null }> {
       return orm.em.fork().transactional(async (em) => {
-        const { subscription, existing } = await lockFor(em, change);
+        const { subscription, item, existing } = await lockFor(em, change);
         if (existing) {
           const invoice = existing.invoiceId ? await em.findOneOrFail(Invoice, { id: existing.invoiceId }) : null;
           return { invoice: invoice ? summariseInvoice(invoice) : null };
         }
         const now = new Date();
         const prorates = change.period !== null && change.prorationDate !== null && change.prorationBehavior !== 'none';
-        const lines = prorates ? await describeProration(em, subscription, change, change.period!, change.prorationDate!) : null;
+        const lines = prorates ? await describeProration(em, subscription, item, change, change.period!, change.prorationDate!) : null;
         let invoice: Invoice | null = null;
 
         if (lines && change.prorationBehavior === 'always_invoice' && lines.proration.net > 0) {
@@ -213,14 +246,15 @@ export function planChangeActivities({ orm, invoiceNumberPrefix, invoiceNumberPa
         }
 
         await supersedeScheduled(em, subscription.id);
-        changeRow(em, subscription, change, {
+        changeRow(em, subscription, item, change, {
           prorationDate: prorates ? new Date(change.prorationDate!) : null,
           credit: lines?.proration.credit ?? 0,
           charge: lines?.proration.charge ?? 0,
           invoiceId: invoice?.id ?? null,
           appliedAt: now,
         });
-        Object.assign(subscription, { priceId: change.priceId, unitAmount: change.unitAmount, quantity: change.quantity, updatedAt: now });
+        Object.assign(item, { priceId: change.priceId, unitAmount: change.unitAmount, quantity: change.quantity, updatedAt: now });
+        subscription.updatedAt = now;
         return { invoice: invoice ? summariseInvoice(invoice) : null };
       });
     },
@@ -228,17 +262,17 @@ export function planChangeActivities({ orm, invoiceNumberPrefix, invoiceNumberPa
     /** Records a change for the period end (replacing one already waiting); the workflow applies it then. */
     async scheduleSubscriptionPlanChange(change: PlanChangeTarget): Promise<void> {
       await orm.em.fork().transactional(async (em) => {
-        const { subscription, existing } = await lockFor(em, change);
+        const { subscription, item, existing } = await lockFor(em, change);
         if (existing) return;
         await supersedeScheduled(em, subscription.id);
-        changeRow(em, subscription, change, { effective: 'period_end', prorationBehavior: 'none', status: 'scheduled' });
+        changeRow(em, subscription, item, change, { effective: 'period_end', prorationBehavior: 'none', status: 'scheduled' });
       });
     },
 
     /**
-     * At the period end: the waiting change becomes the subscription's price and quantity before the
-     * next period is invoiced (no proration: nothing of the new period was billed yet). With
-     * `supersede`, the subscription ends instead and the change never applies.
+     * At the period end: the waiting change becomes its item's price and quantity before the next
+     * period is invoiced (no proration: nothing of the new period was billed yet). With `supersede`, the
+     * subscription ends instead and the change never applies.
      */
     async applyScheduledPlanChange({ subscriptionId, changeId, supersede = false }: { subscriptionId: string; changeId: string; supersede?: boolean }): Promise<void> {
       await orm.em.fork().transactional(async (em) => {
@@ -251,8 +285,16 @@ export function planChangeActivities({ orm, invoiceNumberPrefix, invoiceNumberPa
           row.status = 'superseded';
           return;
         }
-        Object.assign(row, { status: 'applied', appliedAt: now, fromPriceId: subscription.priceId, fromQuantity: subscription.quantity, fromUnitAmount: subscription.unitAmount });
-        Object.assign(subscription, { priceId: row.toPriceId, unitAmount: row.toUnitAmount, quantity: row.toQuantity, updatedAt: now });
+        const item = await subscriptionItemFor(subscription, row.subscriptionItemId);
+        if (!item) throw recordNotFound('subscription item', row.subscriptionItemId);
+        // Every change supersedes a waiting one, so its price cannot have reached another item since; never break the rule if it did.
+        if (priceOnOtherItem(subscription, item, row.toPriceId)) {
+          row.status = 'superseded';
+          return;
+        }
+        Object.assign(row, { status: 'applied', appliedAt: now, fromPriceId: item.priceId, fromQuantity: item.quantity, fromUnitAmount: item.unitAmount });
+        Object.assign(item, { priceId: row.toPriceId, unitAmount: row.toUnitAmount, quantity: row.toQuantity, updatedAt: now });
+        subscription.updatedAt = now;
       });
     },
   };

@@ -10,7 +10,7 @@ import { Coupon, Invoice, Price, Product, SubscriptionPendingItem, TaxRate, type
 import { couponCoversPeriod } from '../domain/coupon-duration';
 import { computeDueDate, defaultPaymentTerms, type PaymentTerms } from '../domain/payment-terms';
 import type { DiscountInput, FeeInput, TaxRateInput } from '../domain/pricing';
-import { priceInvoice, type PricedInvoice } from './invoice-records';
+import { priceInvoice, type PricedInvoice, type PricedLineInput } from './invoice-records';
 
 export interface SubscriptionPeriod {
   index: number;
@@ -57,15 +57,36 @@ export async function subscriptionTaxRates(em: EntityManager, ids: readonly stri
   });
 }
 
+/** How an item's price reads on an invoice: the product, and the price's nickname if it has one. */
+export const priceDescription = (product: Product, price: Price): string => `${product.name}${price.nickname ? ` (${price.nickname})` : ''}`;
+
+/**
+ * The period's line of each of the subscription's items, in position order (two queries, whatever the
+ * number of items). Coupons, fees and taxes apply to the invoice as a whole, as for a single item.
+ */
+export async function subscriptionItemLines(em: EntityManager, subscription: Subscription, start: Date, end: Date): Promise<PricedLineInput[]> {
+  const items = [...(await subscription.items.load()).getItems()].sort((a, b) => a.position - b.position);
+  if (items.length === 0) throw new Error(`subscription ${subscription.id} has no items`);
+  const prices = new Map((await em.find(Price, { id: { $in: items.map((item) => item.priceId) } })).map((p) => [p.id, p]));
+  const products = new Map((await em.find(Product, { id: { $in: [...new Set([...prices.values()].map((p) => p.productId))] } })).map((p) => [p.id, p]));
+  return items.map((item) => {
+    const price = prices.get(item.priceId);
+    const product = price && products.get(price.productId);
+    if (!price || !product) throw new Error(`price ${item.priceId} of subscription item ${item.id} does not exist`);
+    return { description: priceDescription(product, price), priceId: price.id, unitAmount: item.unitAmount, quantity: item.quantity, periodStart: start, periodEnd: end };
+  });
+}
+
 /**
  * Prices `period` of `subscription`, issued at `issuedAt`:
- *  - one line: the price at the subscription's unit amount × quantity, for the period;
+ *  - one line per subscription item, in position order: its price at the item's unit amount × quantity,
+ *    for the period;
  *  - the coupon, when it covers the period (domain/coupon-duration.ts counts the periods billed since it
  *    was applied, from the invoices already stored);
  *  - recurring fees always; one-off fees only on the subscription's first invoice, whatever its period
  *    index (a subscription paused before it was first billed still gets its setup fee once);
  *  - proration charges waiting from plan changes (domain/proration.ts), one line each after the
- *    period's line, and proration credits as fixed-amount discounts after the coupon: a credit larger
+ *    items' lines, and proration credits as fixed-amount discounts after the coupon: a credit larger
  *    than what is left to discount is capped by the pricing rules, and the invoicing activity carries
  *    the rest forward to the next invoice;
  *  - the subscription's tax rates;
@@ -79,11 +100,9 @@ export async function priceSubscriptionPeriod(
   period: SubscriptionPeriod,
   issuedAt: Date,
 ): Promise<SubscriptionPeriodInvoice> {
-  const price = await em.findOneOrFail(Price, { id: subscription.priceId });
-  const product = await em.findOneOrFail(Product, { id: price.productId });
   const start = new Date(period.start);
   const end = new Date(period.end);
-
+  const itemLines = await subscriptionItemLines(em, subscription, start, end);
 
   let coupon: Coupon | null = null;
   const startPeriod = subscription.discountStartPeriod;
@@ -110,14 +129,7 @@ export async function priceSubscriptionPeriod(
   const priced = priceInvoice({
     currency: subscription.currency,
     lines: [
-      {
-        description: `${product.name}${price.nickname ? ` (${price.nickname})` : ''}`,
-        priceId: price.id,
-        unitAmount: subscription.unitAmount,
-        quantity: subscription.quantity,
-        periodStart: start,
-        periodEnd: end,
-      },
+      ...itemLines,
       ...charges.map((item) => ({
         description: item.description,
         priceId: null,

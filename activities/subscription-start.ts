@@ -1,7 +1,8 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Subscription, type CollectionMethod, type SubscriptionFeeRecord } from '../db/entities';
-import type { IntervalUnit } from '../domain/frequency';
+import { MAX_SUBSCRIPTION_ITEMS, Subscription, SubscriptionItem, type CollectionMethod, type SubscriptionFeeRecord } from '../db/entities';
+import { newId } from '../db/ids';
+import { periodsPerTerm, type BillingInterval, type IntervalUnit } from '../domain/frequency';
 import { subscriptionWorkflowId, type SubscriptionWorkflowInput } from '../workflows/subscription/contract';
 import { BillingStatusAttribute, CustomerIdAttribute } from '../workflows/search-attributes';
 
@@ -13,11 +14,18 @@ export interface NewSubscription {
   currency: string;
   intervalUnit: IntervalUnit;
   intervalCount: number;
-  /** What is billed every period; unit amounts are copied from the prices so catalog edits never re-price it. */
+  /**
+   * What is billed every period, in this order: 1..20 distinct prices in `currency` on the interval. Unit
+   * amounts are copied from the prices so catalog edits never re-price it.
+   */
   items: { priceId: string; quantity: number; unitAmount: number }[];
   collectionMethod: CollectionMethod;
-  /** Also the billing anchor: period n starts n intervals after it. */
+  /** When the subscription starts; also the billing anchor (period n starts n intervals after it) without a trial. */
   startDate: Date;
+  /** A trial from `startDate` to `trialEnd`, where the first paid period begins (the billing anchor). */
+  trialEnd?: Date | null;
+  /** A commitment term (a whole number of billing periods) and what happens at its end. */
+  commitment?: SubscriptionCommitment | null;
   metadata: Record<string, string>;
   couponId?: string | null;
   defaultTaxRateIds?: string[];
@@ -26,30 +34,36 @@ export interface NewSubscription {
 }
 
 /**
- * Adds the subscription's row (status `incomplete`) to `em`; the caller flushes it, with whatever must
- * commit alongside (a coupon redemption, a quote's record of what it started).
+ * Adds the subscription's row (status `incomplete`) and its item rows to `em`; the caller flushes them,
+ * with whatever must commit alongside (a coupon redemption, a quote's record of what it started).
+ * The caller validated the items against the catalog; this refuses only what the tables would.
  */
 export function addSubscriptionRecord(em: EntityManager, spec: NewSubscription): Subscription {
-  if (spec.items.length !== 1) throw new Error('a subscription holds exactly one item');
-  const [item] = spec.items;
-  return em.create(Subscription, {
+  if (spec.items.length < 1 || spec.items.length > MAX_SUBSCRIPTION_ITEMS) {
+    throw new Error(`a subscription holds 1 to ${MAX_SUBSCRIPTION_ITEMS} items, got ${spec.items.length}`);
+  }
+  if (new Set(spec.items.map((item) => item.priceId)).size !== spec.items.length) throw new Error('a subscription holds each price once');
+  const subscription = em.create(Subscription, {
     id: spec.id,
     customerId: spec.customerId,
-    priceId: item!.priceId,
-    quantity: item!.quantity,
     currency: spec.currency,
-    unitAmount: item!.unitAmount,
     intervalUnit: spec.intervalUnit,
     intervalCount: spec.intervalCount,
     status: 'incomplete',
     collectionMethod: spec.collectionMethod,
-    billingAnchor: spec.startDate,
+    billingAnchor: spec.trialEnd ?? spec.startDate,
     timeZone: spec.timeZone,
     startDate: spec.startDate,
+    trialStart: spec.trialEnd ? spec.startDate : null,
+    trialEnd: spec.trialEnd ?? null,
+    commitmentIntervalUnit: spec.commitment?.interval.unit ?? null,
+    commitmentIntervalCount: spec.commitment?.interval.count ?? null,
+    commitmentRenewal: spec.commitment?.renewal ?? null,
+    commitmentReminderDays: spec.commitment?.reminderDaysBefore ?? null,
     currentPeriodIndex: null,
     currentPeriodStart: null,
     currentPeriodEnd: null,
-    nextBillingDate: spec.startDate,
+    nextBillingDate: spec.trialEnd ?? spec.startDate,
     cancelAtPeriodEnd: false,
     canceledAt: null,
     pausedAt: null,
@@ -64,17 +78,52 @@ export function addSubscriptionRecord(em: EntityManager, spec: NewSubscription):
     createdAt: spec.now,
     updatedAt: spec.now,
   });
+  spec.items.forEach((item, position) => {
+    subscription.items.add(
+      em.create(SubscriptionItem, {
+        id: newId('subscriptionItem'),
+        subscription,
+        priceId: item.priceId,
+        quantity: item.quantity,
+        unitAmount: item.unitAmount,
+        position,
+        createdAt: spec.now,
+        updatedAt: spec.now,
+      }),
+    );
+  });
+  return subscription;
 }
+
+export interface SubscriptionCommitment {
+  interval: BillingInterval;
+  renewal: 'renew' | 'expire';
+  reminderDaysBefore: number;
+}
+
+/** Customers hear that their trial ends this many days before (Stripe's `trial_will_end` lead time). */
+export const TRIAL_ENDING_NOTICE_DAYS = 3;
 
 /** The workflow input for a recorded subscription. */
 export function subscriptionWorkflowInput(subscription: Subscription): SubscriptionWorkflowInput {
-  return {
+  const interval: BillingInterval = { unit: subscription.intervalUnit, count: subscription.intervalCount };
+  const input: SubscriptionWorkflowInput = {
     subscriptionId: subscription.id,
     customerId: subscription.customerId,
     billingAnchor: subscription.billingAnchor.toISOString(),
     timeZone: subscription.timeZone,
-    interval: { unit: subscription.intervalUnit, count: subscription.intervalCount },
+    interval,
   };
+  if (subscription.trialStart && subscription.trialEnd) {
+    input.trialStart = subscription.trialStart.toISOString();
+    input.trialEndingNoticeDays = TRIAL_ENDING_NOTICE_DAYS;
+  }
+  if (subscription.commitmentIntervalUnit && subscription.commitmentIntervalCount && subscription.commitmentRenewal) {
+    const perTerm = periodsPerTerm({ unit: subscription.commitmentIntervalUnit, count: subscription.commitmentIntervalCount }, interval);
+    if (perTerm === null) throw new Error(`subscription ${subscription.id}: its commitment term is not a whole number of billing periods`);
+    input.commitment = { periodsPerTerm: perTerm, renewal: subscription.commitmentRenewal, reminderDaysBefore: subscription.commitmentReminderDays ?? 0 };
+  }
+  return input;
 }
 
 /**

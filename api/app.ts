@@ -19,6 +19,7 @@ import { taxRatesRoutes } from './routes/tax-rates';
 import { subscriptionDiscountsRoutes } from './routes/subscription-discounts';
 import { subscriptionsRoutes } from './routes/subscriptions';
 import { subscriptionLifecycleRoutes } from './routes/subscription-lifecycle';
+import { cancellationRequestsRoutes } from './routes/cancellation-requests';
 import { invoicesRoutes } from './routes/invoices';
 import { invoiceActionsRoutes } from './routes/invoice-actions';
 import { DEFAULT_INVOICE_NUMBER_FORMAT, type InvoiceNumberFormat } from '../activities/invoice-numbering';
@@ -33,6 +34,10 @@ import { webhookEventsRoutes } from './routes/webhook-events';
 import { instalmentPlansRoutes } from './routes/instalment-plans';
 import { instalmentBalancesRoutes } from './routes/instalment-balances';
 import { subscriptionPlanChangesRoutes } from './routes/subscription-plan-changes';
+import { portalRoutes } from './routes/portal';
+import { quotesRoutes } from './routes/quotes';
+import { publicQuotesRoutes } from './routes/public-quotes';
+import { DEFAULT_QUOTE_CONFIG, type QuoteConfig } from '../config';
 
 export interface AppDeps {
   orm: MikroORM;
@@ -45,6 +50,12 @@ export interface AppDeps {
   invoiceNumbering?: InvoiceNumberFormat;
   /** Signing secret of the Stripe webhook endpoint (whsec_...); unset turns `POST /v1/webhooks/stripe` off. */
   stripeWebhookSecret?: string;
+  /** Quotes' approval threshold and reminders (QUOTE_APPROVAL_DISCOUNT_PERCENT, QUOTE_REMINDER_DAYS); DEFAULT_QUOTE_CONFIG when absent. */
+  quotes?: QuoteConfig;
+  /** Customers' cancellation requests wait for an operator (`approval`, default) or apply at once (`immediate`). */
+  cancellationRequests?: 'approval' | 'immediate';
+  /** The customer portal's address: a portal session's `url` is this with `#token=...` (default: this API's origin + `/portal`). */
+  portalUrl?: string;
 }
 
 export interface BuildAppOptions {
@@ -110,7 +121,12 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
           'POSTs accept an `Idempotency-Key` header. Lists are paginated with `limit` and `starting_after`. ' +
           'No string may contain the NUL character (U+0000).',
       },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'API key (bk_...)' } } },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'API key (bk_...)' },
+          portalSession: { type: 'http', scheme: 'bearer', description: 'Customer portal session token (cps_...), for /v1/portal routes only' },
+        },
+      },
       security: [{ apiKey: [] }],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
@@ -135,6 +151,12 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000,
   });
   await app.register(subscriptionLifecycleRoutes, { orm: deps.orm, temporal: deps.temporal, workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000 });
+  await app.register(cancellationRequestsRoutes, {
+    orm: deps.orm,
+    temporal: deps.temporal,
+    mode: deps.cancellationRequests ?? 'approval',
+    workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000,
+  });
   await app.register(subscriptionDiscountsRoutes, { orm: deps.orm });
   await app.register(invoicesRoutes, { orm: deps.orm, temporal: deps.temporal, taskQueue: deps.taskQueue, invoiceNumbering: deps.invoiceNumbering ?? DEFAULT_INVOICE_NUMBER_FORMAT });
   await app.register(invoiceActionsRoutes, { orm: deps.orm, temporal: deps.temporal, workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000 });
@@ -155,6 +177,21 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   });
   await app.register(instalmentBalancesRoutes, { orm: deps.orm });
   await app.register(subscriptionPlanChangesRoutes, { orm: deps.orm, temporal: deps.temporal, workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000 });
+  await app.register(portalRoutes, {
+    orm: deps.orm,
+    temporal: deps.temporal,
+    cancellationRequests: deps.cancellationRequests ?? 'approval',
+    workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000,
+    portalUrl: deps.portalUrl,
+  });
+  await app.register(quotesRoutes, {
+    orm: deps.orm,
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000,
+    quotes: deps.quotes ?? DEFAULT_QUOTE_CONFIG,
+  });
+  await app.register(publicQuotesRoutes, { orm: deps.orm, temporal: deps.temporal, workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000 });
 
   return app;
 }

@@ -32,7 +32,7 @@ export const CustomerRevenueFields = {
   ),
   mrr: Type.Integer({
     description:
-      'Monthly recurring revenue in integer minor units of the customer’s currency: unit_amount × quantity of each active or ' +
+      'Monthly recurring revenue in integer minor units of the customer’s currency: unit_amount × quantity of every item of each active or ' +
       'past_due subscription, per month (a month is a twelfth of a year of 52 weeks or 365 days), summed exactly and rounded ' +
       'half-up once. Before discounts, fees and taxes.',
   }),
@@ -66,14 +66,16 @@ export async function customerRevenue(em: EntityManager, customerIds: readonly s
   );
   for (const row of renewals) result.get(row.customer_id)!.next_renewal_date = new Date(row.next_renewal_date).toISOString();
 
-  // One row per customer and frequency: the monthly share is linear in the amount, so summing a
-  // frequency's amounts before dividing loses nothing. numeric, because a bigint sum of many large
+  // One row per customer and frequency, summing every item of every subscription: the monthly share is
+  // linear in the amount, so summing a frequency's amounts before dividing loses nothing. numeric, because a bigint sum of many large
   // amounts could overflow in PostgreSQL; it arrives as a string of digits and is read as a bigint.
   // Subscriptions are in their customer's currency (checked when created); the join keeps the sum in
   // one currency regardless.
   const amounts = await connection.execute<{ customer_id: string; interval_unit: IntervalUnit; interval_count: number; amount: string }[]>(
-    `select s.customer_id, s.interval_unit, s.interval_count, sum(s.unit_amount::numeric * s.quantity) as amount
-       from subscriptions s join customers c on c.id = s.customer_id and c.currency = s.currency
+    `select s.customer_id, s.interval_unit, s.interval_count, sum(i.unit_amount::numeric * i.quantity) as amount
+       from subscriptions s
+       join customers c on c.id = s.customer_id and c.currency = s.currency
+       join subscription_items i on i.subscription_id = s.id
       where s.customer_id in (${placeholders(ids.length)})
         and s.status in (${placeholders(MRR_STATUSES.length)})
       group by s.customer_id, s.interval_unit, s.interval_count`,

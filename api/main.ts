@@ -28,6 +28,8 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     logger: log,
     stripeWebhookSecret: config.stripeWebhookSecret,
+    quotes: config.quotes,
+    cancellationRequests: config.cancellationRequests,
     invoiceNumbering: { prefix: config.invoiceNumberPrefix, padding: config.invoiceNumberPadding },
   });
   await app.listen({ host: config.api.host, port: config.api.port });

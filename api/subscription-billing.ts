@@ -193,26 +193,43 @@ async function taxRateIds(em: EntityManager, ids: readonly string[]): Promise<st
   return [...ids];
 }
 
+/** What a new subscription bills each period: its items' unit amounts × quantities (or one such amount). */
+export type SubscriptionBillingLines =
+  | { currency: string; items: readonly { unitAmount: number; quantity: number }[] }
+  | { currency: string; unitAmount: number; quantity: number };
+
 /**
- * Validates the coupon, tax rates and fees of a new subscription priced at `unitAmount` × `quantity`:
- * 400 naming the field for bad input, 422 `amount_too_large` when the first invoice (every fee, every
- * tax) would be beyond what an invoice can hold, so no period can ever fail to price.
+ * Validates the coupon, tax rates and fees of a new subscription billing its items' `unitAmount` ×
+ * `quantity` each period: 400 naming the field for bad input, 422 `amount_too_large` when the first
+ * invoice (every item, every fee, every tax) would be beyond what an invoice can hold, so no period can
+ * ever fail to price.
  */
 export async function resolveSubscriptionBilling(
   em: EntityManager,
   body: SubscriptionBillingInput,
-  subscription: { currency: string; unitAmount: number; quantity: number },
+  subscription: SubscriptionBillingLines,
   now: Date,
 ): Promise<SubscriptionBilling> {
+  const items = 'items' in subscription ? subscription.items : [{ unitAmount: subscription.unitAmount, quantity: subscription.quantity }];
   const fees = feeRecords(body.fees ?? []);
   const defaultTaxRateIds = await taxRateIds(em, body.default_tax_rates ?? []);
   const couponId = body.coupon === undefined ? null : (await redeemableCoupon(em, body.coupon, subscription.currency, now)).id;
+  const lines = items.map((item) => ({ description: 'check', priceId: null, unitAmount: item.unitAmount, quantity: item.quantity }));
+  if (items.length > 1) {
+    // Each item alone was checked; their sum must fit too.
+    try {
+      priceInvoice({ currency: subscription.currency, lines });
+    } catch (err) {
+      if (err instanceof MoneyError) throw unprocessable('items', 'amount_too_large', `The items together come to more than an invoice can hold: ${err.message}.`);
+      throw err;
+    }
+  }
   if (fees.length > 0 || defaultTaxRateIds.length > 0) {
     const rates = await em.find(TaxRate, { id: { $in: defaultTaxRateIds } });
     try {
       priceInvoice({
         currency: subscription.currency,
-        lines: [{ description: 'check', priceId: null, unitAmount: subscription.unitAmount, quantity: subscription.quantity }],
+        lines,
         fees: fees.map(subscriptionFeeInput),
         taxRates: rates.map((r) => ({ displayName: r.displayName, ratePpm: r.percentagePpm, inclusive: r.inclusive })),
       });

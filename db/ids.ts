@@ -9,6 +9,7 @@ export const ID_PREFIXES = {
   product: 'prod',
   price: 'price',
   subscription: 'sub',
+  subscriptionItem: 'si',
   invoice: 'in',
   invoiceLine: 'il',
   payment: 'pay',
@@ -21,6 +22,14 @@ export const ID_PREFIXES = {
   instalment: 'inst',
   planChange: 'pchg',
   pendingItem: 'pii',
+  cancellationRequest: 'csr',
+  quote: 'qt',
+  quoteLine: 'qli',
+  quoteVersion: 'qtv',
+  quoteSignature: 'qsig',
+  quoteLink: 'qlnk',
+  onboardingTask: 'onb',
+  portalSession: 'bps',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -120,3 +120,13 @@ export function firstPeriodStartingAtOrAfter(anchor: string, timeZone: string, i
   if (index < 0) return 0;
   return startOf(s, index).toMillis() === instantMs ? index : index + 1;
 }
+
+/**
+ * `days` calendar days before `instant` in `timeZone`, at the same local time (a notice "3 days
+ * before" a 00:00 Paris renewal goes out at 00:00 Paris, across a DST change too).
+ */
+export function localDaysBefore(instant: string, timeZone: string, days: number): string {
+  if (!isValidTimeZone(timeZone)) throw new CalendarError(`Time zone must be an IANA name such as Europe/Paris, got ${JSON.stringify(timeZone)}`);
+  if (!Number.isSafeInteger(days) || days < 0) throw new CalendarError(`Days must be a non-negative integer, got ${String(days)}`);
+  return toIso(parseInstant(instant, 'Instant').setZone(timeZone).minus({ days }));
+}

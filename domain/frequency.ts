@@ -65,3 +65,23 @@ export function describeInterval(interval: BillingInterval): string {
 export function describeFrequency(interval: BillingInterval | null): string {
   return interval === null ? 'one-time' : describeInterval(interval);
 }
+
+const MONTHS_PER: Partial<Record<IntervalUnit, number>> = { month: 1, year: 12 };
+const DAYS_PER: Partial<Record<IntervalUnit, number>> = { day: 1, week: 7 };
+
+/**
+ * How many billing periods make one commitment term (a 12-month term paid quarterly: 4), or null when
+ * the term is not a whole number of periods (13 months paid quarterly; 1 month paid weekly: weeks
+ * and months do not divide each other on the calendar).
+ */
+export function periodsPerTerm(term: BillingInterval, billing: BillingInterval): number | null {
+  for (const scale of [MONTHS_PER, DAYS_PER]) {
+    const termUnits = scale[term.unit];
+    const billingUnits = scale[billing.unit];
+    if (termUnits === undefined || billingUnits === undefined) continue;
+    const termLength = termUnits * term.count;
+    const periodLength = billingUnits * billing.count;
+    return termLength % periodLength === 0 ? termLength / periodLength : null;
+  }
+  return null;
+}

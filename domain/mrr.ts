@@ -20,7 +20,10 @@ export interface Fraction {
   denominator: bigint;
 }
 
-/** A recurring charge: `amount` minor units (unit amount × quantity) every `interval`. */
+/**
+ * A recurring charge: `amount` minor units every `interval`, such as a subscription item's unit amount ×
+ * quantity, or the sum of several on the same interval (a subscription's items share its interval).
+ */
 export interface RecurringAmount {
   amount: number | bigint;
   interval: BillingInterval;

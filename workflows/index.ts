@@ -3,3 +3,4 @@ export { subscriptionWorkflow } from './subscription/workflow';
 export { refundWorkflow } from './refund/workflow';
 export { invoiceCollectionWorkflow } from './invoice-collection/workflow';
 export { instalmentPlanWorkflow } from './instalment-plan/workflow';
+export { quoteWorkflow } from './quote/workflow';

@@ -11,7 +11,18 @@ export type EmailKind =
   | 'invoice_overdue'
   | 'refund_receipt'
   | 'instalment_reminder'
-  | 'instalment_reminder_owner';
+  | 'instalment_reminder_owner'
+  | 'quote_sent'
+  | 'quote_revised'
+  | 'quote_reminder'
+  | 'quote_paid'
+  | 'quote_paid_owner'
+  | 'quote_welcome'
+  | 'quote_onboarding'
+  | 'subscription_trial_ending'
+  | 'subscription_term_renewal'
+  | 'subscription_term_expiry'
+  | 'subscription_term_reminder_owner';
 
 export interface RenderedEmail {
   subject: string;

@@ -9,7 +9,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Roles allowed on this route. Every `/v1` route must declare it; there is no default. */
     roles?: readonly ApiKeyRole[];
-    /** A `/v1` route that authenticates its callers itself (a signed gateway webhook) and takes no API key. */
+    /**
+     * A `/v1` route that authenticates its callers itself and takes no API key: a signed gateway
+     * webhook, or a quote's acceptance link (its token is the credential). Must be `true` exactly and
+     * never combined with `roles`: a route is either public or role-checked, never ambiguously both.
+     */
     public?: boolean;
   }
   interface FastifyRequest {
@@ -29,6 +33,13 @@ function bearerToken(request: FastifyRequest): string | null {
 /** API keys (`Authorization: Bearer bk_...`) with roles, checked on every `/v1` route. */
 export default fp(async function auth(app: FastifyInstance, opts: { orm: MikroORM }) {
   app.decorateRequest('apiKey', null);
+
+  // Refuse an ambiguous access rule when the route is registered, not when it is first called.
+  app.addHook('onRoute', (route) => {
+    if (route.config?.public === true && route.config.roles !== undefined) {
+      throw new Error(`${String(route.method)} ${route.url}: a public route takes no roles`);
+    }
+  });
 
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/v1/')) return;

@@ -25,23 +25,25 @@ import {
   type ScheduleInput,
 } from '../../domain/instalment-schedule';
 import type { PlanInstalment } from '../../domain/instalment-changes';
-import { instalmentRowFields } from '../../activities/instalment-plans';
+import {
+  addInstalmentPlanRecords,
+  newInstalmentPlanFields,
+  startInstalmentPlanWorkflow,
+  toPlanInstalments,
+} from '../../activities/instalment-plan-start';
 import { invoiceCollectionWorkflowId, voidInvoiceUpdate } from '../../workflows/invoice-collection/contract';
 import {
   cancelPlanUpdate,
   deleteInstalmentUpdate,
   editInstalmentUpdate,
-  instalmentPlanWorkflowId,
   pausePlanUpdate,
   payEarlyUpdate,
   payOffUpdate,
   rescheduleUpdate,
   resumePlanUpdate,
   waitUntilPlanRecordedUpdate,
-  type InstalmentPlanWorkflowInput,
 } from '../../workflows/instalment-plan/contract';
 import type { instalmentPlanWorkflow } from '../../workflows/instalment-plan/workflow';
-import { BillingStatusAttribute, CustomerIdAttribute } from '../../workflows/search-attributes';
 import { ApiError, ErrorSchema, conflict, invalidParam, missingReference, notFound, unprocessable } from '../errors';
 import { IdParams, ListQuery, Metadata, Nullable, Timestamp, definedOnly, iso, listOf } from '../schemas';
 import { workflowCallError } from '../workflow-errors';
@@ -332,8 +334,6 @@ function scheduleFor(body: CreatePlan, total: number, currency: string, timeZone
   }
 }
 
-const toPlanInstalments = (schedule: InstalmentSchedule): PlanInstalment[] =>
-  schedule.instalments.map((i) => ({ ...i, status: 'scheduled', invoiceId: null, paidAt: null }));
 
 export interface InstalmentPlanRoutesOptions {
   orm: MikroORM;
@@ -403,30 +403,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
   }
 
   async function startWorkflow(plan: InstalmentPlan, instalments: PlanInstalment[], requestLog: { warn: (obj: object, msg: string) => void }) {
-    const input: InstalmentPlanWorkflowInput = {
-      planId: plan.id,
-      customerId: plan.customerId,
-      settings: {
-        collectionMethod: plan.collectionMethod,
-        reminderDaysBefore: plan.reminderDaysBefore,
-        timeZone: plan.timeZone,
-        interval: plan.intervalUnit && plan.intervalCount ? { unit: plan.intervalUnit, count: plan.intervalCount } : null,
-        hasInterest: (plan.annualInterestRatePpm ?? 0) > 0,
-        onPermanentFailure: plan.onPermanentFailure,
-      },
-      instalments,
-    };
-    const handle = await temporal.workflow.start<typeof instalmentPlanWorkflow>('instalmentPlanWorkflow', {
-      taskQueue,
-      workflowId: plan.workflowId,
-      args: [input],
-      // One workflow per plan, ever: a retried create must not start a second one.
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: [
-        { key: CustomerIdAttribute, value: plan.customerId },
-        { key: BillingStatusAttribute, value: 'incomplete' },
-      ],
-    });
+    const handle = await startInstalmentPlanWorkflow(temporal, taskQueue, plan, instalments);
     try {
       await withinDeadline(() => handle.executeUpdate(waitUntilPlanRecordedUpdate));
     } catch (err) {
@@ -513,19 +490,14 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
       const schedule = scheduleFor(body, total, currency, customer.timeZone, now);
       const instalments = toPlanInstalments(schedule);
       const id = newId('instalmentPlan');
-      const planFields = {
+      const planFields = newInstalmentPlanFields({
         id,
-        customerId: customer.id,
+        customer,
+        schedule,
         description: body.description ?? (invoice ? `Invoice ${invoice.number} in ${schedule.instalments.length} parts` : `Payment plan of ${customer.name}`),
         contractReference: body.contract_reference ?? null,
-        currency,
-        method: schedule.method,
-        principal: schedule.principal,
-        interestTotal: schedule.interestTotal,
-        total: schedule.total,
         annualInterestRatePpm: body.annual_interest_rate === undefined ? null : parseAnnualInterestRate(body.annual_interest_rate),
-        intervalUnit: schedule.method === 'equal' ? (body.interval ?? 'month') : null,
-        intervalCount: schedule.method === 'equal' ? (body.interval_count ?? 1) : null,
+        interval: schedule.method === 'equal' ? { unit: body.interval ?? 'month', count: body.interval_count ?? 1 } : null,
         collectionMethod,
         paymentTerms: (body.payment_terms ?? 'due_on_receipt') as PaymentTerms,
         reminderDaysBefore: body.reminder_days_before ?? 3,
@@ -533,32 +505,13 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
         onPermanentFailure: body.on_permanent_failure ?? 'continue',
         accountManagerEmail: body.account_manager_email ?? null,
         sourceInvoiceId: invoice?.id ?? null,
-        timeZone: customer.timeZone,
-        status: 'incomplete',
-        cancellationReason: null,
-        paidAmount: 0,
-        paymentCount: 0,
-        remainingBalance: schedule.total,
-        remainingPrincipal: schedule.principal,
-        nextPaymentDate: new Date(schedule.instalments[0]!.dueDate),
-        canceledAt: null,
-        completedAt: null,
-        workflowId: instalmentPlanWorkflowId(id),
         metadata: body.metadata ?? {},
-        createdAt: now,
-        updatedAt: now,
-      } satisfies Partial<InstalmentPlan>;
+        now,
+      });
       let plan: InstalmentPlan;
       try {
         // Foreign keys are plain columns, so the plan row goes first; one transaction keeps both or neither.
-        plan = await em.transactional(async (tx) => {
-          const created = tx.create(InstalmentPlan, planFields);
-          await tx.flush();
-          for (const i of instalments) {
-            tx.create(Instalment, { id: newId('instalment'), planId: id, number: i.number, remindedAt: null, ...instalmentRowFields(i) });
-          }
-          return created;
-        });
+        plan = await em.transactional((tx) => addInstalmentPlanRecords(tx, planFields, instalments));
       } catch (err) {
         // Two requests split the same invoice at once: the unique source invoice lets one through.
         if (err instanceof UniqueConstraintViolationException && invoice) {

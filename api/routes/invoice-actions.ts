@@ -86,12 +86,13 @@ export interface InvoiceActionsOptions {
   workflowAnswerTimeoutMs: number;
 }
 
-export const invoiceActionsRoutes: FastifyPluginAsyncTypebox<InvoiceActionsOptions> = async (app, { orm, temporal, workflowAnswerTimeoutMs }) => {
-  const operate = { roles: ['admin', 'operator'] as const };
-  const everyone = { roles: ['admin', 'operator', 'sales'] as const };
+type CollectionHandle = WorkflowHandle<typeof invoiceCollectionWorkflow>;
 
-  type CollectionHandle = WorkflowHandle<typeof invoiceCollectionWorkflow>;
-
+/**
+ * Calls on an invoice's collection workflow, behind the staff routes below and the customer portal's
+ * `POST /v1/portal/invoices/:id/pay` (api/routes/portal.ts), which checks first that the invoice is its customer's.
+ */
+export function invoiceCollectionActions({ orm, temporal, workflowAnswerTimeoutMs }: InvoiceActionsOptions) {
   async function collectableInvoice(id: string): Promise<Invoice> {
     const invoice = await orm.em.fork().findOne(Invoice, { id });
     if (!invoice) throw notFound('invoice', id);
@@ -117,6 +118,18 @@ export const invoiceActionsRoutes: FastifyPluginAsyncTypebox<InvoiceActionsOptio
     const em = orm.em.fork();
     return invoiceWithLines(em, await em.findOneOrFail(Invoice, { id }));
   }
+
+  /** Charges the invoice now with the customer's saved payment method (the dunning schedule's next retry, taken early). */
+  const retryNow = (id: string) => act(id, 'retry the payment of', (h) => h.executeUpdate(retryNowUpdate));
+
+  return { collectableInvoice, act, retryNow };
+}
+
+export const invoiceActionsRoutes: FastifyPluginAsyncTypebox<InvoiceActionsOptions> = async (app, options) => {
+  const { orm, temporal, workflowAnswerTimeoutMs } = options;
+  const { collectableInvoice, act } = invoiceCollectionActions(options);
+  const operate = { roles: ['admin', 'operator'] as const };
+  const everyone = { roles: ['admin', 'operator', 'sales'] as const };
 
   const action = (
     path: string,

@@ -1,5 +1,6 @@
 /**
- * Plan changes: upgrade, downgrade or quantity change, now (with proration) or at the period end, and
+ * Plan changes of one subscription item: upgrade, downgrade (another price) or quantity change, now
+ * (with proration of that item only) or at the period end, and
  * a preview that returns the exact amounts first. The change itself is an update on the subscription
  * workflow, which owns when it applies; the preview prices it with the same functions the workflow's
  * activity uses (activities/plan-changes.ts), so a change made with the previewed `proration_date`
@@ -13,7 +14,7 @@ import { Price, Subscription, SubscriptionPlanChange } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { MoneyError, money, multiplyMoney } from '../../domain/money';
 import { ProrationError } from '../../domain/proration';
-import { describeProration, priceProrationInvoice } from '../../activities/plan-changes';
+import { describeProration, priceOnOtherItem, priceProrationInvoice, subscriptionItemFor } from '../../activities/plan-changes';
 import { changePlanUpdate, type ChangePlanRequest } from '../../workflows/subscription/contract';
 import type { subscriptionWorkflow } from '../../workflows/subscription/workflow';
 import { ErrorSchema, conflict, invalidParam, missingReference, notFound, unprocessable } from '../errors';
@@ -29,8 +30,21 @@ const ProrationBehavior = Type.Enum(['create_prorations', 'always_invoice', 'non
 
 const ChangePlanBody = Type.Object(
   {
-    price: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'A recurring price with the same currency and interval; default the current one' })),
-    quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Default the current quantity' })),
+    item: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: 'The subscription item (si_…) to change; required when the subscription has several items, default its only one',
+      }),
+    ),
+    price: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: 'A recurring price with the same currency and interval, on no other item of the subscription; default the item’s current one',
+      }),
+    ),
+    quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Default the item’s current quantity' })),
     proration_behavior: Type.Optional(ProrationBehavior),
     proration_date: Type.Optional(
       Type.String({ format: 'date-time', description: 'When the change takes effect, within the current period; default now. Pass the preview’s to bill exactly what it showed.' }),
@@ -48,6 +62,7 @@ export const PlanChangeResource = Type.Object(
     id: Type.String(),
     object: Type.Literal('subscription_plan_change'),
     subscription: Type.String(),
+    item: Type.String({ description: 'The subscription item that changes; the other items stay as they are' }),
     from: Side,
     to: Side,
     effective: Type.Enum(['immediately', 'period_end']),
@@ -69,6 +84,7 @@ const PlanChangePreview = Type.Object(
   {
     object: Type.Literal('plan_change_preview'),
     subscription: Type.String(),
+    item: Type.String({ description: 'The subscription item that would change' }),
     price: Type.String(),
     quantity: Type.Integer(),
     effective: Type.Enum(['immediately', 'period_end']),
@@ -101,6 +117,7 @@ export function planChangeResource(c: SubscriptionPlanChange) {
     id: c.id,
     object: 'subscription_plan_change' as const,
     subscription: c.subscriptionId,
+    item: c.subscriptionItemId,
     from: { price: c.fromPriceId, quantity: c.fromQuantity, unit_amount: c.fromUnitAmount },
     to: { price: c.toPriceId, quantity: c.toQuantity, unit_amount: c.toUnitAmount },
     effective: c.effective,
@@ -130,13 +147,20 @@ export const subscriptionPlanChangesRoutes: FastifyPluginAsyncTypebox<PlanChange
     if (!subscription) throw notFound('subscription', id);
     if (subscription.status === 'canceled') throw conflict('invalid_state_transition', `Subscription ${id} is canceled.`);
     if (subscription.status === 'incomplete') throw conflict('invalid_state_transition', `Subscription ${id} is still being set up; retry shortly.`);
-    const priceId = body.price ?? subscription.priceId;
+    const items = subscription.items.getItems();
+    if (body.item === undefined && items.length > 1) {
+      throw invalidParam('item', `Subscription ${id} has ${items.length} items; name the one to change in item.`);
+    }
+    const item = await subscriptionItemFor(subscription, body.item);
+    // An id of another subscription's item is no item of this one.
+    if (!item) throw missingReference('item', 'subscription item', body.item ?? '');
+    const priceId = body.price ?? item.priceId;
     const price = await em.findOne(Price, { id: priceId });
     if (!price) throw missingReference('price', 'price', priceId);
     if (price.type !== 'recurring' || !price.intervalUnit || !price.intervalCount) {
       throw unprocessable('price', 'price_not_recurring', `Price ${price.id} is one-time; a subscription needs a recurring price.`);
     }
-    if (price.id !== subscription.priceId && !price.active) throw unprocessable('price', 'price_inactive', `Price ${price.id} is not active.`);
+    if (price.id !== item.priceId && !price.active) throw unprocessable('price', 'price_inactive', `Price ${price.id} is not active.`);
     if (price.currency !== subscription.currency) {
       throw unprocessable('price', 'currency_mismatch', `Price ${price.id} is in ${price.currency.toLowerCase()}; the subscription bills in ${subscription.currency.toLowerCase()}.`);
     }
@@ -147,11 +171,14 @@ export const subscriptionPlanChangesRoutes: FastifyPluginAsyncTypebox<PlanChange
         `Price ${price.id} bills every ${price.intervalCount} ${price.intervalUnit}(s), the subscription every ${subscription.intervalCount} ${subscription.intervalUnit}(s); changing the billing frequency needs a new subscription.`,
       );
     }
-    // The subscription's own unit amount stays when only the quantity changes (the catalog price may have moved since).
-    const unitAmount = price.id === subscription.priceId ? subscription.unitAmount : price.unitAmount;
-    const quantity = body.quantity ?? subscription.quantity;
-    if (price.id === subscription.priceId && quantity === subscription.quantity) {
-      throw invalidParam(body.price !== undefined ? 'price' : 'quantity', 'The subscription already has this price and quantity; nothing would change.');
+    if (priceOnOtherItem(subscription, item, price.id)) {
+      throw unprocessable('price', 'price_already_on_subscription', `Price ${price.id} is already on another item of subscription ${id}; change that item's quantity instead.`);
+    }
+    // The item's own unit amount stays when only the quantity changes (the catalog price may have moved since).
+    const unitAmount = price.id === item.priceId ? item.unitAmount : price.unitAmount;
+    const quantity = body.quantity ?? item.quantity;
+    if (price.id === item.priceId && quantity === item.quantity) {
+      throw invalidParam(body.price !== undefined ? 'price' : 'quantity', 'The subscription item already has this price and quantity; nothing would change.');
     }
     try {
       multiplyMoney(money(unitAmount, price.currency), quantity);
@@ -170,6 +197,7 @@ export const subscriptionPlanChangesRoutes: FastifyPluginAsyncTypebox<PlanChange
     const prorationDate = new Date(body.proration_date ? Date.parse(body.proration_date) : Math.max(Math.floor(Date.now() / 1000) * 1000, periodStart)).toISOString();
     return {
       subscription,
+      item,
       price,
       unitAmount,
       quantity,
@@ -199,6 +227,7 @@ export const subscriptionPlanChangesRoutes: FastifyPluginAsyncTypebox<PlanChange
       const base = {
         object: 'plan_change_preview' as const,
         subscription: subscription.id,
+        item: change.item.id,
         price: change.price.id,
         quantity: change.quantity,
         effective: change.atPeriodEnd ? ('period_end' as const) : ('immediately' as const),
@@ -214,7 +243,7 @@ export const subscriptionPlanChangesRoutes: FastifyPluginAsyncTypebox<PlanChange
       if (subscription.status === 'paused') throw conflict('invalid_state_transition', `Subscription ${subscription.id} is paused; resume it first, or change it at period end.`);
       let lines;
       try {
-        lines = await describeProration(em, subscription, { priceId: change.price.id, unitAmount: change.unitAmount, quantity: change.quantity }, period, change.prorationDate);
+        lines = await describeProration(em, subscription, change.item, { priceId: change.price.id, unitAmount: change.unitAmount, quantity: change.quantity }, period, change.prorationDate);
       } catch (err) {
         if (err instanceof ProrationError) throw invalidParam(err.param, err.message);
         throw err;
@@ -247,10 +276,11 @@ export const subscriptionPlanChangesRoutes: FastifyPluginAsyncTypebox<PlanChange
       config: act,
       schema: {
         tags: ['subscriptions'],
-        summary: 'Upgrade, downgrade or change the quantity, now or at period end',
+        summary: 'Upgrade, downgrade or change the quantity of a subscription item, now or at period end',
         description:
-          'Now: the subscription moves to the new price and quantity, and the billed period is prorated by proration_behavior. ' +
-          'At period end: recorded (status scheduled) and applied before the next period is invoiced; a later change replaces it. ' +
+          'Changes one item (`item`, required when the subscription has several; a price already on another item is a 422 price_already_on_subscription). ' +
+          'Now: the item moves to the new price and quantity, and its part of the billed period is prorated by proration_behavior (the other items are not). ' +
+          'At period end: recorded (status scheduled) and applied to the item before the next period is invoiced; a later change (to any item) replaces it. ' +
           'The billing frequency cannot change (422 interval_mismatch).',
         params: IdParams,
         body: ChangePlanBody,
@@ -262,6 +292,7 @@ export const subscriptionPlanChangesRoutes: FastifyPluginAsyncTypebox<PlanChange
       const change = await resolve(em, request.params.id, request.body);
       const update: ChangePlanRequest = {
         changeId: newId('planChange'),
+        itemId: change.item.id,
         priceId: change.price.id,
         unitAmount: change.unitAmount,
         quantity: change.quantity,

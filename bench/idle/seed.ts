@@ -5,7 +5,7 @@
  * Why not the API: POST /v1/subscriptions waits for each workflow's first state write, about 7 a
  * second on this machine, so 10,000 would take over 20 minutes. Instead this writes what the API
  * writes, in bulk: customer and subscription rows (status `incomplete`, as the API leaves them) with
- * multi-row inserts, then starts each workflow with a Temporal client, with the same id, input and
+ * multi-row inserts (and one item per subscription), then starts each workflow with a Temporal client, with the same id, input and
  * search attributes as api/routes/subscriptions.ts, many at once. The workflows then take over
  * exactly as after an API create. It returns once every one is asleep: its state is in PostgreSQL
  * (`scheduled`) and its search attributes are upserted, which happens in the same workflow task that
@@ -18,7 +18,8 @@ import { Client, Connection } from '@temporalio/client';
 import { DateTime } from 'luxon';
 import { loadConfig } from '../../config';
 import { openDatabase } from '../../db/orm';
-import { Customer, Subscription } from '../../db/entities';
+import type { RequiredEntityData } from '@mikro-orm/core';
+import { Customer, Subscription, SubscriptionItem } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { createRecurringPrice } from '../../test/support/fixtures';
 import { subscriptionWorkflowId, type SubscriptionWorkflowInput } from '../../workflows/subscription/contract';
@@ -66,15 +67,12 @@ async function main(): Promise<void> {
       createdAt: now,
       updatedAt: now,
     }));
-    const subscriptions = customers.map((customer): Subscription => {
+    const subscriptions = customers.map((customer) => {
       const id = newId('subscription');
       return {
         id,
         customerId: customer.id,
-        priceId: price.id,
-        quantity: 1,
         currency: price.currency,
-        unitAmount: price.unitAmount,
         intervalUnit: 'month',
         intervalCount: 1,
         status: 'incomplete',
@@ -98,11 +96,26 @@ async function main(): Promise<void> {
         fees: [],
         createdAt: now,
         updatedAt: now,
-      };
+      } satisfies RequiredEntityData<Subscription>;
     });
+    // One item each, as addSubscriptionRecord writes it.
+    const items = subscriptions.map(
+      (subscription) =>
+        ({
+          id: newId('subscriptionItem'),
+          subscription: subscription.id,
+          priceId: price.id,
+          quantity: 1,
+          unitAmount: price.unitAmount,
+          position: 0,
+          createdAt: now,
+          updatedAt: now,
+        }) satisfies RequiredEntityData<SubscriptionItem>,
+    );
     const em = orm.em.fork();
     for (let i = 0; i < count; i += INSERT_BATCH) await em.insertMany(Customer, customers.slice(i, i + INSERT_BATCH));
     for (let i = 0; i < count; i += INSERT_BATCH) await em.insertMany(Subscription, subscriptions.slice(i, i + INSERT_BATCH));
+    for (let i = 0; i < count; i += INSERT_BATCH) await em.insertMany(SubscriptionItem, items.slice(i, i + INSERT_BATCH));
     const insertSeconds = seconds(started);
 
     started = Date.now();
@@ -130,7 +143,7 @@ async function main(): Promise<void> {
     // Asleep = state recorded in PostgreSQL and `scheduled` in Temporal's visibility (same task as the timer).
     started = Date.now();
     for (;;) {
-      const recorded = await orm.em.fork().count(Subscription, { priceId: price.id, status: 'scheduled' });
+      const recorded = await orm.em.fork().count(Subscription, { items: { $some: { priceId: price.id } }, status: 'scheduled' });
       // Visibility counts every scheduled subscription, so compare with all of them in PostgreSQL.
       const scheduled = await orm.em.fork().count(Subscription, { status: 'scheduled' });
       const asleep = recorded === count ? (await client.workflow.count(`${BillingStatusAttribute.name} = "scheduled"`)).count : 0;

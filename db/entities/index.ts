@@ -1,6 +1,7 @@
 export * from './customer';
 export * from './catalog';
 export * from './subscription';
+export * from './subscription-item';
 export * from './invoice';
 export * from './payment';
 export * from './email';
@@ -12,10 +13,14 @@ export * from './coupon';
 export * from './tax-rate';
 export * from './instalment-plan';
 export * from './plan-change';
+export * from './quote';
+export * from './cancellation-request';
+export * from './portal-session';
 
 import { CustomerSchema } from './customer';
 import { PriceSchema, ProductSchema } from './catalog';
 import { SubscriptionSchema } from './subscription';
+import { SubscriptionItemSchema } from './subscription-item';
 import { InvoiceLineSchema, InvoiceSchema } from './invoice';
 import { PaymentSchema } from './payment';
 import { EmailSchema } from './email';
@@ -27,12 +32,16 @@ import { CouponSchema } from './coupon';
 import { TaxRateSchema } from './tax-rate';
 import { InstalmentPlanSchema, InstalmentSchema } from './instalment-plan';
 import { SubscriptionPendingItemSchema, SubscriptionPlanChangeSchema } from './plan-change';
+import { OnboardingTaskSchema, QuoteLinkSchema, QuoteSchema, QuoteSignatureSchema, QuoteVersionSchema } from './quote';
+import { CancellationRequestSchema } from './cancellation-request';
+import { PortalSessionSchema } from './portal-session';
 
 export const entities = [
   CustomerSchema,
   ProductSchema,
   PriceSchema,
   SubscriptionSchema,
+  SubscriptionItemSchema,
   InvoiceSchema,
   InvoiceLineSchema,
   PaymentSchema,
@@ -47,4 +56,11 @@ export const entities = [
   InstalmentSchema,
   SubscriptionPlanChangeSchema,
   SubscriptionPendingItemSchema,
+  QuoteSchema,
+  QuoteVersionSchema,
+  QuoteSignatureSchema,
+  QuoteLinkSchema,
+  OnboardingTaskSchema,
+  CancellationRequestSchema,
+  PortalSessionSchema,
 ];

@@ -4,10 +4,12 @@ import { minorUnits, timestamptz } from './columns';
 export type PlanChangeEffective = 'immediately' | 'period_end';
 export type ProrationBehavior = 'create_prorations' | 'always_invoice' | 'none';
 
-/** A change of a subscription's price or quantity, as requested and, once applied, as billed. */
+/** A change of a subscription item's price or quantity, as requested and, once applied, as billed. */
 export class SubscriptionPlanChange {
   id!: string;
   subscriptionId!: string;
+  /** The item that changes (its price and/or quantity); the other items stay as they are. */
+  subscriptionItemId!: string;
   fromPriceId!: string;
   toPriceId!: string;
   fromQuantity!: number;
@@ -32,6 +34,7 @@ export const SubscriptionPlanChangeSchema = new EntitySchema<SubscriptionPlanCha
   properties: {
     id: { type: 'string', primary: true },
     subscriptionId: { type: 'string' },
+    subscriptionItemId: { type: 'string' },
     fromPriceId: { type: 'string' },
     toPriceId: { type: 'string' },
     fromQuantity: { type: 'integer' },

@@ -1,12 +1,22 @@
-import { EntitySchema, type Opt } from '@mikro-orm/core';
-import { minorUnits, timestamptz } from './columns';
+import { Collection, EntitySchema, LoadStrategy, type Opt } from '@mikro-orm/core';
+import { timestamptz } from './columns';
 import type { IntervalUnit } from '../../domain/frequency';
+import type { SubscriptionItem } from './subscription-item';
 
 /**
  * `incomplete` exists only between the API writing the record and the workflow taking it over;
  * every later status is written by the subscription workflow's activities.
  */
-export type SubscriptionStatus = 'incomplete' | 'scheduled' | 'active' | 'past_due' | 'unpaid' | 'paused' | 'canceled';
+export type SubscriptionStatus = 'incomplete' | 'scheduled' | 'trialing' | 'active' | 'past_due' | 'unpaid' | 'paused' | 'canceled';
+export type CancellationReason = 'cancellation_requested' | 'payment_failed' | 'term_expired';
+
+export interface PendingUpdate {
+  planChangeId: string;
+  itemId: string;
+  priceId: string;
+  quantity: number;
+  effectiveAt: string;
+}
 export type CollectionMethod = 'charge_automatically' | 'send_invoice';
 
 /** A fee on the subscription's invoices: one-off (first billed period only) or recurring (every period). */
@@ -24,11 +34,12 @@ export interface SubscriptionFeeRecord {
 export class Subscription {
   id!: string;
   customerId!: string;
-  priceId!: string;
-  quantity!: number;
+  /**
+   * What it bills: 1..20 items (distinct prices in its currency, on its interval), in position order.
+   * Loaded with the subscription, in one query for a whole page of them.
+   */
+  items = new Collection<SubscriptionItem>(this);
   currency!: string;
-  /** Copied from the price when the subscription starts, so a later catalog edit never re-prices it. */
-  unitAmount!: number;
   intervalUnit!: IntervalUnit;
   intervalCount!: number;
   status!: SubscriptionStatus;
@@ -44,6 +55,24 @@ export class Subscription {
   cancelAtPeriodEnd!: boolean;
   canceledAt!: Date | null;
   pausedAt!: Date | null;
+  /** The trial runs from trialStart to trialEnd (the billing anchor); both null without a trial. */
+  trialStart!: Opt<Date | null>;
+  trialEnd!: Opt<Date | null>;
+  /** The commitment term's length and what happens at its end; all null without a commitment. */
+  commitmentIntervalUnit!: Opt<IntervalUnit | null>;
+  commitmentIntervalCount!: Opt<number | null>;
+  commitmentRenewal!: Opt<'renew' | 'expire' | null>;
+  commitmentReminderDays!: Opt<number | null>;
+  /** The term running now, written by the workflow. */
+  currentTermIndex!: Opt<number | null>;
+  currentTermStart!: Opt<Date | null>;
+  currentTermEnd!: Opt<Date | null>;
+  /** A pause that starts later; `resumeAt` is when a pause (scheduled or running) ends by itself. */
+  pauseScheduledAt!: Opt<Date | null>;
+  resumeAt!: Opt<Date | null>;
+  cancellationReason!: Opt<CancellationReason | null>;
+  /** The plan change waiting for the end of the current period, written with the workflow's state. */
+  pendingUpdate!: Opt<PendingUpdate | null>;
   workflowId!: string;
   metadata!: Record<string, string>;
   /**
@@ -66,10 +95,16 @@ export const SubscriptionSchema = new EntitySchema<Subscription>({
   properties: {
     id: { type: 'string', primary: true },
     customerId: { type: 'string' },
-    priceId: { type: 'string' },
-    quantity: { type: 'integer' },
+    items: {
+      kind: '1:m',
+      entity: 'SubscriptionItem',
+      mappedBy: 'subscription',
+      orderBy: { position: 'asc' },
+      eager: true,
+      // A separate query (never a join), so FOR UPDATE / FOR SHARE on a subscription and a page's LIMIT apply to subscriptions only.
+      strategy: LoadStrategy.SELECT_IN,
+    },
     currency: { type: 'string', length: 3 },
-    unitAmount: minorUnits(),
     intervalUnit: { type: 'string' },
     intervalCount: { type: 'integer' },
     status: { type: 'string' },
@@ -84,6 +119,19 @@ export const SubscriptionSchema = new EntitySchema<Subscription>({
     cancelAtPeriodEnd: { type: 'boolean' },
     canceledAt: timestamptz(true),
     pausedAt: timestamptz(true),
+    trialStart: { ...timestamptz(true), default: null },
+    trialEnd: { ...timestamptz(true), default: null },
+    commitmentIntervalUnit: { type: 'string', nullable: true, default: null },
+    commitmentIntervalCount: { type: 'integer', nullable: true, default: null },
+    commitmentRenewal: { type: 'string', nullable: true, default: null },
+    commitmentReminderDays: { type: 'integer', nullable: true, default: null },
+    currentTermIndex: { type: 'integer', nullable: true, default: null },
+    currentTermStart: { ...timestamptz(true), default: null },
+    currentTermEnd: { ...timestamptz(true), default: null },
+    pauseScheduledAt: { ...timestamptz(true), default: null },
+    resumeAt: { ...timestamptz(true), default: null },
+    cancellationReason: { type: 'string', nullable: true, default: null },
+    pendingUpdate: { type: 'json', nullable: true, default: null },
     workflowId: { type: 'string', unique: true },
     metadata: { type: 'json' },
     couponId: { type: 'string', nullable: true, default: null },

@@ -7,6 +7,10 @@ import { Migration20261122140000_webhook_events } from './Migration2026112214000
 import { Migration20261122150000_coupons_tax_rates } from './Migration20261122150000_coupons_tax_rates';
 import { Migration20261122160000_instalment_plans } from './Migration20261122160000_instalment_plans';
 import { Migration20261122170000_plan_changes } from './Migration20261122170000_plan_changes';
+import { Migration20261122180000_subscription_items } from './Migration20261122180000_subscription_items';
+import { Migration20261122190000_subscription_terms } from './Migration20261122190000_subscription_terms';
+import { Migration20261122200000_quotes } from './Migration20261122200000_quotes';
+import { Migration20261122210000_portal_sessions } from './Migration20261122210000_portal_sessions';
 
 /** Every migration, in order. Listed explicitly so the compiled build and tsx runs find the same set. */
 export const migrationsList = [
@@ -19,4 +23,8 @@ export const migrationsList = [
   { name: 'Migration20261122150000_coupons_tax_rates', class: Migration20261122150000_coupons_tax_rates },
   { name: 'Migration20261122160000_instalment_plans', class: Migration20261122160000_instalment_plans },
   { name: 'Migration20261122170000_plan_changes', class: Migration20261122170000_plan_changes },
+  { name: 'Migration20261122180000_subscription_items', class: Migration20261122180000_subscription_items },
+  { name: 'Migration20261122190000_subscription_terms', class: Migration20261122190000_subscription_terms },
+  { name: 'Migration20261122200000_quotes', class: Migration20261122200000_quotes },
+  { name: 'Migration20261122210000_portal_sessions', class: Migration20261122210000_portal_sessions },
 ];

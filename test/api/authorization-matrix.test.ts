@@ -5,10 +5,10 @@
  * The routes come from the app itself (Fastify's `onRoute`, through `buildApp(deps, { onRoute })`), so
  * a new route without a row here fails the test, as does a row for a route that no longer exists.
  *
- * Callers: the three API key roles and `none` (no Authorization header; an unknown key is checked to
- * be the same). There is no customer-scoped credential yet (no portal tokens: API keys are the only
- * auth, see api/plugins/auth.ts), so there is no `customer` column; add one to `Row` when customer
- * tokens exist, and the type checker will ask for it on every row.
+ * Callers: the three API key roles, `customer` (a customer portal session's token, cps_..., see
+ * api/portal-auth.ts) and `none` (no Authorization header; an unknown key and an unknown portal token
+ * are checked to be the same). Staff routes refuse a portal token (401) and the `/v1/portal` routes
+ * refuse every API key (401): the two credentials never stand in for each other.
  *
  * Outcomes: `'allowed'` means the auth layer let the request through: any status but 401/403 (and no
  * 5xx). Requests use ids that do not exist and empty bodies, so an allowed call is a 404 or a 400 and
@@ -21,14 +21,17 @@ import type { ApiKeyRole } from '../../db/entities';
 import { startApiHarness, type ApiHarness } from '../support/api-harness';
 
 type Outcome = 'allowed' | 401 | 403;
-/** A protected route: each role's outcome, and always a 401 without a key. */
-type Row = Record<ApiKeyRole, Outcome> & { none: 401 };
+/** A protected route: each role's outcome, a portal session's, and always a 401 without a key. */
+type Row = Record<ApiKeyRole, Outcome> & { customer: Outcome; none: 401 };
 type Expectation = Row | 'public';
 
-const all: Row = { admin: 'allowed', operator: 'allowed', sales: 'allowed', none: 401 };
-const adminAndOperator: Row = { admin: 'allowed', operator: 'allowed', sales: 403, none: 401 };
-const adminAndSales: Row = { admin: 'allowed', operator: 403, sales: 'allowed', none: 401 };
-const adminOnly: Row = { admin: 'allowed', operator: 403, sales: 403, none: 401 };
+// Staff routes: a portal session's token is no API key (401).
+const all: Row = { admin: 'allowed', operator: 'allowed', sales: 'allowed', customer: 401, none: 401 };
+const adminAndOperator: Row = { admin: 'allowed', operator: 'allowed', sales: 403, customer: 401, none: 401 };
+const adminAndSales: Row = { admin: 'allowed', operator: 403, sales: 'allowed', customer: 401, none: 401 };
+const adminOnly: Row = { admin: 'allowed', operator: 403, sales: 403, customer: 401, none: 401 };
+/** The customer portal: a portal session only; an API key of any role is no session (401). */
+const portalSession: Row = { admin: 401, operator: 401, sales: 401, customer: 'allowed', none: 401 };
 
 /**
  * THE table. Keys are `METHOD /path` exactly as Fastify registers them. HEAD routes Fastify derives from
@@ -81,6 +84,14 @@ const MATRIX: Record<string, Expectation> = {
   'POST /v1/subscriptions/:id/pause': adminAndOperator,
   'POST /v1/subscriptions/:id/resume': adminAndOperator,
   'POST /v1/subscriptions/:id/cancel': adminAndOperator,
+  'POST /v1/subscriptions/:id/undo-cancel': adminAndOperator,
+  'POST /v1/subscriptions/:id/collection-method': adminAndOperator,
+  // Cancellation requests: anyone talking to the customer records one; operators decide.
+  'POST /v1/subscriptions/:id/cancellation-requests': all,
+  'GET /v1/cancellation-requests': all,
+  'GET /v1/cancellation-requests/:id': all,
+  'POST /v1/cancellation-requests/:id/approve': adminAndOperator,
+  'POST /v1/cancellation-requests/:id/reject': adminAndOperator,
   // A discount is a commercial term: those who sell subscriptions give and remove it; everyone may preview.
   'POST /v1/subscriptions/:id/discount': adminAndSales,
   'DELETE /v1/subscriptions/:id/discount': adminAndSales,
@@ -151,13 +162,53 @@ const MATRIX: Record<string, Expectation> = {
   'POST /v1/instalment-plans/:id/cancel': adminAndOperator,
   'POST /v1/instalment-plans/:id/pause': adminAndOperator,
   'POST /v1/instalment-plans/:id/resume': adminAndOperator,
+
+  // Quotes: sales (and admins) write them, operators read; only admins approve a discount above the threshold.
+  'POST /v1/quotes': adminAndSales,
+  'POST /v1/quotes/preview': all,
+  'GET /v1/quotes': all,
+  'GET /v1/quotes/:id': all,
+  'POST /v1/quotes/:id': adminAndSales,
+  'POST /v1/quotes/:id/lines': adminAndSales,
+  'DELETE /v1/quotes/:id/lines/:line_id': adminAndSales,
+  'POST /v1/quotes/:id/send': adminAndSales,
+  'POST /v1/quotes/:id/revise': adminAndSales,
+  'POST /v1/quotes/:id/void': adminAndSales,
+  'POST /v1/quotes/:id/countersign': adminAndSales,
+  'POST /v1/quotes/:id/approve': adminOnly,
+  'POST /v1/quotes/:id/reject': adminOnly,
+  'GET /v1/onboarding-tasks': all,
+  'GET /v1/onboarding-tasks/:id': all,
+  // The customer's side of a quote: no key (none → allowed, a 404 for an unknown token); the link's token is the credential.
+  'GET /v1/public/quotes/:token': 'public',
+  'POST /v1/public/quotes/:token/sign': 'public',
+  'POST /v1/public/quotes/:token/decline': 'public',
+
+  // Customer portal: staff who talk to the customer open a session for it (and end one early)...
+  'POST /v1/customers/:id/portal-sessions': all,
+  'POST /v1/customers/:id/portal-sessions/:session/revoke': all,
+  // ...and the session alone opens the portal, on its own customer's records.
+  'GET /v1/portal/customer': portalSession,
+  'POST /v1/portal/payment-method': portalSession,
+  'GET /v1/portal/subscriptions': portalSession,
+  'GET /v1/portal/subscriptions/:id': portalSession,
+  'POST /v1/portal/subscriptions/:id/pause': portalSession,
+  'POST /v1/portal/subscriptions/:id/resume': portalSession,
+  'POST /v1/portal/subscriptions/:id/cancel': portalSession,
+  'POST /v1/portal/subscriptions/:id/collection-method': portalSession,
+  'GET /v1/portal/invoices': portalSession,
+  'GET /v1/portal/invoices/:id': portalSession,
+  'GET /v1/portal/invoices/:id/pdf': portalSession,
+  'POST /v1/portal/invoices/:id/pay': portalSession,
 };
 
-const CALLERS = ['admin', 'operator', 'sales', 'none'] as const;
+const CALLERS = ['admin', 'operator', 'sales', 'customer', 'none'] as const;
 type Caller = (typeof CALLERS)[number];
 
 let api: ApiHarness;
 let app: FastifyInstance;
+/** A portal session of a customer that has no subscriptions or invoices: the `customer` caller. */
+let portalToken: string;
 /** Every `METHOD /path` the app registered, HEAD included. */
 const registered = new Set<string>();
 
@@ -165,6 +216,9 @@ beforeAll(async () => {
   // The harness gives PostgreSQL with one key per role, Temporal and the worker; the app under test is
   // built on them with the route hook, the same buildApp() the harness (and api/main.ts) uses.
   api = await startApiHarness();
+  const customer = await api.call('sales', 'POST', '/v1/customers', { email: 'authz-portal@example.com', name: 'Portal caller', currency: 'usd' });
+  portalToken = (await api.call('sales', 'POST', `/v1/customers/${customer.body.id}/portal-sessions`)).body.token;
+  expect(portalToken).toMatch(/^cps_/);
   app = await buildApp(
     { orm: api.orm, temporal: api.temporal, taskQueue: 'authorization-matrix-unused', logger: pino({ level: 'silent' }) },
     {
@@ -189,10 +243,18 @@ function expectationFor(route: string): Expectation | undefined {
 /** A concrete URL for a route pattern: ids that exist nowhere, a real file for the docs wildcard. */
 const concreteUrl = (path: string): string => path.replace(/:(\w+)/g, 'authz_missing_$1').replace(/\*$/, 'swagger-ui.css');
 
-async function send(route: string, caller: Caller | 'unknown key') {
+async function send(route: string, caller: Caller | 'unknown key' | 'unknown portal token') {
   const [method, path] = route.split(' ') as ['GET' | 'HEAD' | 'POST', string];
   const authorization =
-    caller === 'none' ? undefined : caller === 'unknown key' ? 'Bearer bk_this_key_does_not_exist' : `Bearer ${api.keys[caller]}`;
+    caller === 'none'
+      ? undefined
+      : caller === 'unknown key'
+        ? 'Bearer bk_this_key_does_not_exist'
+        : caller === 'unknown portal token'
+          ? 'Bearer cps_this_session_does_not_exist'
+          : caller === 'customer'
+            ? `Bearer ${portalToken}`
+            : `Bearer ${api.keys[caller]}`;
   const response = await app.inject({
     method,
     url: concreteUrl(path),
@@ -234,8 +296,11 @@ describe.each(Object.entries(MATRIX))('%s', (route, expectation) => {
   });
 
   if (expectation !== 'public') {
-    test('an unknown key is a 401 too', async () => {
-      for (const variant of variants()) expect((await send(variant, 'unknown key')).status).toBe(401);
+    test('an unknown key or portal token is a 401 too', async () => {
+      for (const variant of variants()) {
+        expect((await send(variant, 'unknown key')).status).toBe(401);
+        expect((await send(variant, 'unknown portal token')).status).toBe(401);
+      }
     });
   }
 });

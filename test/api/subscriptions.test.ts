@@ -150,7 +150,7 @@ describe('creating a subscription with bad input never starts a workflow', () =>
     const request = await body();
     // Only this request's customer and price: other test files create subscriptions in the same database meanwhile.
     const count = () =>
-      api.orm.em.fork().execute<{ n: string }[]>('select count(*) as n from subscriptions where customer_id = ? or price_id = ?', [request.customer, request.price]);
+      api.orm.em.fork().execute<{ n: string }[]>('select count(*) as n from subscriptions s where customer_id = ? or exists (select 1 from subscription_items i where i.subscription_id = s.id and i.price_id = ?)', [request.customer, request.price]);
     const before = await count();
     const res = await api.call('sales', 'POST', '/v1/subscriptions', request);
     expect(res.status).toBe(status);

@@ -31,7 +31,10 @@ export interface ApiHarness {
  * The API as `npm start` runs it: real PostgreSQL, the Temporal dev server from the global setup and
  * the real billing worker (sandbox gateway, outbox mailer) on a task queue of this test file's own.
  */
-export async function startApiHarness({ workflowAnswerTimeoutMs }: { workflowAnswerTimeoutMs?: number } = {}): Promise<ApiHarness> {
+export async function startApiHarness({
+  workflowAnswerTimeoutMs,
+  cancellationRequests,
+}: { workflowAnswerTimeoutMs?: number; cancellationRequests?: 'approval' | 'immediate' } = {}): Promise<ApiHarness> {
   quietTemporalLogs();
   const taskQueue = `api-test-${randomUUID()}`;
   const orm = await openDatabase(requireEnv('DATABASE_URL'));
@@ -41,7 +44,7 @@ export async function startApiHarness({ workflowAnswerTimeoutMs }: { workflowAns
   const workerConnection = await NativeConnection.connect({ address });
   const worker: Worker = await testBillingWorker({ connection: workerConnection, taskQueue, orm });
   const workerRun = worker.run();
-  const app = await buildApp({ orm, temporal, taskQueue, logger: pino({ level: process.env.TEST_API_LOG ?? 'silent' }), workflowAnswerTimeoutMs });
+  const app = await buildApp({ orm, temporal, taskQueue, logger: pino({ level: process.env.TEST_API_LOG ?? 'silent' }), workflowAnswerTimeoutMs, cancellationRequests });
 
   const keys = {} as Record<ApiKeyRole, string>;
   for (const role of ['admin', 'operator', 'sales'] as const) {

@@ -2,7 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { Customer, Price, Product, Subscription, type CollectionMethod } from '../../db/entities';
 import { newId } from '../../db/ids';
 import type { IntervalUnit } from '../../domain/frequency';
-import { subscriptionWorkflowId } from '../../workflows/subscription/contract';
+import { addSubscriptionRecord } from '../../activities/subscription-start';
 
 /** Records the API would write, inserted directly so workflow tests start from a known catalog. */
 export async function createCustomer(orm: MikroORM, overrides: Partial<Customer> = {}): Promise<Customer> {
@@ -56,35 +56,33 @@ export async function createSubscriptionRecord(
   orm: MikroORM,
   customer: Customer,
   price: Price,
-  { anchor, quantity = 1, collectionMethod = 'charge_automatically' as CollectionMethod }: { anchor: Date; quantity?: number; collectionMethod?: CollectionMethod },
+  {
+    anchor,
+    quantity = 1,
+    collectionMethod = 'charge_automatically' as CollectionMethod,
+    extraItems = [],
+  }: {
+    anchor: Date;
+    quantity?: number;
+    collectionMethod?: CollectionMethod;
+    /** More items after `price` × `quantity` (same currency and interval), as POST /v1/subscriptions with `items`. */
+    extraItems?: { price: Price; quantity: number }[];
+  },
 ): Promise<Subscription> {
   const em = orm.em.fork();
-  const id = newId('subscription');
-  const subscription = em.create(Subscription, {
-    id,
+  // The row and its items exactly as the API writes them (status `incomplete`).
+  const subscription = addSubscriptionRecord(em, {
+    id: newId('subscription'),
     customerId: customer.id,
-    priceId: price.id,
-    quantity,
+    timeZone: customer.timeZone,
     currency: price.currency,
-    unitAmount: price.unitAmount,
     intervalUnit: price.intervalUnit!,
     intervalCount: price.intervalCount!,
-    status: 'incomplete',
+    items: [{ price, quantity }, ...extraItems].map((item) => ({ priceId: item.price.id, quantity: item.quantity, unitAmount: item.price.unitAmount })),
     collectionMethod,
-    billingAnchor: anchor,
-    timeZone: customer.timeZone,
     startDate: anchor,
-    currentPeriodIndex: null,
-    currentPeriodStart: null,
-    currentPeriodEnd: null,
-    nextBillingDate: anchor,
-    cancelAtPeriodEnd: false,
-    canceledAt: null,
-    pausedAt: null,
-    workflowId: subscriptionWorkflowId(id),
     metadata: {},
-    createdAt: anchor,
-    updatedAt: anchor,
+    now: anchor,
   });
   await em.flush();
   return subscription;

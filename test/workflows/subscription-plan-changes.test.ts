@@ -73,3 +73,37 @@ test('a change at period end applies at the boundary, before the next period is 
   expect((await api.ok('operator', 'GET', `/v1/subscriptions/${sub}`)).quantity).toBe(3);
   await api.ok('operator', 'POST', `/v1/subscriptions/${sub}/cancel`, {});
 });
+
+test('on a subscription with several items, a change at period end applies to its item only', async () => {
+  const seat = await api.dailyPrice(10_00);
+  const addOn = await api.dailyPrice(5_00);
+  const product = (await api.ok('admin', 'GET', `/v1/prices/${addOn}`)).product;
+  const addOnPlus = (await api.ok('admin', 'POST', '/v1/prices', { product, currency: 'usd', unit_amount: 8_00, recurring: { interval: 'day' } })).id;
+  const created = await api.ok('sales', 'POST', '/v1/subscriptions', {
+    customer: await api.customer(),
+    items: [{ price: seat, quantity: 2 }, { price: addOn }],
+    start_date: await api.startDate(),
+  });
+  const sub = created.id as string;
+  const [seatItem, addOnItem] = created.items.data;
+  expect((await api.periodInvoice(sub, 0, 'paid')).total).toBe(25_00);
+  await api.nextPeriodRecorded(sub, 0);
+
+  const change = await api.ok('sales', 'POST', `/v1/subscriptions/${sub}/change-plan`, { item: addOnItem.id, price: addOnPlus, at_period_end: true });
+  expect(change).toMatchObject({ status: 'scheduled', item: addOnItem.id, from: { price: addOn, unit_amount: 5_00 }, to: { price: addOnPlus, quantity: 1, unit_amount: 8_00 } });
+  // Until the boundary, the next invoice bills the items as they are.
+  expect((await api.ok('sales', 'GET', `/v1/subscriptions/${sub}/upcoming-invoice`)).total).toBe(25_00);
+
+  await api.env.sleep('1 day');
+  const next = await api.periodInvoice(sub, 1, 'paid');
+  expect(next.lines).toEqual([
+    expect.objectContaining({ price: seat, quantity: 2, unit_amount: 10_00, amount: 20_00 }),
+    expect.objectContaining({ price: addOnPlus, quantity: 1, unit_amount: 8_00, amount: 8_00 }),
+  ]);
+  expect(next.total).toBe(28_00);
+  const [applied] = (await api.ok('operator', 'GET', `/v1/subscriptions/${sub}/plan-changes`)).data;
+  expect(applied).toMatchObject({ id: change.id, item: addOnItem.id, status: 'applied' });
+  const after = await api.ok('operator', 'GET', `/v1/subscriptions/${sub}`);
+  expect(after.items.data).toEqual([seatItem, expect.objectContaining({ id: addOnItem.id, price: addOnPlus, quantity: 1, unit_amount: 8_00 })]);
+  await api.ok('operator', 'POST', `/v1/subscriptions/${sub}/cancel`, {});
+});

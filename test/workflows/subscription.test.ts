@@ -170,13 +170,13 @@ test('pause skips the periods in between; resume bills again on the anchor calen
   await advance('1 day');
   await eventually(async () => expect((await subscriptionRow(subscriptionId)).currentPeriodIndex).toBe(0));
 
-  const paused = await handle.executeUpdate(pauseUpdate);
+  const paused = await handle.executeUpdate(pauseUpdate, { args: [{}] });
   expect(paused.status).toBe('paused');
   expect(paused.nextBillingDate).toBeNull();
   expect((await subscriptionRow(subscriptionId)).status).toBe('paused');
 
   // A second pause is rejected by the validator, before it reaches history.
-  await expect(handle.executeUpdate(pauseUpdate)).rejects.toMatchObject({
+  await expect(handle.executeUpdate(pauseUpdate, { args: [{}] })).rejects.toMatchObject({
     cause: { type: 'LifecycleRuleError', message: expect.stringMatching(/already paused/) },
   });
 
@@ -231,7 +231,7 @@ test('cancel now ends the workflow at once without billing again', async () => {
 test('a subscription that is billed, paused, resumed and canceled at period end (recorded for replay)', async () => {
   const { handle } = await startSubscription();
   await advance('1 day');
-  await handle.executeUpdate(pauseUpdate);
+  await handle.executeUpdate(pauseUpdate, { args: [{}] });
   await advance('40 days');
   await handle.executeUpdate(resumeUpdate);
   await advance('30 days');

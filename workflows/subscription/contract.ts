@@ -8,7 +8,28 @@ import type { DunningPolicy } from '../../domain/dunning';
 
 export const subscriptionWorkflowId = (subscriptionId: string): string => `subscription-${subscriptionId}`;
 
-export type SubscriptionLifecycleStatus = 'scheduled' | 'active' | 'past_due' | 'unpaid' | 'paused' | 'canceled';
+export type SubscriptionLifecycleStatus = 'scheduled' | 'trialing' | 'active' | 'past_due' | 'unpaid' | 'paused' | 'canceled';
+
+/** Why a subscription ended (Stripe's `cancellation_details.reason`, plus the end of a commitment term). */
+export type CancellationReason = 'cancellation_requested' | 'payment_failed' | 'term_expired';
+
+/**
+ * A commitment: the customer commits to terms of `periodsPerTerm` billing periods (a 12-month term
+ * paid quarterly has 4), counted from the billing anchor. At the end of each term the subscription
+ * renews for another term or expires.
+ */
+export interface CommitmentTerm {
+  periodsPerTerm: number;
+  renewal: 'renew' | 'expire';
+  /** Days before a term ends that the customer and the account owner are reminded; 0 sends nothing. */
+  reminderDaysBefore: number;
+}
+
+/** A pause that starts later, and when it ends by itself. */
+export interface ScheduledPause {
+  pauseAt: string;
+  resumeAt: string | null;
+}
 
 /** How a subscription stands with its payments, apart from pause and cancel. */
 export type PaymentStanding = 'active' | 'past_due' | 'unpaid';
@@ -37,6 +58,16 @@ export interface SubscriptionState {
   delinquentInvoiceIds?: string[];
   /** A plan change recorded for the end of the current period (its id in subscription_plan_changes). */
   scheduledPlanChangeId?: string | null;
+  /** The commitment term running now (0 = the first); absent without a commitment. */
+  termIndex?: number;
+  /** The term whose end the customer and owner were reminded of. */
+  termReminderSentFor?: number | null;
+  /** The trial-ending notice went out. */
+  trialReminderSent?: boolean;
+  scheduledPause?: ScheduledPause | null;
+  /** When a paused subscription resumes by itself. */
+  resumeAt?: string | null;
+  cancellationReason?: CancellationReason | null;
 }
 
 export interface SubscriptionWorkflowInput {
@@ -48,19 +79,39 @@ export interface SubscriptionWorkflowInput {
   interval: BillingInterval;
   /** Applied to each period's invoice; DEFAULT_DUNNING_POLICY when absent. */
   dunningPolicy?: DunningPolicy;
+  /**
+   * With a trial: when it starts. The trial runs from here to `billingAnchor`, where the first paid
+   * period begins; nothing is billed before.
+   */
+  trialStart?: string;
+  /** Days before the trial ends that the customer is told (0 or absent: no notice). */
+  trialEndingNoticeDays?: number;
+  commitment?: CommitmentTerm;
   /** Present when continuing as new. */
   carriedState?: SubscriptionState;
 }
 
 export interface SubscriptionView extends SubscriptionState {
   subscriptionId: string;
-  /** When the next invoice will be created and charged; null once canceled or set to cancel. */
+  /** When the next invoice will be created and charged; null once canceled or set to end. */
   nextBillingDate: string | null;
+  /** The commitment term running now; null without a commitment. */
+  currentTerm: TermView | null;
+}
+
+export interface TermView {
+  index: number;
+  start: string;
+  end: string;
+  /** What happens at `end`. */
+  renewal: 'renew' | 'expire';
 }
 
 /** Another price or quantity: now (with proration) or from the next period. */
 export interface ChangePlanRequest {
   changeId: string;
+  /** The subscription item (si_…) whose price or quantity changes; absent in requests from before items (its first item). */
+  itemId?: string;
   priceId: string;
   unitAmount: number;
   quantity: number;
@@ -75,17 +126,31 @@ export interface ChangePlanRequest {
 export interface CancelRequest {
   /** true: keep the current period, stop at its end. false: stop now. */
   atPeriodEnd: boolean;
+  /** Recorded on the subscription; `cancellation_requested` when absent. */
+  reason?: CancellationReason;
+}
+
+/** Pause now (no `pauseAt`) or at a later instant, optionally resuming by itself at `resumeAt`. */
+export interface PauseRequest {
+  pauseAt?: string | null;
+  resumeAt?: string | null;
 }
 
 // Signals: fire-and-forget, for operators in the Temporal UI/CLI. Invalid ones are ignored and logged.
-export const pauseSignal = defineSignal<[]>('pause');
+// Arguments added later are optional, so signals recorded without them still replay.
+export const pauseSignal = defineSignal<[PauseRequest?]>('pause');
+/** Resumes a paused subscription, or drops a pause scheduled for later. */
 export const resumeSignal = defineSignal<[]>('resume');
 export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
+/** Keeps a subscription that was set to cancel at period end. */
+export const undoCancelSignal = defineSignal<[]>('undoCancel');
 
 // Updates: the same changes, validated before they reach history, answering with the new state.
-export const pauseUpdate = defineUpdate<SubscriptionView, []>('pauseSubscription');
+// The request is required from callers; updates recorded before it existed carry none (the handler defaults it).
+export const pauseUpdate = defineUpdate<SubscriptionView, [PauseRequest]>('pauseSubscription');
 export const resumeUpdate = defineUpdate<SubscriptionView, []>('resumeSubscription');
 export const cancelUpdate = defineUpdate<SubscriptionView, [CancelRequest]>('cancelSubscription');
+export const undoCancelUpdate = defineUpdate<SubscriptionView, []>('undoScheduledCancel');
 export const changePlanUpdate = defineUpdate<SubscriptionView, [ChangePlanRequest]>('changeSubscriptionPlan');
 
 /** Answers once the workflow has written its current state to the database (used right after start). */

@@ -3,21 +3,53 @@
  * call these, so the Temporal UI and the API can never disagree on what is allowed.
  */
 import type { BillingInterval } from '../../domain/frequency';
-import type { CancelRequest, ChangePlanRequest, SubscriptionState } from './contract';
+import type { CancelRequest, ChangePlanRequest, PauseRequest, SubscriptionState } from './contract';
 
 /** Thrown by a validator: the update is rejected before it is written to history. */
 export class LifecycleRuleError extends Error {
   override readonly name = 'LifecycleRuleError';
 }
 
-export function checkPause(state: SubscriptionState): void {
+const before = (a: string, b: string): boolean => Date.parse(a) < Date.parse(b);
+
+function requireInstant(value: string, field: string): void {
+  if (Number.isNaN(Date.parse(value))) throw new LifecycleRuleError(`${field} must be an ISO 8601 instant, got ${JSON.stringify(value)}`);
+}
+
+/**
+ * Pause now, or schedule one for `pauseAt`; either may end by itself at `resumeAt`. A subscription
+ * that has not started (or is in its trial) can only have a pause scheduled from its first paid period.
+ */
+export function checkPause(state: SubscriptionState, request: PauseRequest, now: string, billingAnchor: string): void {
   if (state.status === 'paused') throw new LifecycleRuleError('subscription is already paused');
   if (state.status === 'canceled') throw new LifecycleRuleError('subscription is canceled');
-  if (state.status === 'scheduled') throw new LifecycleRuleError('subscription has not started yet; cancel it instead');
+  if (state.scheduledPause) {
+    throw new LifecycleRuleError(`a pause is already scheduled for ${state.scheduledPause.pauseAt}; resume the subscription to drop it first`);
+  }
+  const pauseAt = request.pauseAt ?? null;
+  const resumeAt = request.resumeAt ?? null;
+  if (pauseAt !== null) {
+    requireInstant(pauseAt, 'pause_at');
+    if (!before(now, pauseAt)) throw new LifecycleRuleError(`pause_at ${pauseAt} is not in the future; leave it out to pause now`);
+    if (before(pauseAt, billingAnchor)) {
+      throw new LifecycleRuleError(`pause_at ${pauseAt} is before the first paid period starts (${billingAnchor})`);
+    }
+  } else if (state.status === 'scheduled' || state.status === 'trialing') {
+    throw new LifecycleRuleError(
+      state.status === 'trialing' ? 'subscription is in its trial; cancel it, or schedule a pause after the trial' : 'subscription has not started yet; cancel it instead',
+    );
+  }
+  if (resumeAt !== null) {
+    requireInstant(resumeAt, 'resume_at');
+    const from = pauseAt ?? now;
+    if (!before(from, resumeAt)) throw new LifecycleRuleError(`resume_at ${resumeAt} must be after the pause starts (${from})`);
+  }
 }
 
 export function checkResume(state: SubscriptionState): void {
-  if (state.status !== 'paused') throw new LifecycleRuleError(`only a paused subscription can be resumed (status is ${state.status})`);
+  if (state.status !== 'paused' && !state.scheduledPause) {
+    throw new LifecycleRuleError(`only a paused subscription, or one with a pause scheduled, can be resumed (status is ${state.status})`);
+  }
 }
 
 export function checkCancel(state: SubscriptionState, request: CancelRequest): void {
@@ -25,24 +57,42 @@ export function checkCancel(state: SubscriptionState, request: CancelRequest): v
   if (request.atPeriodEnd && state.cancelAtPeriodEnd) {
     throw new LifecycleRuleError('subscription is already set to cancel at period end');
   }
-  if (request.atPeriodEnd && state.currentPeriod === null) {
+  // A trial's "period end" is the trial end: the customer is never billed.
+  if (request.atPeriodEnd && state.currentPeriod === null && state.status !== 'trialing') {
     throw new LifecycleRuleError('subscription has no billed period to end yet; cancel it now instead');
   }
 }
 
-export function applyPause(state: SubscriptionState, now: string): void {
+export function checkUndoCancel(state: SubscriptionState): void {
+  if (state.status === 'canceled') throw new LifecycleRuleError('subscription is already canceled; start a new one instead');
+  if (!state.cancelAtPeriodEnd) throw new LifecycleRuleError('subscription is not set to cancel at period end');
+}
+
+export function applyPause(state: SubscriptionState, request: PauseRequest, now: string): void {
+  if (request.pauseAt) {
+    state.scheduledPause = { pauseAt: request.pauseAt, resumeAt: request.resumeAt ?? null };
+    return;
+  }
   state.statusBeforePause = state.status === 'past_due' || state.status === 'unpaid' ? state.status : 'active';
   state.status = 'paused';
   state.pausedAt = now;
+  state.resumeAt = request.resumeAt ?? null;
 }
 
+/** Resumes a paused subscription; on one that is not paused yet, drops the scheduled pause. */
 export function applyResume(state: SubscriptionState): void {
+  if (state.status !== 'paused') {
+    state.scheduledPause = null;
+    return;
+  }
   state.status = state.statusBeforePause ?? 'active';
   state.statusBeforePause = null;
   state.pausedAt = null;
+  state.resumeAt = null;
 }
 
 export function applyCancel(state: SubscriptionState, request: CancelRequest, now: string): void {
+  state.cancellationReason = request.reason ?? 'cancellation_requested';
   if (request.atPeriodEnd) {
     state.cancelAtPeriodEnd = true;
     return;
@@ -50,6 +100,13 @@ export function applyCancel(state: SubscriptionState, request: CancelRequest, no
   state.status = 'canceled';
   state.canceledAt = now;
   state.statusBeforePause = null;
+  state.scheduledPause = null;
+  state.resumeAt = null;
+}
+
+export function applyUndoCancel(state: SubscriptionState): void {
+  state.cancelAtPeriodEnd = false;
+  state.cancellationReason = null;
 }
 
 /**

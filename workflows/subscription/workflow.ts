@@ -16,7 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BillingActivities, InvoiceSummary } from '../../activities';
-import { billingPeriod } from '../../domain/calendar';
+import { billingPeriod, firstPeriodStartingAtOrAfter } from '../../domain/calendar';
 import { BillingStatusAttribute, NextBillingDateAttribute } from '../search-attributes';
 import { CHARGE_ACTIVITY_OPTIONS, RECORD_ACTIVITY_OPTIONS } from '../activity-options';
 import { invoiceCollectionOutcomeSignal, type InvoiceCollectionOutcome } from '../invoice-collection/contract';
@@ -29,13 +29,17 @@ import {
   pauseUpdate,
   resumeSignal,
   resumeUpdate,
+  undoCancelSignal,
+  undoCancelUpdate,
   type BillingPeriodView,
   type CancelRequest,
   type ChangePlanRequest,
+  type PauseRequest,
   type PaymentStanding,
   type SubscriptionState,
   type SubscriptionView,
   type SubscriptionWorkflowInput,
+  type TermView,
   waitUntilRecordedUpdate,
 } from './contract';
 import {
@@ -43,12 +47,15 @@ import {
   applyCancel,
   applyPause,
   applyResume,
+  applyUndoCancel,
   checkCancel,
   checkChangePlan,
   checkPause,
   checkResume,
+  checkUndoCancel,
   prorationDateInPeriod,
 } from './lifecycle';
+import { endsTerm, pendingEvents, termBounds, type TimedEvent } from './timeline';
 
 /** Start a fresh run at least this often, whatever the history size, to keep replays quick. */
 export const BOUNDARIES_PER_RUN = 36;
@@ -65,8 +72,10 @@ const collection = proxyActivities<Pick<BillingActivities, 'chargeInvoice'>>(CHA
 const nowIso = (): string => new Date(Date.now()).toISOString();
 
 function initialState(input: SubscriptionWorkflowInput): SubscriptionState {
+  const now = Date.now();
+  const inTrial = input.trialStart !== undefined && Date.parse(input.trialStart) <= now;
   return {
-    status: Date.parse(input.billingAnchor) > Date.now() ? 'scheduled' : 'active',
+    status: Date.parse(input.billingAnchor) > now ? (inTrial ? 'trialing' : 'scheduled') : 'active',
     nextPeriodIndex: 0,
     currentPeriod: null,
     cancelAtPeriodEnd: false,
@@ -87,10 +96,35 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     version += 1;
   };
 
-  const nextBillingDate = (): string | null =>
-    state.status === 'canceled' || state.status === 'paused' || state.cancelAtPeriodEnd ? null : periodAt(state.nextPeriodIndex).start;
+  const expiresAtNextBoundary = (): boolean => input.commitment?.renewal === 'expire' && endsTerm(input, state.nextPeriodIndex);
 
-  const view = (): SubscriptionView => ({ subscriptionId: input.subscriptionId, ...state, nextBillingDate: nextBillingDate() });
+  const nextBillingDate = (): string | null => {
+    if (state.status === 'canceled' || state.cancelAtPeriodEnd || expiresAtNextBoundary()) return null;
+    const next = periodAt(state.nextPeriodIndex).start;
+    // Paused, or pausing before the next boundary: billing picks up at the first boundary of the
+    // anchor's calendar after the resume (none without a resume date).
+    const pausing = state.scheduledPause && Date.parse(state.scheduledPause.pauseAt) <= Date.parse(next) ? state.scheduledPause : null;
+    if (state.status === 'paused' || pausing) {
+      const resumeAt = state.status === 'paused' ? state.resumeAt : pausing!.resumeAt;
+      if (!resumeAt) return null;
+      const index = firstPeriodStartingAtOrAfter(input.billingAnchor, input.timeZone, input.interval, resumeAt);
+      return periodAt(Math.max(index, state.nextPeriodIndex)).start;
+    }
+    return next;
+  };
+
+  const currentTerm = (): TermView | null => {
+    if (!input.commitment) return null;
+    const index = state.termIndex ?? 0;
+    return { index, ...termBounds(input, periodAt, index), renewal: input.commitment.renewal };
+  };
+
+  const view = (): SubscriptionView => ({
+    subscriptionId: input.subscriptionId,
+    ...state,
+    nextBillingDate: nextBillingDate(),
+    currentTerm: currentTerm(),
+  });
 
   /** Updates answer once their change is in the database, so the caller's next read sees it. */
   const answerWhenRecorded = async (): Promise<SubscriptionView> => {
@@ -99,8 +133,12 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     return view();
   };
 
-  const pause = (): void => {
-    applyPause(state, nowIso());
+  const pause = (request: PauseRequest = {}): void => {
+    applyPause(state, request, nowIso());
+    changed();
+  };
+  const undoCancel = (): void => {
+    applyUndoCancel(state);
     changed();
   };
   const resume = (): void => {
@@ -125,16 +163,27 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
 
   setHandler(getSubscriptionQuery, view);
   setHandler(waitUntilRecordedUpdate, answerWhenRecorded);
-  setHandler(pauseSignal, ignoringInvalid('pause', () => checkPause(state), pause));
+  setHandler(pauseSignal, (request: PauseRequest = {}) =>
+    ignoringInvalid('pause', () => checkPause(state, request, nowIso(), input.billingAnchor), () => pause(request))(),
+  );
+  setHandler(undoCancelSignal, ignoringInvalid('undoCancel', () => checkUndoCancel(state), undoCancel));
   setHandler(resumeSignal, ignoringInvalid('resume', () => checkResume(state), resume));
   setHandler(cancelSignal, (request: CancelRequest) => ignoringInvalid('cancel', () => checkCancel(state, request), () => cancel(request))());
   setHandler(
     pauseUpdate,
-    async () => {
-      pause();
+    async (request: PauseRequest = {}) => {
+      pause(request);
       return answerWhenRecorded();
     },
-    { validator: () => checkPause(state) },
+    { validator: (request: PauseRequest = {}) => checkPause(state, request, nowIso(), input.billingAnchor) },
+  );
+  setHandler(
+    undoCancelUpdate,
+    async () => {
+      undoCancel();
+      return answerWhenRecorded();
+    },
+    { validator: () => checkUndoCancel(state) },
   );
   setHandler(
     resumeUpdate,
@@ -167,6 +216,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       const target = {
         changeId: request.changeId,
         subscriptionId: input.subscriptionId,
+        itemId: request.itemId,
         priceId: request.priceId,
         unitAmount: request.unitAmount,
         quantity: request.quantity,
@@ -211,6 +261,11 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       cancelAtPeriodEnd: state.cancelAtPeriodEnd,
       pausedAt: state.pausedAt,
       canceledAt: state.canceledAt,
+      cancellationReason: state.cancellationReason ?? null,
+      scheduledPause: state.scheduledPause ?? null,
+      resumeAt: state.resumeAt ?? null,
+      currentTerm: currentTerm(),
+      scheduledPlanChangeId: state.scheduledPlanChangeId ?? null,
     });
     const next = nextBillingDate();
     upsertSearchAttributes([
@@ -223,7 +278,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   /** A payment outcome sets the standing; a pause or cancel that arrived meanwhile still wins. */
   function setStanding(standing: PaymentStanding): void {
     if (state.status === 'paused') state.statusBeforePause = standing;
-    else if (state.status !== 'canceled' && state.status !== 'scheduled') state.status = standing;
+    else if (state.status !== 'canceled' && state.status !== 'scheduled' && state.status !== 'trialing') state.status = standing;
   }
 
   const currentStanding = (): PaymentStanding | null =>
@@ -243,7 +298,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
 
     if (delinquent.size === 0) setStanding('active');
     else if (report.outcome === 'failed' && report.subscriptionAfterFailure === 'canceled') {
-      if (state.status !== 'canceled') applyCancel(state, { atPeriodEnd: false }, nowIso());
+      if (state.status !== 'canceled') applyCancel(state, { atPeriodEnd: false, reason: 'payment_failed' }, nowIso());
     } else if (report.outcome === 'failed' && report.subscriptionAfterFailure === 'unpaid') setStanding('unpaid');
     else if (currentStanding() !== 'unpaid') setStanding('past_due');
     // Only a real change is written (a repeated report must not cost a database write).
@@ -288,10 +343,39 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     if (patched(COLLECT_IN_INVOICE_WORKFLOW)) {
       await startCollection(invoice);
       // Billing has begun; how payment goes is reported by the collection workflow.
-      if (state.status === 'scheduled') state.status = 'active';
+      if (state.status === 'scheduled' || state.status === 'trialing') state.status = 'active';
     } else {
       await collect(invoice);
       changed();
+    }
+  }
+
+  async function handleTimedEvent(event: TimedEvent): Promise<void> {
+    switch (event.kind) {
+      case 'trial_start':
+        state.status = 'trialing';
+        return;
+      case 'trial_ending_notice':
+        await records.sendSubscriptionNotice({ subscriptionId: input.subscriptionId, kind: 'trial_ending', effectiveAt: input.billingAnchor, sentAt: nowIso() });
+        state.trialReminderSent = true;
+        return;
+      case 'term_notice':
+        await records.sendSubscriptionNotice({
+          subscriptionId: input.subscriptionId,
+          kind: input.commitment!.renewal === 'renew' ? 'term_renewal' : 'term_expiry',
+          effectiveAt: event.termEnd,
+          termIndex: event.termIndex,
+          sentAt: nowIso(),
+        });
+        state.termReminderSentFor = event.termIndex;
+        return;
+      case 'pause':
+        applyPause(state, { resumeAt: state.scheduledPause?.resumeAt ?? null }, event.at);
+        state.scheduledPause = null;
+        return;
+      case 'resume':
+        applyResume(state);
+        return;
     }
   }
 
@@ -307,15 +391,31 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     if (state.status === 'canceled') break;
 
     const boundary = periodAt(state.nextPeriodIndex);
-    const untilBoundary = Date.parse(boundary.start) - Date.now();
-    if (untilBoundary > 0) {
+    // Trial start, notices, a scheduled pause or resume: whichever comes first, up to the boundary.
+    const event = pendingEvents(input, state, periodAt).find((e) => Date.parse(e.at) <= Date.parse(boundary.start));
+    const wakeAt = Date.parse(event?.at ?? boundary.start);
+    if (wakeAt > Date.now()) {
       const seen = version;
-      if (await condition(() => version !== seen, untilBoundary)) continue;
+      if (await condition(() => version !== seen, wakeAt - Date.now())) continue;
+    }
+    if (event) {
+      await handleTimedEvent(event);
+      changed();
+      continue;
     }
 
     // The boundary is the end of the current period and the start of the next one.
     boundariesThisRun += 1;
     billing = true;
+    if (endsTerm(input, boundary.index) && !state.cancelAtPeriodEnd) {
+      if (input.commitment!.renewal === 'expire') {
+        // The committed term is over and does not renew: nothing more is billed.
+        applyCancel(state, { atPeriodEnd: true, reason: 'term_expired' }, boundary.start);
+      } else {
+        state.termIndex = (state.termIndex ?? 0) + 1;
+        changed();
+      }
+    }
     if (state.scheduledPlanChangeId) {
       // The change waiting for this period end applies before the next period is invoiced (or never, if
       // the subscription ends here).
@@ -324,8 +424,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       changed();
     }
     if (state.cancelAtPeriodEnd) {
-      state.status = 'canceled';
-      state.canceledAt = boundary.start;
+      applyCancel(state, { atPeriodEnd: false, reason: state.cancellationReason ?? 'cancellation_requested' }, boundary.start);
       billing = false;
       changed();
       continue;

@@ -1,0 +1,432 @@
+/**
+ * The customer portal: what a customer does to its own records ("customers pay, pause or cancel").
+ *
+ * Staff issue a short-lived portal session for one customer (`POST /v1/customers/:id/portal-sessions`,
+ * an ordinary API-key route); the routes under `/v1/portal` take no API key (`config.public`) and
+ * authenticate that session's token instead (api/portal-auth.ts). A session sees and changes only its
+ * customer's records: another customer's id is a 404, exactly as an id that does not exist.
+ *
+ * Every action reuses the staff routes' own logic (subscription-lifecycle.ts, cancellation-requests.ts,
+ * customers.ts, invoice-actions.ts) after the ownership check, and answers with the staff API's shapes.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { FilterQuery } from '@mikro-orm/core';
+import type { Client } from '@temporalio/client';
+import { Customer, Invoice, PortalSession, Subscription } from '../../db/entities';
+import { loadBrand } from '../../activities/documents/brand';
+import { loadInvoiceDocumentData } from '../../activities/documents/data';
+import { invoiceFileName, renderInvoicePdf } from '../../activities/documents/invoice-pdf';
+import { ErrorSchema, invalidParam, notFound, unprocessable } from '../errors';
+import {
+  PORTAL_SESSION_DEFAULT_SECONDS,
+  PORTAL_SESSION_MAX_SECONDS,
+  PORTAL_SESSION_MIN_SECONDS,
+  authenticatePortalRequest,
+  issuePortalSession,
+} from '../portal-auth';
+import { oneCustomerRevenue } from '../customer-revenue';
+import { IdParams, ListQuery, Nullable, Timestamp, iso, listOf, paginate } from '../schemas';
+import { CustomerResource, PaymentMethodBody, customerResource, savePaymentMethod } from './customers';
+import { SubscriptionResource, subscriptionResource } from './subscriptions';
+import { CollectionMethodBody, PauseBody, subscriptionLifecycleActions } from './subscription-lifecycle';
+import { CancellationRequestResource, CreateCancellationRequest, cancellationRequestActions } from './cancellation-requests';
+import { invoiceCollectionActions } from './invoice-actions';
+import { InvoiceResource, InvoiceSummaryResource, invoiceSummary, invoiceWithLines } from './invoices';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The customer portal session of a `/v1/portal` request, set by the portal's own authentication. */
+    portalSession: PortalSession | null;
+  }
+}
+
+export const PortalSessionResource = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('portal_session'),
+    customer: Type.String(),
+    token: Nullable(Type.String({ description: 'The bearer token (cps_...) for /v1/portal: shown once, when the session is created; null afterwards' })),
+    url: Nullable(Type.String({ description: 'The portal with the token in its fragment, to hand to the customer; null after creation' })),
+    return_url: Nullable(Type.String()),
+    expires_at: Timestamp,
+    revoked_at: Nullable(Timestamp),
+    created_at: Timestamp,
+  },
+  { $id: 'PortalSession' },
+);
+
+const CreatePortalSession = Type.Object(
+  {
+    expires_in: Type.Optional(
+      Type.Integer({
+        minimum: PORTAL_SESSION_MIN_SECONDS,
+        maximum: PORTAL_SESSION_MAX_SECONDS,
+        description: `Seconds the session lasts (default ${PORTAL_SESSION_DEFAULT_SECONDS})`,
+      }),
+    ),
+    return_url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, description: 'Where the portal sends the customer back (http or https)' })),
+  },
+  { additionalProperties: false },
+);
+
+const SessionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), session: Type.String({ minLength: 1, maxLength: 64 }) });
+
+/** What a customer sees of its invoices: drafts are the merchant's work in progress. */
+const PortalInvoiceStatus = Type.Union([Type.Literal('open'), Type.Literal('paid'), Type.Literal('void'), Type.Literal('uncollectible')]);
+
+function portalSessionResource(s: PortalSession, issued?: { token: string; url: string }) {
+  return {
+    id: s.id,
+    object: 'portal_session' as const,
+    customer: s.customerId,
+    token: issued?.token ?? null,
+    url: issued?.url ?? null,
+    return_url: s.returnUrl,
+    expires_at: iso(s.expiresAt)!,
+    revoked_at: iso(s.revokedAt),
+    created_at: iso(s.createdAt)!,
+  };
+}
+
+function httpUrl(param: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalidParam(param, `${param} must be an absolute http or https URL.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalidParam(param, `${param} must be an absolute http or https URL.`);
+  return url.toString();
+}
+
+export interface PortalRoutesOptions {
+  orm: MikroORM;
+  temporal: Client;
+  /** How cancellation requests are applied (CANCELLATION_REQUESTS), as for the staff route. */
+  cancellationRequests: 'approval' | 'immediate';
+  workflowAnswerTimeoutMs: number;
+  /**
+   * The customer portal's address; a session's `url` is this with `#token=<token>`. Unset: the
+   * API's own origin as the request reached it, followed by `/portal`.
+   */
+  portalUrl?: string;
+}
+
+export const portalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions> = async (app, options) => {
+  const { orm } = options;
+  const staff = { roles: ['admin', 'operator', 'sales'] as const };
+
+  const portalUrlFor = (request: FastifyRequest, token: string): string =>
+    `${options.portalUrl ?? `${request.protocol}://${request.host}/portal`}#token=${encodeURIComponent(token)}`;
+
+  app.post(
+    '/v1/customers/:id/portal-sessions',
+    {
+      config: staff,
+      schema: {
+        tags: ['customers'],
+        summary: 'Open a customer portal session',
+        description:
+          'A short-lived token (cps_...) with which the customer sees and changes only its own records under /v1/portal: ' +
+          'pay invoices, save a card, pause, resume, ask to cancel, switch to autopay. The token is returned once; hand the ' +
+          `customer the url. Lasts expires_in seconds (${PORTAL_SESSION_MIN_SECONDS} to ${PORTAL_SESSION_MAX_SECONDS}, default ${PORTAL_SESSION_DEFAULT_SECONDS}).`,
+        params: IdParams,
+        body: CreatePortalSession,
+        response: { 200: PortalSessionResource, '4xx': ErrorSchema },
+      },
+    },
+    async (request) => {
+      const em = orm.em.fork();
+      const customer = await em.findOne(Customer, { id: request.params.id });
+      if (!customer) throw notFound('customer', request.params.id);
+      const returnUrl = request.body.return_url === undefined ? null : httpUrl('return_url', request.body.return_url);
+      const { session, token } = await issuePortalSession(em, {
+        customerId: customer.id,
+        expiresInSeconds: request.body.expires_in ?? PORTAL_SESSION_DEFAULT_SECONDS,
+        returnUrl,
+        createdByKeyId: request.apiKey?.id ?? null,
+      });
+      request.log.info({ customerId: customer.id, portalSessionId: session.id, expiresAt: session.expiresAt }, 'portal session issued');
+      return portalSessionResource(session, { token, url: portalUrlFor(request, token) });
+    },
+  );
+
+  app.post(
+    '/v1/customers/:id/portal-sessions/:session/revoke',
+    {
+      config: staff,
+      schema: {
+        tags: ['customers'],
+        summary: 'End a customer portal session before it expires',
+        description: 'Its token stops working at once. Revoking a revoked or expired session answers it as it is.',
+        params: SessionParams,
+        response: { 200: PortalSessionResource, '4xx': ErrorSchema },
+      },
+    },
+    async (request) => {
+      const em = orm.em.fork();
+      const where = { id: request.params.session, customerId: request.params.id };
+      const now = new Date();
+      await em.nativeUpdate(PortalSession, { ...where, revokedAt: null }, { revokedAt: now });
+      const session = await em.findOne(PortalSession, where);
+      if (!session) throw notFound('portal_session', request.params.session);
+      return portalSessionResource(session);
+    },
+  );
+
+  await app.register(customerPortalRoutes, options);
+};
+
+/** The routes a portal session calls. Registered in their own context, so the session check applies to them alone. */
+const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions> = async (app, options) => {
+  const { orm, temporal, workflowAnswerTimeoutMs } = options;
+  const lifecycle = subscriptionLifecycleActions({ orm, temporal, workflowAnswerTimeoutMs });
+  const cancellations = cancellationRequestActions({ orm, temporal, mode: options.cancellationRequests, workflowAnswerTimeoutMs });
+  const collection = invoiceCollectionActions({ orm, temporal, workflowAnswerTimeoutMs });
+  const portal = { public: true } as const;
+  const tags = ['portal'];
+  const security = [{ portalSession: [] }];
+
+  app.decorateRequest('portalSession', null);
+  // onRequest, before the body is read or validated: a caller without a session learns nothing else.
+  app.addHook('onRequest', async (request) => {
+    request.portalSession = await authenticatePortalRequest(orm, request);
+  });
+
+  const customerId = (request: FastifyRequest): string => request.portalSession!.customerId;
+
+  /** The session's customer's subscription; any other id (another customer's included) is a 404. */
+  async function ownSubscription(request: FastifyRequest, id: string): Promise<Subscription> {
+    const subscription = await orm.em.fork().findOne(Subscription, { id, customerId: customerId(request) });
+    if (!subscription) throw notFound('subscription', id);
+    return subscription;
+  }
+
+  /** The session's customer's invoice, drafts excepted; any other id is a 404. */
+  async function ownInvoice(request: FastifyRequest, id: string): Promise<Invoice> {
+    const invoice = await orm.em.fork().findOne(Invoice, { id, customerId: customerId(request), status: { $ne: 'draft' } });
+    if (!invoice) throw notFound('invoice', id);
+    return invoice;
+  }
+
+  app.get(
+    '/v1/portal/customer',
+    {
+      config: portal,
+      schema: { tags, security, summary: "The session's customer", response: { 200: CustomerResource, '4xx': ErrorSchema } },
+    },
+    async (request) => {
+      const em = orm.em.fork();
+      const customer = await em.findOneOrFail(Customer, { id: customerId(request) });
+      return customerResource(customer, await oneCustomerRevenue(em, customer.id));
+    },
+  );
+
+  app.post(
+    '/v1/portal/payment-method',
+    {
+      config: portal,
+      schema: {
+        tags,
+        security,
+        summary: 'Save a new default payment method',
+        description: 'As POST /v1/customers/:id/payment-method: open invoices that failed to charge are retried at once with it.',
+        body: PaymentMethodBody,
+        response: { 200: CustomerResource, '4xx': ErrorSchema },
+      },
+    },
+    async (request) => savePaymentMethod({ orm, temporal }, customerId(request), request.body.payment_method, request.log),
+  );
+
+  app.get(
+    '/v1/portal/subscriptions',
+    {
+      config: portal,
+      schema: {
+        tags,
+        security,
+        summary: "The customer's subscriptions, newest first",
+        querystring: Type.Object(ListQuery, { additionalProperties: false }),
+        response: { 200: listOf(SubscriptionResource, 'Subscription'), '4xx': ErrorSchema },
+      },
+    },
+    async (request) => paginate(orm.em.fork(), Subscription, { customerId: customerId(request) }, request.query, subscriptionResource),
+  );
+
+  app.get(
+    '/v1/portal/subscriptions/:id',
+    {
+      config: portal,
+      schema: { tags, security, summary: 'Retrieve one of the customer’s subscriptions', params: IdParams, response: { 200: SubscriptionResource, '4xx': ErrorSchema } },
+    },
+    async (request) => subscriptionResource(await ownSubscription(request, request.params.id)),
+  );
+
+  app.post(
+    '/v1/portal/subscriptions/:id/pause',
+    {
+      config: portal,
+      schema: {
+        tags,
+        security,
+        summary: 'Pause billing now or at a date, optionally resuming by itself',
+        description: 'As POST /v1/subscriptions/:id/pause, with the same rules.',
+        params: IdParams,
+        body: PauseBody,
+        response: { 200: SubscriptionResource, '4xx': ErrorSchema },
+      },
+    },
+    async (request) => {
+      const subscription = await ownSubscription(request, request.params.id);
+      return lifecycle.pause(subscription.id, request.body);
+    },
+  );
+
+  app.post(
+    '/v1/portal/subscriptions/:id/resume',
+    {
+      config: portal,
+      schema: {
+        tags,
+        security,
+        summary: 'Resume a paused subscription, or drop a pause scheduled for later',
+        params: IdParams,
+        response: { 200: SubscriptionResource, '4xx': ErrorSchema },
+      },
+    },
+    async (request) => lifecycle.resume((await ownSubscription(request, request.params.id)).id),
+  );
+
+  app.post(
+    '/v1/portal/subscriptions/:id/cancel',
+    {
+      config: portal,
+      schema: {
+        tags,
+        security,
+        summary: 'Ask to cancel',
+        description:
+          'Records a cancellation request, as POST /v1/subscriptions/:id/cancellation-requests: it waits for an operator ' +
+          '(status pending) or, with CANCELLATION_REQUESTS=immediate, is applied at once (status approved). 409 when the ' +
+          'subscription is canceled or already has a pending request.',
+        params: IdParams,
+        body: CreateCancellationRequest,
+        response: { 200: CancellationRequestResource, '4xx': ErrorSchema },
+      },
+    },
+    async (request) => cancellations.requestCancellation((await ownSubscription(request, request.params.id)).id, request.body),
+  );
+
+  app.post(
+    '/v1/portal/subscriptions/:id/collection-method',
+    {
+      config: portal,
+      schema: {
+        tags,
+        security,
+        summary: 'Switch between emailed invoices and autopay',
+        description: 'As POST /v1/subscriptions/:id/collection-method: autopay needs a saved payment method (422 no_payment_method).',
+        params: IdParams,
+        body: CollectionMethodBody,
+        response: { 200: SubscriptionResource, '4xx': ErrorSchema },
+      },
+    },
+    async (request) => {
+      const subscription = await ownSubscription(request, request.params.id);
+      return lifecycle.switchCollectionMethod(subscription.id, request.body.collection_method, request.log);
+    },
+  );
+
+  app.get(
+    '/v1/portal/invoices',
+    {
+      config: portal,
+      schema: {
+        tags,
+        security,
+        summary: "The customer's invoices, newest first (drafts are not shown; lines omitted)",
+        querystring: Type.Object({ ...ListQuery, status: Type.Optional(PortalInvoiceStatus) }, { additionalProperties: false }),
+        response: { 200: listOf(InvoiceSummaryResource, 'Invoice'), '4xx': ErrorSchema },
+      },
+    },
+    async (request) => {
+      const where: FilterQuery<Invoice> = { customerId: customerId(request), status: request.query.status ?? { $ne: 'draft' } };
+      return paginate(orm.em.fork(), Invoice, where, request.query, invoiceSummary);
+    },
+  );
+
+  app.get(
+    '/v1/portal/invoices/:id',
+    {
+      config: portal,
+      schema: { tags, security, summary: 'Retrieve one of the customer’s invoices with its lines', params: IdParams, response: { 200: InvoiceResource, '4xx': ErrorSchema } },
+    },
+    async (request) => invoiceWithLines(orm.em.fork(), await ownInvoice(request, request.params.id)),
+  );
+
+  app.get(
+    '/v1/portal/invoices/:id/pdf',
+    {
+      config: portal,
+      schema: {
+        tags,
+        security,
+        summary: 'Download one of the customer’s invoices as a PDF',
+        params: IdParams,
+        response: {
+          200: {
+            description: 'The invoice as a PDF',
+            headers: { 'content-disposition': { type: 'string', description: 'inline; filename="<document>.pdf"' } },
+            content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
+          },
+          '4xx': ErrorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const invoice = await ownInvoice(request, request.params.id);
+      const em = orm.em.fork();
+      const data = await loadInvoiceDocumentData(em, invoice.id);
+      if (!data) throw notFound('invoice', invoice.id);
+      const pdf = await renderInvoicePdf(data, await loadBrand(em));
+      // Binary: the plain reply type (the schema-typed one expects JSON), headers as GET /v1/invoices/:id/pdf sends them.
+      return (reply as FastifyReply)
+        .header('content-type', 'application/pdf')
+        .header('content-disposition', `inline; filename="${invoiceFileName(data, invoice.id)}"`)
+        .header('cache-control', 'private, no-cache')
+        .send(pdf);
+    },
+  );
+
+  app.post(
+    '/v1/portal/invoices/:id/pay',
+    {
+      config: portal,
+      schema: {
+        tags,
+        security,
+        summary: 'Pay an open invoice now with the saved payment method',
+        description:
+          "Charges the customer's default payment method now, through the invoice's collection (the next retry, taken early) " +
+          'and answers with the invoice once the attempt is done: paid, or still open with the decline recorded. 409 for an ' +
+          'invoice that is paid or void, being charged, or collected by email (send_invoice, paid by bank transfer or at the ' +
+          'gateway); 422 no_payment_method without a saved payment method.',
+        params: IdParams,
+        response: { 200: InvoiceResource, '4xx': ErrorSchema },
+      },
+    },
+    async (request) => {
+      const invoice = await ownInvoice(request, request.params.id);
+      // Paid or void: 409 from the collection's own checks, before the card is looked at.
+      await collection.collectableInvoice(invoice.id);
+      const customer = await orm.em.fork().findOneOrFail(Customer, { id: invoice.customerId });
+      if (!customer.defaultPaymentMethod) {
+        throw unprocessable(undefined, 'no_payment_method', 'No payment method is saved; save one with POST /v1/portal/payment-method first.');
+      }
+      return collection.retryNow(invoice.id);
+    },
+  );
+};

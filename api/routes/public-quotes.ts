@@ -1,0 +1,137 @@
+/**
+ * The customer's side of a quote, behind the acceptance link's token (`/v1/public/quotes/<token>`):
+ * view the current version, sign it, or decline. No API key: the token is the credential. It is a
+ * 256-bit random secret of which only the SHA-256 is stored (quote_links), one per emailed link; it
+ * reads and signs only its own quote, and an unknown token is a 404 that says nothing about quotes.
+ * Signatures record the caller's IP and the content hash of the version shown, which the workflow
+ * checks against the current one (a superseded version is a 409).
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import { Quote, QuoteLink } from '../../db/entities';
+import { FINAL_STAGES } from '../../domain/quote';
+import { linkTokenHash } from '../../domain/quote-hash';
+import { declineQuoteUpdate, signQuoteUpdate } from '../../workflows/quote/contract';
+import type { quoteWorkflow } from '../../workflows/quote/workflow';
+import { ApiError, ErrorSchema, conflict } from '../errors';
+import { PublicQuoteResource, SignBody, loadQuoteRecords, publicQuoteResource, quoteCallError } from './quotes';
+
+const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200, description: 'The token of the acceptance link' }) });
+
+const DeclineBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
+    reason: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+/** The same answer for a token that never existed and one of another shape: nothing to learn from it. */
+const unknownLink = () => new ApiError(404, 'invalid_request_error', 'resource_missing', 'No such quote link.');
+
+export interface PublicQuoteRoutesOptions {
+  orm: MikroORM;
+  temporal: Client;
+  workflowAnswerTimeoutMs: number;
+}
+
+export const publicQuotesRoutes: FastifyPluginAsyncTypebox<PublicQuoteRoutesOptions> = async (app, { orm, temporal, workflowAnswerTimeoutMs }) => {
+  // Public: authenticated by the token in the path, never by an API key (see api/plugins/auth.ts).
+  const config = { public: true } as const;
+  const withinDeadline = <R>(call: () => Promise<R>): Promise<R> => temporal.withDeadline(Date.now() + workflowAnswerTimeoutMs, call);
+  const security: { [name: string]: string[] }[] = [];
+
+  async function quoteFor(token: string): Promise<Quote> {
+    const em = orm.em.fork();
+    const link = await em.findOne(QuoteLink, { tokenHash: linkTokenHash(token) });
+    if (!link) throw unknownLink();
+    const quote = await em.findOne(Quote, { id: link.quoteId });
+    if (!quote) throw unknownLink();
+    return quote;
+  }
+
+  async function view(quoteId: string) {
+    const em = orm.em.fork();
+    const quote = await em.findOneOrFail(Quote, { id: quoteId });
+    return publicQuoteResource((await loadQuoteRecords(em, [quote]))[0]!);
+  }
+
+  async function act(token: string, what: string, send: (workflowId: string) => Promise<unknown>) {
+    const quote = await quoteFor(token);
+    if (FINAL_STAGES.includes(quote.stage)) {
+      throw conflict(quote.stage === 'expired' ? 'quote_expired' : 'quote_closed', `This quote is ${quote.stage}.`);
+    }
+    try {
+      await withinDeadline(() => send(quote.workflowId));
+    } catch (err) {
+      throw quoteCallError(err, `Cannot ${what} the quote`);
+    }
+    return view(quote.id);
+  }
+
+  const handle = (workflowId: string) => temporal.workflow.getHandle<typeof quoteWorkflow>(workflowId);
+
+  app.get(
+    '/v1/public/quotes/:token',
+    {
+      config,
+      schema: {
+        tags: ['public'],
+        summary: 'View the quote behind an acceptance link',
+        description: 'No API key: the token is the credential. Shows the current version and its content_hash, which a signature names.',
+        security,
+        params: TokenParams,
+        response: { 200: PublicQuoteResource, '4xx': ErrorSchema },
+      },
+    },
+    async (request) => view((await quoteFor(request.params.token)).id),
+  );
+
+  app.post(
+    '/v1/public/quotes/:token/sign',
+    {
+      config,
+      schema: {
+        tags: ['public'],
+        summary: 'Sign the quote as one of its customer signers',
+        description:
+          'email must be a customer signer of the quote and content_hash the current version’s (409 version_superseded for an older one). ' +
+          'Signing twice, an expired or closed quote, or out of order (sequential signing) is a 409.',
+        security,
+        params: TokenParams,
+        body: SignBody,
+        response: { 200: PublicQuoteResource, '4xx': ErrorSchema },
+      },
+    },
+    async (request) =>
+      act(request.params.token, 'sign', (workflowId) =>
+        handle(workflowId).executeUpdate(signQuoteUpdate, {
+          args: [{ kind: 'customer', name: request.body.name, email: request.body.email, ip: request.ip, contentHash: request.body.content_hash }],
+        }),
+      ),
+  );
+
+  app.post(
+    '/v1/public/quotes/:token/decline',
+    {
+      config,
+      schema: {
+        tags: ['public'],
+        summary: 'Decline the quote',
+        security,
+        params: TokenParams,
+        body: DeclineBody,
+        response: { 200: PublicQuoteResource, '4xx': ErrorSchema },
+      },
+    },
+    async (request) =>
+      act(request.params.token, 'decline', (workflowId) =>
+        handle(workflowId).executeUpdate(declineQuoteUpdate, {
+          args: [{ name: request.body?.name ?? null, email: request.body?.email ?? null, reason: request.body?.reason ?? null }],
+        }),
+      ),
+  );
+};

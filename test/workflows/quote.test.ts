@@ -1,0 +1,284 @@
+/**
+ * Quotes on the time-skipping test server with the real activities, PostgreSQL, the sandbox gateway
+ * and the outbox mailer: sent, signed, paid, expired, declined, revised, approved and split into a
+ * payment schedule, weeks of waiting played out in seconds.
+ *
+ * Rejected updates (wrong token, a superseded version, signing twice, an expired quote) are tested
+ * through the API on the dev server (test/api/quotes.test.ts): the time-skipping server answers a
+ * rejected update with "update not found".
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { openDatabase, type MikroORM } from '../../db/orm';
+import { Email, Instalment, InstalmentPlan, Invoice, OnboardingTask, Quote, QuoteLink, QuoteSignature, QuoteVersion, Subscription } from '../../db/entities';
+import {
+  approveQuoteUpdate,
+  declineQuoteUpdate,
+  getQuoteQuery,
+  reviseQuoteUpdate,
+  sendQuoteUpdate,
+  signQuoteUpdate,
+  voidQuoteUpdate,
+  type SignQuoteRequest,
+} from '../../workflows/quote/contract';
+import { quoteVersionInput } from '../../activities/quote-start';
+import { requireEnv } from '../support/env';
+import { eventually } from '../support/eventually';
+import { testBillingWorker } from '../support/billing-worker';
+import { createTimeSkippingEnv } from '../support/temporal-env';
+import { createCustomer, createRecurringPrice } from '../support/fixtures';
+import { OWNER, oneTimeLine, quoteContent, recurringLine, startQuote, type QuoteFixtureOptions } from '../support/quote-fixtures';
+
+const TASK_QUEUE = 'quote-test';
+const DAY = 86_400_000;
+
+let env: TestWorkflowEnvironment;
+let orm: MikroORM;
+let worker: Worker;
+let workerRun: Promise<void>;
+
+beforeAll(async () => {
+  orm = await openDatabase(requireEnv('DATABASE_URL'));
+});
+
+afterAll(async () => {
+  await orm?.close(true);
+});
+
+// A time-skipping server per test: one test's leftover timers (subscriptions, plans) cannot stall another's clock.
+beforeEach(async () => {
+  env = await createTimeSkippingEnv();
+  worker = await testBillingWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, orm });
+  workerRun = worker.run();
+});
+
+afterEach(async () => {
+  worker?.shutdown();
+  await workerRun;
+  await env?.teardown();
+});
+
+const quoteRow = (id: string) => orm.em.fork().findOneOrFail(Quote, { id });
+const emailsOf = (id: string) => orm.em.fork().find(Email, { relatedId: id }, { orderBy: { createdAt: 'asc' } });
+const emailKinds = async (id: string) => (await emailsOf(id)).map((e) => `${e.kind} ${e.to}`).sort();
+
+const COUNTERSIGNER = { kind: 'internal' as const, name: 'Carla Countersign', email: 'carla@seller.example' };
+
+async function start(o: QuoteFixtureOptions, customerFields = {}) {
+  const customer = await createCustomer(orm, customerFields);
+  const now = await env.currentTimeMs();
+  return { customer, now, ...(await startQuote(orm, env.client, TASK_QUEUE, customer, now, o)) };
+}
+
+const customerSigns = (customer: { name: string; email: string }, contentHash: string): SignQuoteRequest => ({
+  kind: 'customer',
+  name: customer.name,
+  email: customer.email,
+  ip: '203.0.113.7',
+  contentHash,
+});
+const countersigns = (contentHash: string): SignQuoteRequest => ({ kind: 'internal', name: COUNTERSIGNER.name, email: COUNTERSIGNER.email, ip: '198.51.100.2', contentHash });
+
+test('happy path: sent, signed by the customer, countersigned, charged now, subscription started, both confirmations sent', async () => {
+  const price = await createRecurringPrice(orm, { unitAmount: 25_00 });
+  const { id, handle, version, customer } = await start({
+    lines: [oneTimeLine('Onboarding workshop', 500_00), recurringLine(price, 2)],
+    signers: [{ kind: 'customer', name: 'Ada Lovelace', email: 'ada@example.com' }, COUNTERSIGNER],
+    order: 'sequential',
+  });
+  expect(version.totals.oneTime.total).toBe(500_00);
+  expect(version.totals.recurring).toEqual([{ interval: { unit: 'month', count: 1 }, subtotal: 50_00, taxTotal: 0, total: 50_00 }]);
+
+  const sent = await handle.executeUpdate(sendQuoteUpdate, { args: [{ by: OWNER.email }] });
+  expect(sent.stage).toBe('sent');
+  // The customer signer gets the acceptance email with a link; only the token's hash is stored.
+  await eventually(async () => expect(await emailKinds(id)).toEqual([`quote_sent ${customer.email}`]));
+  const [invitation] = await emailsOf(id);
+  const token = /\/v1\/public\/quotes\/([A-Za-z0-9_-]{43})/.exec(invitation!.text)![1]!;
+  const [link] = await orm.em.fork().find(QuoteLink, { quoteId: id });
+  expect(link!.tokenHash).toMatch(/^[0-9a-f]{64}$/);
+  expect(link!.tokenHash).not.toContain(token);
+
+  const signing = await handle.executeUpdate(signQuoteUpdate, { args: [customerSigns(customer, version.contentHash)] });
+  expect(signing.stage).toBe('signing');
+  expect(signing.waitingFor).toContain(COUNTERSIGNER.email);
+  await handle.executeUpdate(signQuoteUpdate, { args: [countersigns(version.contentHash)] });
+
+  const final = await handle.result();
+  expect(final.stage).toBe('fulfilled');
+  expect(final.transitions.map((t) => t.to)).toEqual(['draft', 'sent', 'signing', 'accepted', 'awaiting_payment', 'fulfilled']);
+  expect(final.transitions[3]!.reason).toContain('every signer has signed');
+  expect(final.paymentStatus).toBe('paid');
+
+  const quote = await quoteRow(id);
+  expect(quote).toMatchObject({ stage: 'fulfilled', invoiceId: final.invoiceId, subscriptionIds: final.subscriptionIds });
+  expect(quote.timeline).toHaveLength(6);
+  const invoice = await orm.em.fork().findOneOrFail(Invoice, { id: quote.invoiceId! });
+  expect(invoice).toMatchObject({ status: 'paid', total: 500_00, amountPaid: 500_00, customerId: customer.id, collectionMethod: 'charge_automatically' });
+
+  expect(quote.subscriptionIds).toHaveLength(1);
+  const subscription = await orm.em.fork().findOneOrFail(Subscription, { id: quote.subscriptionIds[0]! });
+  expect(subscription).toMatchObject({ customerId: customer.id, intervalUnit: 'month', intervalCount: 1, metadata: { quote: id } });
+  const running = await env.client.workflow.getHandle(subscription.workflowId).describe();
+  expect(running.status.name).toBe('RUNNING');
+
+  const signatures = await orm.em.fork().find(QuoteSignature, { quoteId: id }, { orderBy: { signedAt: 'asc' } });
+  expect(signatures.map((s) => [s.kind, s.email, s.ip, s.version, s.contentHash, s.superseded])).toEqual([
+    ['customer', 'ada@example.com', '203.0.113.7', 1, version.contentHash, false],
+    ['internal', COUNTERSIGNER.email, '198.51.100.2', 1, version.contentHash, false],
+  ]);
+
+  expect(await emailKinds(id)).toEqual(
+    [
+      `quote_sent ${customer.email}`,
+      `quote_paid ${customer.email}`,
+      `quote_paid_owner ${OWNER.email}`,
+      `quote_welcome ${customer.email}`,
+      'quote_onboarding am@seller.example',
+    ].sort(),
+  );
+  const confirmation = (await emailsOf(id)).find((e) => e.kind === 'quote_paid')!;
+  expect(confirmation.text).toContain('$500.00');
+  const task = await orm.em.fork().findOneOrFail(OnboardingTask, { quoteId: id });
+  expect(task).toMatchObject({ customerId: customer.id, assigneeEmail: 'am@seller.example', status: 'open' });
+
+  // `RECORD_HISTORIES=1 npm test` refreshes the fixture that test/replay replays on every run.
+  if (process.env.RECORD_HISTORIES === '1') {
+    writeFileSync(join(__dirname, '../replay/histories/quote-happy-path.json'), historyToJSON(await handle.fetchHistory()));
+  }
+});
+
+test('an unsigned quote is reminded 3 days before its expiry date, then expires on it', async () => {
+  const { id, handle, customer } = await start({ lines: [oneTimeLine('Audit', 900_00)], expiresInDays: 10, reminderDaysBefore: [3] });
+  await handle.executeUpdate(sendQuoteUpdate, { args: [{ by: OWNER.email }] });
+
+  const final = await handle.result(); // skips to the reminder, then to the expiry date
+  expect(final.stage).toBe('expired');
+  expect(final.remindersSent).toEqual(['1:3']);
+  const expiry = final.transitions.at(-1)!;
+  expect(expiry).toMatchObject({ from: 'sent', to: 'expired', by: 'system' });
+  const late = Date.parse(expiry.at) - Date.parse(final.version.content.expiresAt);
+  expect(late).toBeGreaterThanOrEqual(0);
+  expect(late).toBeLessThan(1000);
+
+  expect(await emailKinds(id)).toEqual([`quote_reminder ${customer.email}`, `quote_sent ${customer.email}`]);
+  const reminder = (await emailsOf(id)).find((e) => e.kind === 'quote_reminder')!;
+  expect(reminder.key).toBe(`quote_reminder:${id}:1:3:signer_1`);
+  expect(reminder.text).toMatch(/\/v1\/public\/quotes\/[A-Za-z0-9_-]{43}/);
+  expect(await orm.em.fork().count(QuoteLink, { quoteId: id })).toBe(2); // one link per email
+  expect(await quoteRow(id)).toMatchObject({ stage: 'expired', invoiceId: null });
+  expect((await quoteRow(id)).expiredAt).not.toBeNull();
+});
+
+test('a customer signer declines: the quote closes with the reason and nothing is invoiced', async () => {
+  const { id, handle, customer } = await start({ lines: [oneTimeLine('Audit', 900_00)] });
+  await handle.executeUpdate(sendQuoteUpdate, { args: [{ by: OWNER.email }] });
+  await handle.executeUpdate(declineQuoteUpdate, { args: [{ name: customer.name, email: customer.email, reason: 'Budget frozen' }] });
+  const final = await handle.result();
+  expect(final.stage).toBe('declined');
+  expect(final.transitions.at(-1)!.reason).toBe(`declined by ${customer.email}: Budget frozen`);
+  expect(await quoteRow(id)).toMatchObject({ stage: 'declined', declineReason: 'Budget frozen', invoiceId: null });
+  expect(await orm.em.fork().count(Invoice, { customerId: customer.id })).toBe(0);
+});
+
+test('a revision supersedes the signed version: its signature stops counting and the new version is signed again', async () => {
+  const lines = [oneTimeLine('Implementation', 2_000_00)];
+  const options = { lines, signers: [{ kind: 'customer' as const, name: 'Ada Lovelace', email: 'ada@example.com' }, COUNTERSIGNER] };
+  const { id, handle, version: v1, customer, now } = await start(options);
+  await handle.executeUpdate(sendQuoteUpdate, { args: [{ by: OWNER.email }] });
+  await handle.executeUpdate(signQuoteUpdate, { args: [customerSigns(customer, v1.contentHash)] });
+
+  // Sales lower the price while the countersignature is still pending.
+  const v2 = quoteVersionInput(quoteContent(customer, id, 2, now, { ...options, lines: [{ ...lines[0]!, unitAmount: 1_800_00 }] }), 200_000);
+  expect(v2.contentHash).not.toBe(v1.contentHash);
+  const revised = await handle.executeUpdate(reviseQuoteUpdate, { args: [{ baseHash: v1.contentHash, version: v2, by: OWNER.email, reason: 'lower implementation fee' }] });
+  expect(revised.stage).toBe('sent');
+  expect(revised.signatures).toEqual([expect.objectContaining({ version: 1, superseded: true })]);
+  expect(revised.waitingFor).toContain('ada@example.com'); // the customer signs first again
+  await eventually(async () => expect(await emailKinds(id)).toEqual([`quote_revised ${customer.email}`, `quote_sent ${customer.email}`]));
+
+  await handle.executeUpdate(signQuoteUpdate, { args: [customerSigns(customer, v2.contentHash)] });
+  await handle.executeUpdate(signQuoteUpdate, { args: [countersigns(v2.contentHash)] });
+  const final = await handle.result();
+  expect(final.stage).toBe('fulfilled');
+  expect(final.transitions.map((t) => t.to)).toEqual(['draft', 'sent', 'signing', 'sent', 'signing', 'accepted', 'awaiting_payment', 'fulfilled']);
+  expect(final.transitions[3]!.reason).toBe('revised to version 2: lower implementation fee; version 1 is superseded');
+
+  const invoice = await orm.em.fork().findOneOrFail(Invoice, { id: final.invoiceId! });
+  expect(invoice.total).toBe(1_800_00);
+  const signatures = await orm.em.fork().find(QuoteSignature, { quoteId: id }, { orderBy: { signedAt: 'asc' } });
+  expect(signatures.map((s) => [s.version, s.kind, s.superseded])).toEqual([
+    [1, 'customer', true],
+    [2, 'customer', false],
+    [2, 'internal', false],
+  ]);
+  const versions = await orm.em.fork().find(QuoteVersion, { quoteId: id }, { orderBy: { version: 'asc' } });
+  expect(versions.map((v) => [v.version, v.contentHash, v.supersededAt !== null])).toEqual([
+    [1, v1.contentHash, true],
+    [2, v2.contentHash, false],
+  ]);
+});
+
+test('a discount above the threshold waits for an admin: nothing is sent until it is approved', async () => {
+  const { id, handle, customer } = await start({
+    lines: [oneTimeLine('Licences', 1_000_00)],
+    discounts: [{ type: 'percentage', ratePpm: 300_000, description: 'Launch deal', couponId: null }],
+    approvalThresholdPpm: 200_000,
+  });
+  const pending = await handle.executeUpdate(sendQuoteUpdate, { args: [{ by: OWNER.email }] });
+  expect(pending.stage).toBe('pending_approval');
+  expect(pending.version.totals).toMatchObject({ discountPpm: 300_000, oneTime: { subtotal: 1_000_00, discountTotal: 300_00, total: 700_00 } });
+  expect(pending.waitingFor).toContain('approve the 30% discount');
+  expect(pending.transitions.at(-1)!.reason).toBe('the 30% discount is above the approval threshold');
+  expect((await quoteRow(id)).stage).toBe('pending_approval');
+  expect(await emailsOf(id)).toEqual([]);
+
+  const approved = await handle.executeUpdate(approveQuoteUpdate, { args: [{ by: 'admin@seller.example' }] });
+  expect(approved).toMatchObject({ stage: 'sent', approvedBy: 'admin@seller.example' });
+  await eventually(async () => expect(await emailKinds(id)).toEqual([`quote_sent ${customer.email}`]));
+  expect((await handle.query(getQuoteQuery)).stage).toBe('sent');
+
+  await handle.executeUpdate(voidQuoteUpdate, { args: [{ by: OWNER.email, reason: 'customer went elsewhere' }] });
+  const final = await handle.result();
+  expect(final.transitions.map((t) => t.to)).toEqual(['draft', 'pending_approval', 'sent', 'voided']);
+  expect(await quoteRow(id)).toMatchObject({ stage: 'voided', approvedBy: 'admin@seller.example', voidReason: 'customer went elsewhere' });
+});
+
+test('a one-time total split into a payment schedule starts an instalment plan that invoices its first part', async () => {
+  const { id, handle, version, customer } = await start({
+    lines: [oneTimeLine('Hardware', 1_000_00), oneTimeLine('Installation', 200_00)],
+    payment: { oneTime: 'payment_schedule', schedule: { count: 3, interval: { unit: 'month', count: 1 }, downPayment: null } },
+  });
+  await handle.executeUpdate(sendQuoteUpdate, { args: [{ by: OWNER.email }] });
+  await handle.executeUpdate(signQuoteUpdate, { args: [customerSigns(customer, version.contentHash)] });
+  const final = await handle.result();
+  expect(final.stage).toBe('fulfilled');
+  expect(final.invoiceId).toBeNull();
+  expect(final.instalmentPlanId).not.toBeNull();
+
+  const plan = await orm.em.fork().findOneOrFail(InstalmentPlan, { id: final.instalmentPlanId! });
+  expect(plan).toMatchObject({ customerId: customer.id, total: 1_200_00, contractReference: id, method: 'equal', intervalUnit: 'month' });
+  expect((await quoteRow(id)).instalmentPlanId).toBe(plan.id);
+  const rows = await orm.em.fork().find(Instalment, { planId: plan.id }, { orderBy: { number: 'asc' } });
+  expect(rows.map((r) => r.amount)).toEqual([400_00, 400_00, 400_00]);
+  // The first part is due at acceptance: the plan's own workflow invoices and charges it.
+  await eventually(async () => {
+    const invoices = await orm.em.fork().find(Invoice, { instalmentPlanId: plan.id });
+    expect(invoices.map((i) => [i.instalmentNumber, i.total, i.status])).toEqual([[1, 400_00, 'paid']]);
+  });
+  expect(await emailKinds(id)).toEqual(
+    [`quote_sent ${customer.email}`, `quote_paid ${customer.email}`, `quote_paid_owner ${OWNER.email}`, `quote_welcome ${customer.email}`, 'quote_onboarding am@seller.example'].sort(),
+  );
+});
+
+test('reminders are not sent for a quote sent after the reminder date', async () => {
+  const { handle } = await start({ lines: [oneTimeLine('Audit', 900_00)], expiresInDays: 2, reminderDaysBefore: [3] });
+  await handle.executeUpdate(sendQuoteUpdate, { args: [{ by: OWNER.email }] });
+  const final = await handle.result();
+  expect(final.stage).toBe('expired');
+  expect(final.remindersSent).toEqual([]);
+  expect(Date.parse(final.expiredAt!) - Date.parse(final.sentAt!)).toBeGreaterThanOrEqual(2 * DAY - 1000);
+});
