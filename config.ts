@@ -20,6 +20,8 @@ export interface AppConfig {
     port: number;
     /** Public base URL used in links sent to customers (payment pages, docs). */
     publicUrl: string;
+    /** PORTAL_URL: the customer portal's page; a portal session's `url` is this with `#token=...` (default PUBLIC_URL + `/portal`). */
+    portalUrl: string;
   };
   logLevel: string;
   /** `sk_...` selects the Stripe gateway; unset selects the sandbox gateway. */
@@ -119,6 +121,22 @@ function webhookSecretFromEnv(env: NodeJS.ProcessEnv): string | undefined {
   return secret;
 }
 
+/** PORTAL_URL: an absolute http(s) URL without a fragment (the session's token goes there). */
+function portalUrlFromEnv(env: NodeJS.ProcessEnv, publicUrl: string): string {
+  const raw = nonEmpty(env.PORTAL_URL);
+  if (raw === undefined) return `${publicUrl.replace(/\/+$/, '')}/portal`;
+  let url: URL | null = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = null;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || raw.includes('#')) {
+    throw new Error(`PORTAL_URL must be an absolute http or https URL without a #fragment (e.g. https://billing.example.com/portal), got "${raw}"`);
+  }
+  return raw;
+}
+
 function cancellationRequestsFromEnv(env: NodeJS.ProcessEnv): 'approval' | 'immediate' {
   const mode = nonEmpty(env.CANCELLATION_REQUESTS) ?? 'approval';
   if (mode !== 'approval' && mode !== 'immediate') throw new Error(`CANCELLATION_REQUESTS must be approval or immediate, got "${mode}"`);
@@ -136,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     prefix: env.INVOICE_NUMBER_PREFIX ?? DEFAULT_INVOICE_NUMBER_FORMAT.prefix,
     padding: nonEmpty(env.INVOICE_NUMBER_PADDING) ? Number(env.INVOICE_NUMBER_PADDING) : DEFAULT_INVOICE_NUMBER_FORMAT.padding,
   });
+  const publicUrl = nonEmpty(env.PUBLIC_URL) ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
   return {
     databaseUrl,
     temporal: {
@@ -146,7 +165,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     api: {
       host,
       port,
-      publicUrl: nonEmpty(env.PUBLIC_URL) ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`,
+      publicUrl,
+      portalUrl: portalUrlFromEnv(env, publicUrl),
     },
     logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
     stripeSecretKey: nonEmpty(env.STRIPE_SECRET_KEY),

@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     stripeWebhookSecret: config.stripeWebhookSecret,
     quotes: config.quotes,
     cancellationRequests: config.cancellationRequests,
+    portalUrl: config.api.portalUrl,
     invoiceNumbering: { prefix: config.invoiceNumberPrefix, padding: config.invoiceNumberPadding },
   });
   await app.listen({ host: config.api.host, port: config.api.port });

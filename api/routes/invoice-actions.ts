@@ -170,7 +170,8 @@ export const invoiceActionsRoutes: FastifyPluginAsyncTypebox<InvoiceActionsOptio
   action(
     'retry-payment',
     'Charge the invoice now',
-    'An extra attempt outside the schedule (or after it ended), with the saved payment method. Uses up the next scheduled retry.',
+    'An extra attempt with the saved payment method: for autopay, outside the schedule (or after it ended), using up the next ' +
+      'scheduled retry; for an emailed invoice, one charge instead of a transfer (a decline leaves it emailed and open).',
     'retry the payment of',
     (h) => h.executeUpdate(retryNowUpdate),
   );

@@ -410,10 +410,10 @@ const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions> = asy
         security,
         summary: 'Pay an open invoice now with the saved payment method',
         description:
-          "Charges the customer's default payment method now, through the invoice's collection (the next retry, taken early) " +
-          'and answers with the invoice once the attempt is done: paid, or still open with the decline recorded. 409 for an ' +
-          'invoice that is paid or void, being charged, or collected by email (send_invoice, paid by bank transfer or at the ' +
-          'gateway); 422 no_payment_method without a saved payment method.',
+          "Charges the customer's default payment method now, through the invoice's collection (for autopay, the next retry " +
+          'taken early; for an emailed invoice, one charge instead of a transfer) and answers with the invoice once the attempt ' +
+          'is done: paid, or still open with the decline recorded. 409 for an invoice that is paid or void, or being charged; ' +
+          '422 no_payment_method without a saved payment method.',
         params: IdParams,
         response: { 200: InvoiceResource, '4xx': ErrorSchema },
       },

@@ -553,6 +553,16 @@ async function resolveLine(em: EntityManager, input: LineInput, param: string, c
   };
 }
 
+/** A percentage field: out of range (over 100) is a 400 naming it, like any other invalid input. */
+function percentParam(text: string, param: string): number {
+  try {
+    return parsePercentage(text, param);
+  } catch (err) {
+    if (err instanceof PricingError) throw invalidParam(err.param, err.message);
+    throw err;
+  }
+}
+
 async function resolveDiscounts(em: EntityManager, inputs: Static<typeof DiscountInput>[], currency: string, now: Date): Promise<QuoteDiscount[]> {
   const out: QuoteDiscount[] = [];
   for (const [i, d] of inputs.entries()) {
@@ -569,7 +579,7 @@ async function resolveDiscounts(em: EntityManager, inputs: Static<typeof Discoun
           : { type: 'fixed_amount', amount: coupon.amountOff!, description, couponId: coupon.id },
       );
     } else if (d.percent_off !== undefined) {
-      out.push({ type: 'percentage', ratePpm: parsePercentage(d.percent_off, `${param}[percent_off]`), description: d.description ?? null, couponId: null });
+      out.push({ type: 'percentage', ratePpm: percentParam(d.percent_off, `${param}[percent_off]`), description: d.description ?? null, couponId: null });
     } else {
       out.push({ type: 'fixed_amount', amount: d.amount_off!, description: d.description ?? null, couponId: null });
     }
@@ -583,7 +593,7 @@ function resolveFees(inputs: Static<typeof FeeInput>[]): FeeInput[] {
     if ((f.amount === undefined) === (f.percentage === undefined)) throw invalidParam(param, `${param} needs exactly one of amount or percentage.`);
     const taxable = f.taxable ?? true;
     return f.percentage !== undefined
-      ? { type: 'percentage', ratePpm: parsePercentage(f.percentage, `${param}[percentage]`), taxable, description: f.description }
+      ? { type: 'percentage', ratePpm: percentParam(f.percentage, `${param}[percentage]`), taxable, description: f.description }
       : { type: 'fixed_amount', amount: f.amount!, taxable, description: f.description };
   });
 }
@@ -689,7 +699,8 @@ function priceVersion(content: QuoteContent, config: QuoteConfig, timeZone: stri
     try {
       buildInstalmentSchedule(quoteScheduleInput(schedule, content.currency, version.totals.oneTime.total, timeZone, now.toISOString()));
     } catch (err) {
-      if (err instanceof InstalmentScheduleError) throw invalidParam(`payment[schedule][${err.param.replace(/\[.*$/, '')}]`, err.message);
+      if (err instanceof InstalmentScheduleError) throw invalidParam(`payment[schedule]${err.param.replace(/^([^[]+)/, '[$1]')}`, err.message);
+      if (err instanceof MoneyError) throw unprocessable('payment[schedule]', 'amount_too_large', err.message);
       throw err;
     }
   }

@@ -17,7 +17,6 @@ afterAll(async () => {
   await api?.close();
 });
 
-const DAY = 86_400_000;
 const inFuture = (ms: number) => new Date(Date.now() + ms).toISOString();
 const OWNER = { name: 'Sam Seller', email: 'sam@seller.example' };
 let seq = 0;
@@ -234,13 +233,18 @@ test('a salesperson drafts, prices, sends and revises a quote; the customer sign
   expectError(await customerCall('POST', `/v1/public/quotes/${revisedToken}/decline`, { reason: 'changed my mind' }), 409, 'quote_closed');
 
   // Lists: by owner, stage and customer, a page at a time.
+  const another = await api.call('sales', 'POST', '/v1/quotes', { customer: q.customer, owner: OWNER, lines: [{ description: 'Follow-up', unit_amount: 50_00 }] });
+  expect(another.body.stage).toBe('draft');
   const byCustomer = await api.call('operator', 'GET', `/v1/quotes?customer=${q.customer}&stage=fulfilled&owner=${OWNER.email}`);
   expect(byCustomer.body.data.map((x: { id: string }) => x.id)).toEqual([q.id]);
   const page = await api.call('sales', 'GET', `/v1/quotes?owner=${OWNER.email}&limit=1`);
   expect(page.body.data).toHaveLength(1);
   expect(page.body.has_more).toBe(true);
   const next = await api.call('sales', 'GET', `/v1/quotes?owner=${OWNER.email}&limit=1&starting_after=${page.body.data[0].id}`);
-  expect(next.body.data[0].id < page.body.data[0].id).toBe(true);
+  expect(page.body.data[0].id).toBe(another.body.id);
+  expect(next.body.data[0].id).toBe(q.id);
+  const drafts = await api.call('sales', 'GET', `/v1/quotes?customer=${q.customer}&stage=draft`);
+  expect(drafts.body.data.map((x: { id: string }) => x.id)).toEqual([another.body.id]);
 });
 
 test('a wrong token is a 404 for every public action, and a token reads only its own quote', async () => {
@@ -275,7 +279,7 @@ test('a wrong token is a 404 for every public action, and a token reads only its
 });
 
 test('an expired quote can no longer be signed', async () => {
-  const { quote, customer } = await sentQuote({ expires_at: inFuture(4_000) });
+  const { quote, customer } = await sentQuote({ expires_at: inFuture(6_000) });
   const [token] = await eventually(async () => {
     const tokens = await linkTokens(quote.id, 'quote_sent');
     expect(tokens).toHaveLength(1);
@@ -304,11 +308,24 @@ test('a discount above the threshold waits for an admin; sales cannot approve; a
     discounts: [{ percent_off: '25' }],
   });
   expect(created.body).toMatchObject({ requires_approval: true, totals: { discount_percent: '25', one_time: { total: 2_250_00 } } });
+  // At the threshold exactly (20 %) no approval is needed.
+  const atThreshold = await api.call('sales', 'POST', '/v1/quotes/preview', { customer: customer.id, owner: OWNER, lines: [{ description: 'Licences', unit_amount: 1_000_00 }], discounts: [{ percent_off: '20' }] });
+  expect(atThreshold.body.requires_approval).toBe(false);
   const pending = await api.call('sales', 'POST', `/v1/quotes/${created.body.id}/send`);
   expect(pending.body.stage).toBe('pending_approval');
   expect(pending.body.waiting_for).toContain('approve the 25% discount');
+  expect(pending.body.timeline.at(-1).reason).toBe('the 25% discount is above the approval threshold');
   expect((await api.call('sales', 'POST', `/v1/quotes/${created.body.id}/approve`)).status).toBe(403);
   expect((await api.call('admin', 'GET', `/v1/emails?related_id=${created.body.id}`)).body.data).toEqual([]);
+
+  // Refused: back to draft with the reason; sales may edit and send again, which asks again.
+  const rejected = await api.call('admin', 'POST', `/v1/quotes/${created.body.id}/reject`, { reason: 'Deeper than policy allows' });
+  expect(rejected.body.stage).toBe('draft');
+  expect(rejected.body.timeline.at(-1)).toMatchObject({ from: 'pending_approval', to: 'draft', reason: 'approval refused by admin (test): Deeper than policy allows' });
+  expectError(await api.call('admin', 'POST', `/v1/quotes/${created.body.id}/reject`, { reason: 'again' }), 409, 'quote_not_pending_approval');
+  const edited = await api.call('sales', 'POST', `/v1/quotes/${created.body.id}`, { discounts: [{ percent_off: '22.5' }] });
+  expect(edited.body).toMatchObject({ requires_approval: true, totals: { discount_percent: '22.5' } });
+  expect((await api.call('sales', 'POST', `/v1/quotes/${created.body.id}/send`)).body.stage).toBe('pending_approval');
 
   const approved = await api.call('admin', 'POST', `/v1/quotes/${created.body.id}/approve`);
   expect(approved.body).toMatchObject({ stage: 'sent', approved_by: 'admin (test)' });
@@ -337,14 +354,17 @@ test('bad input is a 400 naming the field, and writes nothing', async () => {
     [{ contact, owner: OWNER, lines: [], signers: [{ kind: 'internal', name: 'Carla', email: 'carla@seller.example' }] }, 'signers'],
     [{ contact, owner: OWNER, lines: [], discounts: [{ percent_off: '10', amount_off: 5 }] }, 'discounts[0]'],
     [{ contact, owner: OWNER, lines: [], tax_rates: ['txr_missing'] }, 'tax_rates[0]'],
+    [{ contact, owner: OWNER, lines: [], discounts: [{ percent_off: '120' }] }, 'discounts[0][percent_off]'],
+    [{ contact, owner: OWNER, lines: [], fees: [{ description: 'Rush', percentage: '100.5' }] }, 'fees[0][percentage]'],
+    [{ contact, owner: OWNER, lines: [{ description: 'Tiny', unit_amount: 100 }], payment: { one_time: 'payment_schedule', schedule: { count: 600 } } }, 'payment[schedule][count]'],
     [{ contact, owner: OWNER, lines: [], payment: { one_time: 'payment_schedule' } }, 'payment[schedule]'],
     [{ contact: { ...contact, time_zone: 'Mars/Olympus' }, owner: OWNER, lines: [] }, 'contact[time_zone]'],
     [{ customer: 'cus_missing', owner: OWNER, lines: [] }, 'customer'],
-    [{ contact, owner: { name: 'Sam' }, lines: [] }, 'owner.email'],
+    [{ contact, owner: { name: 'Sam' }, lines: [] }, 'owner[email]'],
   ];
   for (const [body, param] of cases) {
     const res = await api.call('sales', 'POST', '/v1/quotes', body);
-    expect({ param, status: res.status, got: res.body.error?.param?.replace(/^\//, '').replace(/\//g, '.') }).toEqual({ param, status: 400, got: param });
+    expect({ param, status: res.status, got: res.body.error?.param }).toEqual({ param, status: 400, got: param });
   }
   // Nothing was written: not the quote, not the contact's customer.
   expect((await api.call('sales', 'GET', `/v1/customers?email=${encodeURIComponent(contactEmail)}`)).body.data).toEqual([]);

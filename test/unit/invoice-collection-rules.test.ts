@@ -80,11 +80,13 @@ describe('operator actions', () => {
     expect(() => checkMarkUncollectible(view('uncollectible'))).toThrow('already uncollectible');
   });
 
-  test('retry now: only for automatic collection, not while a charge is in flight', () => {
+  test('charge now: any open invoice (an emailed one with the saved card), not while a charge is in flight', () => {
     expect(() => checkRetryNow(view('retry_scheduled'))).not.toThrow();
     expect(() => checkRetryNow(view('awaiting_payment', { pastDue: true }))).not.toThrow();
+    expect(() => checkRetryNow(view('awaiting_payment', { collectionMethod: 'send_invoice' }))).not.toThrow();
     expect(() => checkRetryNow(view('charging'))).toThrow('already in progress');
-    expect(() => checkRetryNow(view('awaiting_payment', { collectionMethod: 'send_invoice' }))).toThrow('send_invoice');
+    expect(() => checkRetryNow(view('charging', { collectionMethod: 'send_invoice' }))).toThrow('already in progress');
+    expect(() => checkRetryNow(view('paid', { collectionMethod: 'send_invoice' }))).toThrow('already paid');
   });
 
   test('skip and grace need a scheduled retry; grace is 1-60 days in total', () => {

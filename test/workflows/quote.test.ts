@@ -25,6 +25,7 @@ import {
   type SignQuoteRequest,
 } from '../../workflows/quote/contract';
 import { quoteVersionInput } from '../../activities/quote-start';
+import { invoiceCollectionWorkflowId, recordOfflinePaymentUpdate } from '../../workflows/invoice-collection/contract';
 import { requireEnv } from '../support/env';
 import { eventually } from '../support/eventually';
 import { testBillingWorker } from '../support/billing-worker';
@@ -281,4 +282,56 @@ test('reminders are not sent for a quote sent after the reminder date', async ()
   expect(final.stage).toBe('expired');
   expect(final.remindersSent).toEqual([]);
   expect(Date.parse(final.expiredAt!) - Date.parse(final.sentAt!)).toBeGreaterThanOrEqual(2 * DAY - 1000);
+});
+
+test('send_invoice: the invoice is emailed with its payment terms, and the quote is fulfilled when it is paid', async () => {
+  const { id, handle, version, customer } = await start({
+    lines: [oneTimeLine('Implementation', 3_000_00)],
+    payment: { oneTime: 'send_invoice', paymentTerms: 'net_15' },
+  });
+  await handle.executeUpdate(sendQuoteUpdate, { args: [{ by: OWNER.email }] });
+  await handle.executeUpdate(signQuoteUpdate, { args: [customerSigns(customer, version.contentHash)] });
+
+  const invoice = await eventually(async () => {
+    const quote = await quoteRow(id);
+    expect(quote.stage).toBe('awaiting_payment');
+    expect(quote.invoiceId).not.toBeNull();
+    return orm.em.fork().findOneOrFail(Invoice, { id: quote.invoiceId! });
+  });
+  expect(invoice).toMatchObject({ status: 'open', total: 3_000_00, collectionMethod: 'send_invoice', paymentTerms: 'net_15' });
+  expect(invoice.dueDate!.getTime() - invoice.finalizedAt!.getTime()).toBe(15 * DAY);
+  expect((await handle.query(getQuoteQuery)).waitingFor).toBe(`payment of invoice ${invoice.id}`);
+  await eventually(async () => expect(await orm.em.fork().count(Email, { kind: 'invoice_sent', relatedId: invoice.id })).toBe(1));
+
+  // The customer pays by bank transfer; the invoice's collection workflow tells the quote.
+  await env.client.workflow.getHandle(invoiceCollectionWorkflowId(invoice.id)).executeUpdate(recordOfflinePaymentUpdate, {
+    args: [{ amount: 3_000_00, method: 'bank_transfer', paidAt: new Date(await env.currentTimeMs()).toISOString(), reference: 'TRX-9', sendReceipt: false, requestKey: 'quote-payment' }],
+  });
+  const final = await handle.result();
+  expect(final).toMatchObject({ stage: 'fulfilled', paymentStatus: 'paid', invoiceId: invoice.id });
+  expect(await emailKinds(id)).toContain(`quote_paid ${customer.email}`);
+});
+
+test('recurring lines only: nothing to charge, the subscription starts on the date the quote gives', async () => {
+  const price = await createRecurringPrice(orm, { unitAmount: 99_00, unit: 'year' });
+  const customer = await createCustomer(orm);
+  const now = await env.currentTimeMs();
+  const startsOn = new Date(now + 10 * DAY).toISOString();
+  const { id, handle, version } = await startQuote(orm, env.client, TASK_QUEUE, customer, now, {
+    lines: [recurringLine(price)],
+    payment: { subscriptionStartDate: startsOn },
+  });
+  await handle.executeUpdate(sendQuoteUpdate, { args: [{ by: OWNER.email }] });
+  await handle.executeUpdate(signQuoteUpdate, { args: [customerSigns(customer, version.contentHash)] });
+  const final = await handle.result();
+  expect(final).toMatchObject({ stage: 'fulfilled', invoiceId: null, instalmentPlanId: null });
+  expect(final.transitions.find((t) => t.to === 'awaiting_payment')!.reason).toBe('no one-time charge; starting the subscriptions');
+  const subscription = await orm.em.fork().findOneOrFail(Subscription, { id: final.subscriptionIds[0]! });
+  expect(subscription.startDate.toISOString()).toBe(startsOn);
+  expect(subscription.intervalUnit).toBe('year');
+  // Billing starts on that date: nothing before it is ever invoiced (time skipping may already have reached it).
+  const invoices = await orm.em.fork().find(Invoice, { subscriptionId: subscription.id });
+  for (const i of invoices) expect(i.periodStart!.getTime()).toBeGreaterThanOrEqual(Date.parse(startsOn));
+  expect(subscription.billingAnchor.toISOString()).toBe(startsOn);
+  expect(await quoteRow(id)).toMatchObject({ stage: 'fulfilled', subscriptionIds: [subscription.id] });
 });

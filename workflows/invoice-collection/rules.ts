@@ -19,11 +19,12 @@ export function checkMarkUncollectible(view: CollectionView): void {
   if (view.stage === 'uncollectible') throw new CollectionRuleError('invoice is already uncollectible');
 }
 
+/**
+ * Charge now: the next retry of an automatic collection taken early, or, for an emailed invoice, the
+ * customer paying it with their saved card instead of by transfer.
+ */
 export function checkRetryNow(view: CollectionView): void {
   checkMarkUncollectible(view);
-  if (view.collectionMethod !== 'charge_automatically') {
-    throw new CollectionRuleError('invoice is collected by email (send_invoice); there is no automatic charge to retry');
-  }
   if (view.stage === 'charging') throw new CollectionRuleError('a charge attempt is already in progress');
 }
 

@@ -218,10 +218,34 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
     });
   }
 
+  /**
+   * An emailed invoice paid with the customer's saved card (from the portal or by an operator): one
+   * charge, no retry schedule; a decline leaves it emailed and open, as it was.
+   */
+  async function chargeEmailedInvoice(): Promise<void> {
+    view.stage = 'charging';
+    view.attempts += 1;
+    const result = await collection.chargeInvoice({ invoiceId: input.invoiceId, attempt: view.attempts, chargedAt: nowIso() });
+    if (result.outcome !== 'failed') {
+      amountPaid += amountDue;
+      amountDue = 0;
+      await settle('paid', result.paymentId, result.outcome === 'succeeded');
+      return;
+    }
+    view.lastFailureCode = result.failureCode;
+    await recordProgress();
+    if (!settled) view.stage = writtenOff ? 'uncollectible' : 'awaiting_payment';
+    await records.sendPaymentFailedNotice({ paymentId: result.paymentId });
+  }
+
   setHandler(
     retryNowUpdate,
     async () => {
       await whenLoaded(() => checkRetryNow(view));
+      if (input.collectionMethod === 'send_invoice') {
+        await chargeEmailedInvoice();
+        return snapshot();
+      }
       const attemptsBefore = view.attempts;
       retryRequested = true;
       await condition(() => stopCharging() || (view.attempts > attemptsBefore && view.stage !== 'charging'));

@@ -27,6 +27,7 @@ export const QUOTE_STATE_CODES: ReadonlySet<string> = new Set([
   'quote_expired',
   'quote_not_signable',
   'version_superseded',
+  'content_hash_mismatch',
   'already_signed',
   'out_of_order',
 ]);
