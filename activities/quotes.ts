@@ -371,24 +371,36 @@ export function quoteActivities({ orm, mailer, emailFrom, publicUrl, invoiceNumb
         if (quote.subscriptionIds.length > 0) return em.find(Subscription, { id: { $in: quote.subscriptionIds } }, { orderBy: { id: 'asc' } });
         const customer = await em.findOneOrFail(Customer, { id: quote.customerId });
         const { content } = await currentVersion(em, quote);
-        const byPrice = new Map<string, { priceId: string; quantity: number; unitAmount: number; interval: { unit: 'day' | 'week' | 'month' | 'year'; count: number } }>();
+        // One subscription per billing interval, holding one item per price (a price quoted on two lines
+        // is one item with both quantities): a monthly seat price and a monthly add-on bill together. A
+        // price quoted twice at different negotiated amounts cannot be one item: it goes to another
+        // subscription on the same interval.
+        type Item = { priceId: string; quantity: number; unitAmount: number };
+        type Group = { interval: { unit: 'day' | 'week' | 'month' | 'year'; count: number }; items: Map<string, Item> };
+        const groups: Group[] = [];
         for (const line of content.lines) {
           if (!line.recurring || !line.priceId) continue;
-          const item = byPrice.get(line.priceId);
+          const sameInterval = groups.filter((g) => g.interval.unit === line.recurring!.unit && g.interval.count === line.recurring!.count);
+          let group = sameInterval.find((g) => g.items.get(line.priceId!)?.unitAmount === line.unitAmount) ?? sameInterval.find((g) => !g.items.has(line.priceId!));
+          if (!group) {
+            group = { interval: line.recurring, items: new Map<string, Item>() };
+            groups.push(group);
+          }
+          const item = group.items.get(line.priceId);
           if (item) item.quantity += line.quantity;
-          else byPrice.set(line.priceId, { priceId: line.priceId, quantity: line.quantity, unitAmount: line.unitAmount, interval: line.recurring });
+          else group.items.set(line.priceId, { priceId: line.priceId, quantity: line.quantity, unitAmount: line.unitAmount });
         }
         const created: Subscription[] = [];
-        for (const item of byPrice.values()) {
+        for (const group of groups) {
           created.push(
             addSubscriptionRecord(em, {
               id: newId('subscription'),
               customerId: customer.id,
               timeZone: customer.timeZone,
               currency: content.currency,
-              intervalUnit: item.interval.unit,
-              intervalCount: item.interval.count,
-              items: [{ priceId: item.priceId, quantity: item.quantity, unitAmount: item.unitAmount }],
+              intervalUnit: group.interval.unit,
+              intervalCount: group.interval.count,
+              items: [...group.items.values()],
               collectionMethod: content.payment.oneTime === 'send_invoice' || !customer.defaultPaymentMethod ? 'send_invoice' : 'charge_automatically',
               startDate: new Date(startDate),
               metadata: { quote: quoteId },

@@ -335,3 +335,30 @@ test('recurring lines only: nothing to charge, the subscription starts on the da
   expect(subscription.billingAnchor.toISOString()).toBe(startsOn);
   expect(await quoteRow(id)).toMatchObject({ stage: 'fulfilled', subscriptionIds: [subscription.id] });
 });
+
+test('recurring lines on one interval start one subscription with an item per price; another interval or a negotiated amount gets its own', async () => {
+  const seats = await createRecurringPrice(orm, { unitAmount: 12_00, unit: 'month' });
+  const support = await createRecurringPrice(orm, { unitAmount: 30_00, unit: 'month' });
+  const yearly = await createRecurringPrice(orm, { unitAmount: 99_00, unit: 'year' });
+  const customer = await createCustomer(orm);
+  const now = await env.currentTimeMs();
+  const { handle, version } = await startQuote(orm, env.client, TASK_QUEUE, customer, now, {
+    // The seat price on two lines is one item of 5 + 2 seats; at a negotiated amount it cannot join them.
+    lines: [recurringLine(seats, 5), recurringLine(support), recurringLine(yearly), recurringLine(seats, 2), { ...recurringLine(seats, 3), unitAmount: 10_00 }],
+  });
+  await handle.executeUpdate(sendQuoteUpdate, { args: [{ by: OWNER.email }] });
+  await handle.executeUpdate(signQuoteUpdate, { args: [customerSigns(customer, version.contentHash)] });
+  const final = await handle.result();
+  expect(final.subscriptionIds).toHaveLength(3);
+  const subscriptions = await orm.em.fork().find(Subscription, { id: { $in: final.subscriptionIds } }, { populate: ['items'] });
+  const items = subscriptions
+    .map((s) => [s.intervalUnit, [...s.items.getItems()].sort((a, b) => a.position - b.position).map((i) => [i.priceId, i.quantity, i.unitAmount])] as const)
+    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  expect(items).toEqual(
+    [
+      ['month', [[seats.id, 7, 12_00], [support.id, 1, 30_00]]],
+      ['month', [[seats.id, 3, 10_00]]],
+      ['year', [[yearly.id, 1, 99_00]]],
+    ].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+  );
+});
