@@ -24,6 +24,8 @@ export interface NewSubscription {
   startDate: Date;
   /** A trial from `startDate` to `trialEnd`, where the first paid period begins (the billing anchor). */
   trialEnd?: Date | null;
+  /** Without a trial: a billing anchor after `startDate` (the partial period before it is charged separately, or free). */
+  billingAnchor?: Date | null;
   /** A commitment term (a whole number of billing periods) and what happens at its end. */
   commitment?: SubscriptionCommitment | null;
   metadata: Record<string, string>;
@@ -51,7 +53,7 @@ export function addSubscriptionRecord(em: EntityManager, spec: NewSubscription):
     intervalCount: spec.intervalCount,
     status: 'incomplete',
     collectionMethod: spec.collectionMethod,
-    billingAnchor: spec.trialEnd ?? spec.startDate,
+    billingAnchor: spec.trialEnd ?? spec.billingAnchor ?? spec.startDate,
     timeZone: spec.timeZone,
     startDate: spec.startDate,
     trialStart: spec.trialEnd ? spec.startDate : null,
@@ -63,7 +65,7 @@ export function addSubscriptionRecord(em: EntityManager, spec: NewSubscription):
     currentPeriodIndex: null,
     currentPeriodStart: null,
     currentPeriodEnd: null,
-    nextBillingDate: spec.trialEnd ?? spec.startDate,
+    nextBillingDate: spec.trialEnd ?? spec.billingAnchor ?? spec.startDate,
     cancelAtPeriodEnd: false,
     canceledAt: null,
     pausedAt: null,
@@ -117,6 +119,9 @@ export function subscriptionWorkflowInput(subscription: Subscription): Subscript
   if (subscription.trialStart && subscription.trialEnd) {
     input.trialStart = subscription.trialStart.toISOString();
     input.trialEndingNoticeDays = TRIAL_ENDING_NOTICE_DAYS;
+  } else if (subscription.startDate.getTime() < subscription.billingAnchor.getTime()) {
+    // A chosen anchor after the start: the subscription runs (unbilled until the anchor) from its start.
+    input.stubStart = subscription.startDate.toISOString();
   }
   if (subscription.commitmentIntervalUnit && subscription.commitmentIntervalCount && subscription.commitmentRenewal) {
     const perTerm = periodsPerTerm({ unit: subscription.commitmentIntervalUnit, count: subscription.commitmentIntervalCount }, interval);

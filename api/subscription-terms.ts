@@ -1,10 +1,17 @@
 /**
- * A subscription's trial, commitment term and scheduled pause: the create fields, their checks and how
- * the subscription resource shows them. The subscription workflow runs them (workflows/subscription/timeline.ts).
+ * A subscription's trial, chosen billing anchor, commitment term and scheduled pause: the create
+ * fields, their checks and how the subscription resource shows them. The subscription workflow runs
+ * them (workflows/subscription/timeline.ts).
  */
 import { Type, type Static } from 'typebox';
 import { DateTime } from 'luxon';
-import type { Subscription } from '../db/entities';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Price, Product, SubscriptionPendingItem, type Subscription } from '../db/entities';
+import { newId } from '../db/ids';
+import { previousPeriodStart } from '../domain/calendar';
+import { prorate } from '../domain/proration';
+import { money, multiplyMoney } from '../domain/money';
+import { priceDescription } from '../activities/subscription-invoice';
 import { INTERVAL_UNITS, periodsPerTerm, type BillingInterval, type IntervalUnit } from '../domain/frequency';
 import type { SubscriptionCommitment } from '../activities/subscription-start';
 import { invalidParam, unprocessable } from './errors';
@@ -43,6 +50,17 @@ export const SubscriptionTermsInputFields = {
     Type.Integer({ minimum: 1, maximum: MAX_TRIAL_DAYS, description: 'A free trial of this many days from the start; the first paid period starts after it' }),
   ),
   trial_end: Type.Optional(Type.String({ format: 'date-time', description: 'Alternatively, when the trial ends (and the first paid period starts)' })),
+  billing_cycle_anchor: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description:
+        'Bill on this calendar instead of the start date: period 0 starts here (at most one billing period after the start). ' +
+        'The partial period before it is charged on the first invoice (proration_behavior create_prorations) or free (none).',
+    }),
+  ),
+  proration_behavior: Type.Optional(
+    Type.Union([Type.Literal('create_prorations'), Type.Literal('none')], { description: 'With billing_cycle_anchor: charge the partial period first (default) or not' }),
+  ),
   commitment: Type.Optional(CommitmentInput),
 };
 
@@ -111,6 +129,8 @@ type TermsInput = { [K in keyof typeof SubscriptionTermsInputFields]?: Static<(t
 
 export interface SubscriptionTerms {
   trialEnd: Date | null;
+  /** A billing anchor after the start (not a trial's end), and whether the partial period before it is charged. */
+  anchor: { at: Date; prorate: boolean } | null;
   commitment: SubscriptionCommitment | null;
 }
 
@@ -131,6 +151,19 @@ export function resolveSubscriptionTerms(body: TermsInput, startDate: Date, time
     }
   }
 
+  let anchor: SubscriptionTerms['anchor'] = null;
+  if (body.billing_cycle_anchor !== undefined) {
+    if (trialEnd) throw invalidParam('billing_cycle_anchor', "A trial's end is the billing anchor: give a trial or billing_cycle_anchor, not both.");
+    const at = new Date(body.billing_cycle_anchor);
+    if (at.getTime() <= startDate.getTime()) throw invalidParam('billing_cycle_anchor', 'billing_cycle_anchor must be after the start date.');
+    if (Date.parse(previousPeriodStart(at.toISOString(), timeZone, billing)) > startDate.getTime()) {
+      throw invalidParam('billing_cycle_anchor', 'billing_cycle_anchor must be within one billing period after the start date.');
+    }
+    anchor = { at, prorate: (body.proration_behavior ?? 'create_prorations') === 'create_prorations' };
+  } else if (body.proration_behavior !== undefined) {
+    throw invalidParam('proration_behavior', 'proration_behavior applies to the partial period before a billing_cycle_anchor; give one.');
+  }
+
   let commitment: SubscriptionCommitment | null = null;
   if (body.commitment) {
     const term: BillingInterval = { unit: body.commitment.interval as IntervalUnit, count: body.commitment.interval_count };
@@ -147,5 +180,51 @@ export function resolveSubscriptionTerms(body: TermsInput, startDate: Date, time
       reminderDaysBefore: body.commitment.reminder_days_before ?? DEFAULT_REMINDER_DAYS,
     };
   }
-  return { trialEnd, commitment };
+  return { trialEnd, anchor, commitment };
+}
+
+/**
+ * The partial period between the start and a later billing anchor, charged on the first invoice: per
+ * item, its whole-period amount × (anchor − start) ÷ (anchor − one interval before it), exact and
+ * rounded half-up once (domain/proration.ts), as a charge waiting for that invoice. Added to `em` with
+ * the subscription, so both commit together.
+ */
+export async function addPartialPeriodCharges(
+  em: EntityManager,
+  subscription: { id: string; currency: string; timeZone: string },
+  items: { id: string; priceId: string; quantity: number; unitAmount: number }[],
+  startDate: Date,
+  anchor: Date,
+  billing: BillingInterval,
+  now: Date,
+): Promise<void> {
+  const period = { start: previousPeriodStart(anchor.toISOString(), subscription.timeZone, billing), end: anchor.toISOString() };
+  const prices = new Map((await em.find(Price, { id: { $in: items.map((i) => i.priceId) } })).map((p) => [p.id, p]));
+  const products = new Map((await em.find(Product, { id: { $in: [...prices.values()].map((p) => p.productId) } })).map((p) => [p.id, p]));
+  const from = DateTime.fromJSDate(startDate, { zone: subscription.timeZone }).toFormat('d LLL yyyy');
+  const to = DateTime.fromJSDate(anchor, { zone: subscription.timeZone }).toFormat('d LLL yyyy');
+  for (const item of items) {
+    const { charge } = prorate({
+      currency: subscription.currency,
+      period,
+      prorationDate: startDate.toISOString(),
+      oldAmount: 0,
+      newAmount: multiplyMoney(money(item.unitAmount, subscription.currency), item.quantity).amount,
+    });
+    if (charge === 0) continue;
+    const price = prices.get(item.priceId)!;
+    em.create(SubscriptionPendingItem, {
+      id: newId('pendingItem'),
+      subscriptionId: subscription.id,
+      kind: 'proration_charge',
+      description: `${priceDescription(products.get(price.productId)!, price)}${item.quantity > 1 ? ` × ${item.quantity}` : ''}, partial period ${from} to ${to}`,
+      amount: charge,
+      periodStart: startDate,
+      periodEnd: anchor,
+      // One partial period per item, ever.
+      sourceId: item.id,
+      invoiceId: null,
+      createdAt: now,
+    });
+  }
 }

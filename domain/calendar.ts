@@ -130,3 +130,14 @@ export function localDaysBefore(instant: string, timeZone: string, days: number)
   if (!Number.isSafeInteger(days) || days < 0) throw new CalendarError(`Days must be a non-negative integer, got ${String(days)}`);
   return toIso(parseInstant(instant, 'Instant').setZone(timeZone).minus({ days }));
 }
+
+/**
+ * Where the period that ends at `anchor` starts: one interval before it, in `timeZone` (a Mar 31
+ * monthly anchor gives Feb 28 or 29). A start before the anchor bills that period's remaining share.
+ */
+export function previousPeriodStart(anchor: string, timeZone: string, interval: BillingInterval): string {
+  const s = schedule(anchor, timeZone, interval);
+  const start = s.anchor.minus({ [LUXON_UNITS[interval.unit]]: interval.count });
+  if (!start.isValid) throw new CalendarError('Billing period falls outside the supported date range');
+  return toIso(start);
+}

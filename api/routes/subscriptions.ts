@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { FilterQuery } from '@mikro-orm/core';
-import { Customer, MAX_SUBSCRIPTION_ITEMS, Price, Subscription } from '../../db/entities';
+import { Customer, MAX_SUBSCRIPTION_ITEMS, Price, Subscription, SubscriptionPendingItem } from '../../db/entities';
 import type { IntervalUnit } from '../../domain/frequency';
 import { newId } from '../../db/ids';
 import { MoneyError, money, multiplyMoney } from '../../domain/money';
@@ -21,7 +21,13 @@ import {
   resolveSubscriptionBilling,
   subscriptionBillingResource,
 } from '../subscription-billing';
-import { SubscriptionTermsInputFields, SubscriptionTermsResourceFields, resolveSubscriptionTerms, subscriptionTermsResource } from '../subscription-terms';
+import {
+  SubscriptionTermsInputFields,
+  SubscriptionTermsResourceFields,
+  addPartialPeriodCharges,
+  resolveSubscriptionTerms,
+  subscriptionTermsResource,
+} from '../subscription-terms';
 
 /** A start date this far in the past is a client clock skew, treated as "now"; further back is an error. */
 const START_DATE_SKEW_MS = 5 * 60 * 1000;
@@ -278,7 +284,7 @@ export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOp
       const billing = await resolveSubscriptionBilling(em, body, { currency: price.currency, items }, now);
 
       const id = newId('subscription');
-      addSubscriptionRecord(em, {
+      const record = addSubscriptionRecord(em, {
         id,
         customerId: customer.id,
         timeZone: customer.timeZone,
@@ -289,6 +295,7 @@ export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOp
         collectionMethod,
         startDate,
         trialEnd: terms.trialEnd,
+        billingAnchor: terms.anchor?.at ?? null,
         commitment: terms.commitment,
         metadata: body.metadata ?? {},
         couponId: billing.couponId,
@@ -298,14 +305,29 @@ export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOp
       });
       // The coupon's redemption and the insert commit together (a coupon at its limit is a 400 and no subscription).
       await flushRedeemingCoupon(em, billing.couponId, now);
+      /** No workflow, no subscription: never leave a record that nothing will ever bill. */
+      const discard = async () => {
+        await orm.em.fork().nativeDelete(SubscriptionPendingItem, { subscriptionId: id });
+        await orm.em.fork().nativeDelete(Subscription, { id });
+        await releaseCouponRedemption(orm.em.fork(), billing.couponId);
+      };
+      if (terms.anchor?.prorate) {
+        // After the subscription's row: the charges reference it (plain columns, so one flush would not order them).
+        try {
+          const interval = { unit: price.intervalUnit, count: price.intervalCount };
+          await addPartialPeriodCharges(em, record, record.items.getItems(), startDate, terms.anchor.at, interval, now);
+          await em.flush();
+        } catch (err) {
+          await discard();
+          throw err;
+        }
+      }
 
       const subscription = await load(id);
       try {
         await startSubscriptionWorkflow(temporal, taskQueue, subscription);
       } catch (err) {
-        // No workflow, no subscription: never leave a record that nothing will ever bill.
-        await orm.em.fork().nativeDelete(Subscription, { id });
-        await releaseCouponRedemption(orm.em.fork(), billing.couponId);
+        await discard();
         throw workflowCallError(err, `Cannot start subscription ${id}`);
       }
       const handle = temporal.workflow.getHandle(subscription.workflowId);

@@ -67,9 +67,10 @@ let workDir: string;
 let schemathesis: ChildProcess | undefined;
 
 beforeAll(async () => {
-  // Jest runs the chaos scenarios beside this file on 2 cores: a workflow may take more than the
-  // API's usual 10 s to answer an update, which would be a 503 here without any bug behind it.
-  api = await startApiHarness({ workflowAnswerTimeoutMs: 60_000 });
+  // Jest runs the chaos scenarios and the time-skipping suites beside this file on 2 cores: a workflow
+  // may take more than the API's usual 10 s to answer an update (twice over 60 s in one CI run; the same
+  // run alone answers every update), which would be a 503 here without any bug behind it.
+  api = await startApiHarness({ workflowAnswerTimeoutMs: 150_000 });
   await api.app.listen({ host: '127.0.0.1', port: 0 });
   baseUrl = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
   workDir = await mkdtemp(join(tmpdir(), 'billing-fuzz-'));
@@ -290,11 +291,11 @@ test(
       SEED,
       '--workers',
       '1',
-      // Longer than the API's own 60 s wait for a workflow, so the API always answers first (a 503 at worst,
+      // Longer than the API's own 150 s wait for a workflow, so the API always answers first (a 503 at worst,
       // which the checks report): a run on a loaded machine once stopped for good after a request timed out
       // on schemathesis' side, with the API idle and every answer sent.
       '--request-timeout',
-      '120',
+      '180',
       ...reports,
     ];
     const started = Date.now();

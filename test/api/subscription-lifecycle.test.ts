@@ -334,3 +334,71 @@ test('a plan change at period end shows as the pending_update until a later one 
     [first.body.id, 'superseded'],
   ]);
 });
+
+test('a billing anchor after the start: active at once, the partial period charged on the first invoice, exactly', async () => {
+  const customer = await newCustomer(); // billed in UTC
+  const start = new Date(Math.ceil((Date.now() + 60_000) / 1000) * 1000);
+  const anchor = new Date(start.getTime() + 10 * DAY + 5 * 3_600_000);
+  const created = await api.call('sales', 'POST', '/v1/subscriptions', {
+    customer,
+    items: [
+      { price: basic, quantity: 2 },
+      { price: pro, quantity: 1 },
+    ],
+    start_date: start.toISOString(),
+    billing_cycle_anchor: anchor.toISOString(),
+  });
+  expect(created.status).toBe(200);
+  const s = await eventually(async () => {
+    const r = await api.call('operator', 'GET', `/v1/subscriptions/${created.body.id}`);
+    expect(r.body.status).not.toBe('incomplete');
+    return r.body;
+  });
+  expect(s).toMatchObject({ start_date: start.toISOString(), billing_cycle_anchor: anchor.toISOString(), next_billing_date: anchor.toISOString(), current_period: null });
+  expect(s.status).toBe('scheduled'); // it starts in a minute; then it is active, unbilled until the anchor
+
+  // The whole period before the anchor is one calendar month (the customer's zone is UTC).
+  const monthBefore = new Date(anchor);
+  monthBefore.setUTCMonth(monthBefore.getUTCMonth() - 1);
+  const share = (amount: number) =>
+    Number((2n * BigInt(amount) * BigInt(anchor.getTime() - start.getTime()) + BigInt(anchor.getTime() - monthBefore.getTime())) / (2n * BigInt(anchor.getTime() - monthBefore.getTime())));
+  const upcoming = await api.call('sales', 'GET', `/v1/subscriptions/${s.id}/upcoming-invoice`);
+  expect(upcoming.status).toBe(200);
+  expect(upcoming.body.period.start).toBe(anchor.toISOString());
+  expect(upcoming.body.lines.map((l: { price: string | null; amount: number }) => [l.price, l.amount])).toEqual([
+    [basic, 60_00],
+    [pro, 90_00],
+    [null, share(60_00)],
+    [null, share(90_00)],
+  ]);
+  expect(upcoming.body.lines[2].description).toMatch(/^Studio \(basic\) × 2, partial period /);
+  expect(upcoming.body.total).toBe(150_00 + share(60_00) + share(90_00));
+
+  // Without proration the partial period is free: the first invoice is the period alone.
+  const free = await api.call('sales', 'POST', '/v1/subscriptions', {
+    customer: await newCustomer(),
+    price: basic,
+    billing_cycle_anchor: anchor.toISOString(),
+    proration_behavior: 'none',
+  });
+  expect(free.status).toBe(200);
+  expect(free.body.status).toBe('active');
+  const freeUpcoming = await api.call('sales', 'GET', `/v1/subscriptions/${free.body.id}/upcoming-invoice`);
+  expect(freeUpcoming.body.lines.map((l: { amount: number }) => l.amount)).toEqual([30_00]);
+  // It can end at the anchor, before anything is billed.
+  const ending = await api.call('operator', 'POST', `/v1/subscriptions/${free.body.id}/cancel`, { at_period_end: true });
+  expect(ending.body).toMatchObject({ status: 'active', cancel_at_period_end: true, next_billing_date: null });
+
+  const bad = await newCustomer();
+  const tooFar = new Date(Date.now() + 40 * DAY).toISOString();
+  expectError(await api.call('sales', 'POST', '/v1/subscriptions', { customer: bad, price: basic, billing_cycle_anchor: tooFar }), 400, undefined, 'billing_cycle_anchor');
+  expectError(await api.call('sales', 'POST', '/v1/subscriptions', { customer: bad, price: basic, billing_cycle_anchor: new Date(Date.now() - DAY).toISOString() }), 400, undefined, 'billing_cycle_anchor');
+  expectError(
+    await api.call('sales', 'POST', '/v1/subscriptions', { customer: bad, price: basic, trial_period_days: 3, billing_cycle_anchor: anchor.toISOString() }),
+    400,
+    undefined,
+    'billing_cycle_anchor',
+  );
+  expectError(await api.call('sales', 'POST', '/v1/subscriptions', { customer: bad, price: basic, proration_behavior: 'none' }), 400, undefined, 'proration_behavior');
+  expect((await api.call('operator', 'GET', `/v1/subscriptions?customer=${bad}`)).body.data).toHaveLength(0);
+});

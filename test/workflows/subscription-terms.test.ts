@@ -13,6 +13,7 @@ import { openDatabase, type MikroORM } from '../../db/orm';
 import { Email, Invoice, Subscription, type CollectionMethod } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { addSubscriptionRecord, startSubscriptionWorkflow, type SubscriptionCommitment } from '../../activities/subscription-start';
+import { addPartialPeriodCharges } from '../../api/subscription-terms';
 import type { subscriptionWorkflow } from '../../workflows/subscription/workflow';
 import { cancelUpdate, getSubscriptionQuery, pauseUpdate, resumeUpdate, undoCancelUpdate } from '../../workflows/subscription/contract';
 import { requireEnv } from '../support/env';
@@ -58,13 +59,16 @@ async function start(opts: {
   unit?: IntervalUnit;
   count?: number;
   collectionMethod?: CollectionMethod;
+  /** A billing anchor this long after the start; the partial period before it is charged on the first invoice. */
+  anchorAfter?: { days: number };
 }): Promise<Started> {
   const now = DateTime.fromMillis(await env.currentTimeMs(), { zone: 'UTC' });
   const customer = await createCustomer(orm, { accountOwnerEmail: OWNER, email: `${newId('customer')}@example.com` });
   const price = await createRecurringPrice(orm, { unitAmount: 3000, unit: opts.unit ?? 'month', count: opts.count ?? 1 });
   const em = orm.em.fork();
   const id = newId('subscription');
-  addSubscriptionRecord(em, {
+  const anchor = opts.anchorAfter ? now.plus(opts.anchorAfter) : null;
+  const record = addSubscriptionRecord(em, {
     id,
     customerId: customer.id,
     timeZone: customer.timeZone,
@@ -76,10 +80,15 @@ async function start(opts: {
     startDate: now.toJSDate(),
     trialEnd: opts.trialDays ? now.plus({ days: opts.trialDays }).toJSDate() : null,
     commitment: opts.commitment ?? null,
+    billingAnchor: anchor?.toJSDate() ?? null,
     metadata: {},
     now: now.toJSDate(),
   });
   await em.flush();
+  if (anchor) {
+    await addPartialPeriodCharges(em, record, record.items.getItems(), now.toJSDate(), anchor.toJSDate(), { unit: price.intervalUnit!, count: price.intervalCount! }, now.toJSDate());
+    await em.flush();
+  }
   const subscription = await em.findOneOrFail(Subscription, { id });
   await startSubscriptionWorkflow(env.client, TASK_QUEUE, subscription);
   return { handle: env.client.workflow.getHandle<typeof subscriptionWorkflow>(subscription.workflowId), id, customerId: customer.id, start: now };
@@ -335,4 +344,31 @@ test('a cancel at period end can be undone before the period ends; billing then 
   await advanceTo(anchor.plus({ months: 1, hours: 1 }));
   await eventually(async () => expect(await billedPeriods(id)).toEqual([0, 1]));
   expect((await row(id)).status).toBe('active');
+});
+
+test('a billing anchor 12 days after the start: active and unbilled until then, the partial period on the first invoice', async () => {
+  const { id, start: begun } = await start({ anchorAfter: { days: 12 } });
+  const anchor = begun.plus({ days: 12 });
+  await eventually(async () => expect((await row(id)).status).toBe('active'));
+  expect((await row(id)).nextBillingDate).toEqual(anchor.toJSDate());
+
+  await advanceTo(anchor.minus({ hours: 1 }));
+  expect(await invoicesOf(id)).toHaveLength(0);
+
+  await advanceTo(anchor.plus({ hours: 1 }));
+  const [first] = await eventually(async () => {
+    const rows = await invoicesOf(id);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.status).toBe('paid');
+    return rows;
+  });
+  expect(first!.periodStart).toEqual(anchor.toJSDate());
+  // 30.00 for the month from the anchor, plus 12 days' share of the month before it, rounded half-up once.
+  const monthMs = BigInt(anchor.diff(anchor.minus({ months: 1 })).toMillis());
+  const partial = Number((2n * 3000n * BigInt(anchor.diff(begun).toMillis()) + monthMs) / (2n * monthMs));
+  expect(first!.total).toBe(3000 + partial);
+
+  await advanceTo(anchor.plus({ months: 1, hours: 1 }));
+  await eventually(async () => expect(await billedPeriods(id)).toEqual([0, 1]));
+  expect((await invoicesOf(id))[1]!.total).toBe(3000);
 });

@@ -86,6 +86,11 @@ export interface SubscriptionWorkflowInput {
   trialStart?: string;
   /** Days before the trial ends that the customer is told (0 or absent: no notice). */
   trialEndingNoticeDays?: number;
+  /**
+   * With a billing anchor chosen after the start (no trial): when the subscription starts. It is
+   * active from here; the partial period up to the anchor is charged on the first invoice, or free.
+   */
+  stubStart?: string;
   commitment?: CommitmentTerm;
   /** Present when continuing as new. */
   carriedState?: SubscriptionState;

@@ -57,8 +57,9 @@ export function checkCancel(state: SubscriptionState, request: CancelRequest): v
   if (request.atPeriodEnd && state.cancelAtPeriodEnd) {
     throw new LifecycleRuleError('subscription is already set to cancel at period end');
   }
-  // A trial's "period end" is the trial end: the customer is never billed.
-  if (request.atPeriodEnd && state.currentPeriod === null && state.status !== 'trialing') {
+  // Before period 0 a running subscription (a trial, or the partial period before a chosen anchor)
+  // ends at the anchor; one that has not started has no period to end.
+  if (request.atPeriodEnd && state.currentPeriod === null && state.status === 'scheduled') {
     throw new LifecycleRuleError('subscription has no billed period to end yet; cancel it now instead');
   }
 }

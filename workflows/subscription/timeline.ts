@@ -1,5 +1,6 @@
 /**
- * What a subscription waits for besides its next billing boundary: the trial starting, the
+ * What a subscription waits for besides its next billing boundary: the trial (or a start before a
+ * chosen billing anchor) starting, the
  * trial-ending notice, the reminder before a commitment term ends, a pause scheduled for later and an
  * automatic resume. Pure: the workflow sleeps until the earliest of these and the boundary.
  */
@@ -8,6 +9,7 @@ import type { BillingPeriodView, SubscriptionState, SubscriptionWorkflowInput } 
 
 export type TimedEvent =
   | { kind: 'trial_start'; at: string }
+  | { kind: 'start'; at: string }
   | { kind: 'trial_ending_notice'; at: string }
   | { kind: 'term_notice'; at: string; termIndex: number; termEnd: string }
   | { kind: 'pause'; at: string }
@@ -33,6 +35,7 @@ export function pendingEvents(input: SubscriptionWorkflowInput, state: Subscript
   if (state.status === 'paused' && state.resumeAt) events.push({ kind: 'resume', at: state.resumeAt });
   if (state.scheduledPause) events.push({ kind: 'pause', at: state.scheduledPause.pauseAt });
   if (state.status === 'scheduled' && input.trialStart) events.push({ kind: 'trial_start', at: input.trialStart });
+  if (state.status === 'scheduled' && input.stubStart) events.push({ kind: 'start', at: input.stubStart });
 
   const inTrial = (state.status === 'scheduled' || state.status === 'trialing') && input.trialStart !== undefined;
   if (inTrial && !state.trialReminderSent && !state.cancelAtPeriodEnd && (input.trialEndingNoticeDays ?? 0) > 0) {

@@ -74,8 +74,9 @@ const nowIso = (): string => new Date(Date.now()).toISOString();
 function initialState(input: SubscriptionWorkflowInput): SubscriptionState {
   const now = Date.now();
   const inTrial = input.trialStart !== undefined && Date.parse(input.trialStart) <= now;
+  const started = input.stubStart !== undefined && Date.parse(input.stubStart) <= now;
   return {
-    status: Date.parse(input.billingAnchor) > now ? (inTrial ? 'trialing' : 'scheduled') : 'active',
+    status: Date.parse(input.billingAnchor) > now ? (inTrial ? 'trialing' : started ? 'active' : 'scheduled') : 'active',
     nextPeriodIndex: 0,
     currentPeriod: null,
     cancelAtPeriodEnd: false,
@@ -355,6 +356,9 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       case 'trial_start':
         state.status = 'trialing';
         return;
+      case 'start':
+        state.status = 'active';
+        return;
       case 'trial_ending_notice':
         await records.sendSubscriptionNotice({ subscriptionId: input.subscriptionId, kind: 'trial_ending', effectiveAt: input.billingAnchor, sentAt: nowIso() });
         state.trialReminderSent = true;
@@ -376,6 +380,22 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       case 'resume':
         applyResume(state);
         return;
+    }
+  }
+
+  /**
+   * Lets running update handlers finish before this run ends (continue-as-new, or the end). They answer
+   * once their change is recorded, so the state is written for them meanwhile: waiting for the handlers
+   * alone would leave one that changed the state waiting for a write that never comes.
+   */
+  async function finishHandlers(): Promise<void> {
+    for (;;) {
+      if (recordedVersion < version) {
+        await recordState();
+        continue;
+      }
+      if (allHandlersFinished()) return;
+      await condition(() => allHandlersFinished() || recordedVersion < version);
     }
   }
 
@@ -439,12 +459,11 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     billing = false;
 
     if (boundariesThisRun >= BOUNDARIES_PER_RUN || workflowInfo().continueAsNewSuggested) {
-      if (recordedVersion < version) await recordState();
-      await condition(allHandlersFinished);
+      await finishHandlers();
       return continueAsNew<typeof subscriptionWorkflow>({ ...input, carriedState: state });
     }
   }
 
-  await condition(allHandlersFinished);
+  await finishHandlers();
   return view();
 }
