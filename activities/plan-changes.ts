@@ -270,6 +270,62 @@ export function planChangeActivities({ orm, invoiceNumberPrefix, invoiceNumberPa
     },
 
     /**
+     * When a subscription ends, charges still waiting for its next invoice (prorations queued by plan
+     * changes, the partial period before a billing anchor) would never be billed: they go onto a final
+     * invoice, less the credits waiting with them, with the subscription's tax rates. Null when nothing
+     * is owed (a credit larger than the charges is left unused: there is no invoice to take it).
+     * Idempotent: the invoice is issued at `issuedAt` (workflow time), so a retry finds the one it made.
+     */
+    async invoiceLeftoverCharges({ subscriptionId, issuedAt }: { subscriptionId: string; issuedAt: string }): Promise<InvoiceSummary | null> {
+      return orm.em.fork().transactional(async (em) => {
+        const subscription = await em.findOne(Subscription, { id: subscriptionId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        if (!subscription) throw recordNotFound('subscription', subscriptionId);
+        const at = new Date(issuedAt);
+        const made = await em.findOne(Invoice, { subscriptionId, periodIndex: null, finalizedAt: at, status: { $ne: 'draft' } });
+        if (made) return summariseInvoice(made);
+        const waiting = await em.find(SubscriptionPendingItem, { subscriptionId, invoiceId: null }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+        const charges = waiting.filter((item) => item.kind === 'proration_charge');
+        const credits = waiting.filter((item) => item.kind !== 'proration_charge');
+        const owed = charges.reduce((sum, item) => sum + item.amount, 0) - credits.reduce((sum, item) => sum + item.amount, 0);
+        if (owed <= 0) return null;
+        const priced = priceInvoice({
+          currency: subscription.currency,
+          lines: charges.map((item) => ({
+            description: item.description,
+            priceId: null,
+            unitAmount: item.amount,
+            quantity: 1,
+            periodStart: item.periodStart,
+            periodEnd: item.periodEnd,
+          })),
+          discounts: credits.map((item) => ({ type: 'fixed_amount' as const, amount: item.amount, description: item.description })),
+          taxRates: await subscriptionTaxRates(em, subscription.defaultTaxRateIds ?? []),
+        });
+        const paymentTerms = defaultPaymentTerms(subscription.collectionMethod);
+        const invoice = await issueInvoice(
+          em,
+          numbering,
+          {
+            customerId: subscription.customerId,
+            subscriptionId,
+            // Not a period invoice: the (subscription, period) uniqueness stays with the periods' own.
+            periodIndex: null,
+            periodStart: charges.reduce<Date | null>((first, item) => (item.periodStart && (!first || item.periodStart < first) ? item.periodStart : first), null),
+            periodEnd: charges.reduce<Date | null>((last, item) => (item.periodEnd && (!last || item.periodEnd > last) ? item.periodEnd : last), null),
+            currency: subscription.currency,
+            collectionMethod: subscription.collectionMethod,
+            paymentTerms,
+            dueDate: computeDueDate(paymentTerms, at, subscription.timeZone),
+            finalizedAt: at,
+          },
+          priced,
+        );
+        for (const item of waiting) item.invoiceId = invoice.id;
+        return summariseInvoice(invoice);
+      });
+    },
+
+    /**
      * At the period end: the waiting change becomes its item's price and quantity before the next
      * period is invoiced (no proration: nothing of the new period was billed yet). With `supersede`, the
      * subscription ends instead and the change never applies.

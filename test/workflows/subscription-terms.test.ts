@@ -372,3 +372,32 @@ test('a billing anchor 12 days after the start: active and unbilled until then, 
   await eventually(async () => expect(await billedPeriods(id)).toEqual([0, 1]));
   expect((await invoicesOf(id))[1]!.total).toBe(3000);
 });
+
+test('ended before its billing anchor, a subscription still bills the partial period it used, on a final invoice', async () => {
+  const { handle, id, start: begun } = await start({ anchorAfter: { days: 9 } });
+  const anchor = begun.plus({ days: 9 });
+  await eventually(async () => expect((await row(id)).status).toBe('active'));
+  const canceling = await handle.executeUpdate(cancelUpdate, { args: [{ atPeriodEnd: true }] });
+  expect(canceling.nextBillingDate).toBeNull();
+
+  await advanceTo(anchor.plus({ hours: 1 }));
+  await handle.result();
+  const ended = await row(id);
+  expect(ended.status).toBe('canceled');
+  expect(ended.canceledAt).toEqual(anchor.toJSDate());
+  const monthMs = BigInt(anchor.diff(anchor.minus({ months: 1 })).toMillis());
+  const partial = Number((2n * 3000n * BigInt(anchor.diff(begun).toMillis()) + monthMs) / (2n * monthMs));
+  const [final] = await eventually(async () => {
+    const rows = await invoicesOf(id);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.status).toBe('paid');
+    return rows;
+  });
+  // Not a period invoice: the partial period from the start to the anchor, and nothing after it.
+  expect(final!.periodIndex).toBeNull();
+  expect(final!.total).toBe(partial);
+  expect(final!.periodStart).toEqual(begun.toJSDate());
+  expect(final!.periodEnd).toEqual(anchor.toJSDate());
+  expect(final!.finalizedAt).toEqual(anchor.toJSDate());
+  await recordHistory(handle, 'subscription-v4-final-invoice-at-end.json');
+});

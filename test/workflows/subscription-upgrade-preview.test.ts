@@ -110,3 +110,31 @@ test('a change at period end is the pending_update until the boundary, where it 
   expect(after.pending_update).toBeNull();
   expect(after.items.data.map((i: { price: string; quantity: number }) => [i.price, i.quantity])).toEqual([[pro, 2]]);
 });
+
+test('prorations queued for the next invoice are billed on a final invoice when the subscription ends instead', async () => {
+  const { subscription, prorationDate } = await midPeriod();
+  const body = { price: pro, proration_behavior: 'create_prorations', proration_date: prorationDate };
+  const preview = await api.ok('sales', 'POST', `/v1/subscriptions/${subscription.id}/change-plan/preview`, body);
+  await api.ok('sales', 'POST', `/v1/subscriptions/${subscription.id}/change-plan`, body);
+  await api.ok('operator', 'POST', `/v1/subscriptions/${subscription.id}/cancel`, { at_period_end: true });
+
+  await api.env.sleep(Date.parse(subscription.current_period.end) - (await api.env.currentTimeMs()) + HOUR);
+  const final = await eventually(
+    async () => {
+      const list = await api.ok('operator', 'GET', `/v1/invoices?subscription=${subscription.id}&limit=100`);
+      const found = list.data.find((i: { period: unknown; id: string }) => i.period === null);
+      expect(found).toBeDefined();
+      const invoice = await api.ok('operator', 'GET', `/v1/invoices/${found.id}`);
+      expect(invoice.status).toBe('paid');
+      return invoice;
+    },
+    { timeoutMs: 30_000 },
+  );
+  expect((await api.ok('operator', 'GET', `/v1/subscriptions/${subscription.id}`)).status).toBe('canceled');
+  expect(final.lines.map((l: { amount: number }) => l.amount)).toEqual([preview.charge.amount]);
+  expect(final.discounts.map((d: { amount: number }) => d.amount)).toEqual([preview.credit.amount]);
+  expect(final.total).toBe(preview.net + taxOn(preview.net));
+  // Period 0 and the final invoice: nothing was billed for a period after the end.
+  const all = await api.ok('operator', 'GET', `/v1/invoices?subscription=${subscription.id}&limit=100`);
+  expect(all.data.map((i: { period: { index: number } | null }) => i.period?.index ?? null).sort()).toEqual([0, null]);
+});

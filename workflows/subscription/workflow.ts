@@ -64,6 +64,8 @@ export const BOUNDARIES_PER_RUN = 36;
 const RECORD_UNTIL_CAUGHT_UP = 'record-state-until-caught-up';
 /** Each period's invoice is collected by its own invoice collection workflow (dunning lives there). */
 const COLLECT_IN_INVOICE_WORKFLOW = 'collect-in-invoice-workflow';
+/** Charges still waiting for a next invoice when the subscription ends go onto a final invoice. */
+const INVOICE_LEFTOVERS_AT_END = 'invoice-leftover-charges-at-end';
 
 const records = proxyActivities<BillingActivities>(RECORD_ACTIVITY_OPTIONS);
 /** Only for histories from before COLLECT_IN_INVOICE_WORKFLOW, which charged from here. */
@@ -464,6 +466,12 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     }
   }
 
+  if (patched(INVOICE_LEFTOVERS_AT_END)) {
+    // Prorations queued by plan changes, or the partial period before a billing anchor, are owed even
+    // though no next period will be billed.
+    const final = await records.invoiceLeftoverCharges({ subscriptionId: input.subscriptionId, issuedAt: state.canceledAt ?? nowIso() });
+    if (final) await startCollection(final);
+  }
   await finishHandlers();
   return view();
 }
