@@ -11,7 +11,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import { Subscription } from '../../db/entities';
 import { cancelUpdate, pauseUpdate, resumeUpdate, undoCancelUpdate } from '../../workflows/subscription/contract';
-import { ErrorSchema, conflict, notFound, unprocessable } from '../errors';
+import { MAX_PAUSE_HORIZON_DAYS } from '../../workflows/subscription/lifecycle';
+import { ErrorSchema, conflict, invalidParam, notFound, unprocessable } from '../errors';
 import { Customer } from '../../db/entities';
 import { IdParams } from '../schemas';
 import { workflowCallError } from '../workflow-errors';
@@ -75,6 +76,11 @@ export function subscriptionLifecycleActions({ orm, temporal, workflowAnswerTime
 
   function pause(id: string, body: Static<typeof PauseBody>) {
     const { pause_at: pauseAt = null, resume_at: resumeAt = null } = body;
+    for (const [param, value] of [['pause_at', pauseAt], ['resume_at', resumeAt]] as const) {
+      if (value !== null && Date.parse(value) - Date.now() > MAX_PAUSE_HORIZON_DAYS * 86_400_000) {
+        throw invalidParam(param, `${param} must be within ${MAX_PAUSE_HORIZON_DAYS} days (10 years) from now.`);
+      }
+    }
     // Normalised to UTC ISO so the workflow compares instants, not spellings.
     const args = [{ pauseAt: pauseAt && new Date(pauseAt).toISOString(), resumeAt: resumeAt && new Date(resumeAt).toISOString() }] as const;
     return sendLifecycleUpdate(id, (wf) => temporal.workflow.getHandle(wf).executeUpdate(pauseUpdate, { args: [...args] }), 'pause');

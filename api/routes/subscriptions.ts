@@ -31,6 +31,8 @@ import {
 
 /** A start date this far in the past is a client clock skew, treated as "now"; further back is an error. */
 const START_DATE_SKEW_MS = 5 * 60 * 1000;
+/** Sign-ups in advance, up to ten years ahead. */
+const MAX_START_AHEAD_DAYS = 3653;
 
 const Status = Type.Enum(['incomplete', 'scheduled', 'trialing', 'active', 'past_due', 'unpaid', 'paused', 'canceled'], {
   description:
@@ -277,6 +279,10 @@ export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOp
       if (body.start_date !== undefined) {
         const requested = new Date(body.start_date);
         if (requested.getTime() < now.getTime() - START_DATE_SKEW_MS) throw invalidParam('start_date', 'start_date must not be in the past.');
+        // Every date the subscription derives from it (trial end, anchor, term ends) must stay storable (year ≤ 9999).
+        if (requested.getTime() - now.getTime() > MAX_START_AHEAD_DAYS * 86_400_000) {
+          throw invalidParam('start_date', `start_date must be within ${MAX_START_AHEAD_DAYS} days (10 years) from now.`);
+        }
         startDate = requested.getTime() > now.getTime() ? requested : now;
       }
       // Trial and commitment, then coupon, tax rates and fees: 400 naming the field before anything is written.

@@ -173,6 +173,7 @@ test('a commitment is recorded with its current term; terms must be whole billin
   expectError(await api.call('sales', 'POST', '/v1/subscriptions', { customer, price: basic, trial_period_days: 7, trial_end: new Date(Date.now() + DAY).toISOString() }), 400, undefined, 'trial_end');
   expectError(await api.call('sales', 'POST', '/v1/subscriptions', { customer, price: basic, trial_end: new Date(Date.now() - DAY).toISOString() }), 400, undefined, 'trial_end');
   expectError(await api.call('sales', 'POST', '/v1/subscriptions', { customer, price: basic, trial_period_days: 0 }), 400, undefined, 'trial_period_days');
+  expectError(await api.call('sales', 'POST', '/v1/subscriptions', { customer, price: basic, start_date: '9999-12-31T00:00:00Z', trial_period_days: 30 }), 400, undefined, 'start_date');
   // Nothing was written for the refused requests.
   expect((await api.call('operator', 'GET', `/v1/subscriptions?customer=${customer}`)).body.data).toHaveLength(0);
 });
@@ -204,6 +205,9 @@ test('pause at a date with an automatic resume, dropped by resume; bad dates are
   expectError(backwards, 409, 'invalid_state_transition');
   expect(backwards.body.error.message).toMatch(/must be after/);
   expectError(await api.call('operator', 'POST', `/v1/subscriptions/${id}/pause`, { pause_at: 'tomorrow' }), 400, undefined, 'pause_at');
+  // Beyond ten years: refused before the workflow sees it (a resume in 9999 once made the next billing date unstorable).
+  expectError(await api.call('operator', 'POST', `/v1/subscriptions/${id}/pause`, { resume_at: '9999-12-31T23:59:59Z' }), 400, undefined, 'resume_at');
+  expectError(await api.call('operator', 'POST', `/v1/subscriptions/${id}/pause`, { pause_at: '2999-01-01T00:00:00Z' }), 400, undefined, 'pause_at');
 
   // Paused now with an automatic resume: the next billing date is the first boundary after it.
   const now = await api.call('operator', 'POST', `/v1/subscriptions/${id}/pause`, { resume_at: resumeAt });

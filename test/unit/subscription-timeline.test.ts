@@ -79,6 +79,10 @@ describe('pauses', () => {
     expect(() => checkPause(state(), { pauseAt: '2027-03-01T00:00:00.000Z', resumeAt: '2027-03-01T00:00:00.000Z' }, now, anchor)).toThrow(/must be after/);
     expect(() => checkPause(state(), { resumeAt: '2027-01-01T00:00:00.000Z' }, now, anchor)).toThrow(/must be after/);
     expect(() => checkPause(state(), { resumeAt: 'soon' }, now, anchor)).toThrow(/resume_at must be an ISO 8601 instant/);
+    // Ten years at most: later dates would make billing dates past year 9999, which cannot be stored.
+    expect(() => checkPause(state(), { resumeAt: '2037-01-01T00:00:00.000Z' }, now, anchor)).not.toThrow();
+    expect(() => checkPause(state(), { resumeAt: '9999-12-31T23:59:59.000Z' }, now, anchor)).toThrow(/more than 3653 days/);
+    expect(() => checkPause(state(), { pauseAt: '2040-01-01T00:00:00.000Z' }, now, anchor)).toThrow(/pause_at .* more than 3653 days/);
     expect(() => checkPause(state({ status: 'trialing' }), {}, now, '2027-03-01T00:00:00.000Z')).toThrow(/trial/);
     expect(() => checkPause(state({ status: 'trialing' }), { pauseAt: '2027-02-15T00:00:00.000Z' }, now, '2027-03-01T00:00:00.000Z')).toThrow(/before the first paid period/);
     expect(() => checkPause(state({ status: 'paused' }), {}, now, anchor)).toThrow(LifecycleRuleError);

@@ -12,8 +12,18 @@ export class LifecycleRuleError extends Error {
 
 const before = (a: string, b: string): boolean => Date.parse(a) < Date.parse(b);
 
-function requireInstant(value: string, field: string): void {
+/**
+ * How far ahead a pause may be scheduled or end. Dates past year 9999 cannot be stored (PostgreSQL,
+ * search attributes): a resume in 9999 made the next billing date 10000 and the state write failed for good.
+ */
+export const MAX_PAUSE_HORIZON_DAYS = 3653;
+const DAY_MS = 86_400_000;
+
+function requireInstant(value: string, field: string, now: string): void {
   if (Number.isNaN(Date.parse(value))) throw new LifecycleRuleError(`${field} must be an ISO 8601 instant, got ${JSON.stringify(value)}`);
+  if (Date.parse(value) - Date.parse(now) > MAX_PAUSE_HORIZON_DAYS * DAY_MS) {
+    throw new LifecycleRuleError(`${field} ${value} is more than ${MAX_PAUSE_HORIZON_DAYS} days (10 years) ahead`);
+  }
 }
 
 /**
@@ -29,7 +39,7 @@ export function checkPause(state: SubscriptionState, request: PauseRequest, now:
   const pauseAt = request.pauseAt ?? null;
   const resumeAt = request.resumeAt ?? null;
   if (pauseAt !== null) {
-    requireInstant(pauseAt, 'pause_at');
+    requireInstant(pauseAt, 'pause_at', now);
     if (!before(now, pauseAt)) throw new LifecycleRuleError(`pause_at ${pauseAt} is not in the future; leave it out to pause now`);
     if (before(pauseAt, billingAnchor)) {
       throw new LifecycleRuleError(`pause_at ${pauseAt} is before the first paid period starts (${billingAnchor})`);
@@ -40,7 +50,7 @@ export function checkPause(state: SubscriptionState, request: PauseRequest, now:
     );
   }
   if (resumeAt !== null) {
-    requireInstant(resumeAt, 'resume_at');
+    requireInstant(resumeAt, 'resume_at', now);
     const from = pauseAt ?? now;
     if (!before(from, resumeAt)) throw new LifecycleRuleError(`resume_at ${resumeAt} must be after the pause starts (${from})`);
   }
