@@ -68,8 +68,9 @@ let schemathesis: ChildProcess | undefined;
 
 beforeAll(async () => {
   // Jest runs the chaos scenarios and the time-skipping suites beside this file on 2 cores: a workflow
-  // may take more than the API's usual 10 s to answer an update (twice over 60 s in one CI run; the same
-  // run alone answers every update), which would be a 503 here without any bug behind it.
+  // may take more than the API's usual 10 s to answer an update, which would be a 503 here without any
+  // bug behind it. (503s that were bugs: a pause with resume_at in year 9999 made the subscription's state
+  // write fail for good, so every later update on it went unanswered; dates are now bounded.)
   api = await startApiHarness({ workflowAnswerTimeoutMs: 150_000 });
   await api.app.listen({ host: '127.0.0.1', port: 0 });
   baseUrl = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
