@@ -22,6 +22,12 @@ export interface AppConfig {
     publicUrl: string;
     /** PORTAL_URL: the customer portal's page; a portal session's `url` is this with `#token=...` (default PUBLIC_URL + `/portal`). */
     portalUrl: string;
+    /** RATE_LIMIT_*: the abuse limits. */
+    rateLimits: RateLimits;
+    /** REQUEST_TIMEOUT_MS: a request must arrive whole within this (default 30 s). */
+    requestTimeoutMs: number;
+    /** TRUST_PROXY: `true`, or the proxies' addresses/CIDRs (comma-separated), whose X-Forwarded-For gives the client IP; default none. */
+    trustProxy: boolean | string;
   };
   logLevel: string;
   /** `sk_...` selects the Stripe gateway; unset selects the sandbox gateway. */
@@ -52,6 +58,45 @@ export interface QuoteConfig {
   approvalThresholdPpm: number;
   /** Days before a quote's expiry date a reminder goes to signers who have not signed. */
   reminderDaysBefore: number[];
+}
+
+/** The API's abuse limits (README, "Limits"); every one answers 429 with `Retry-After`. */
+export interface RateLimits {
+  /** Requests per second per credential (API key or portal session); without one, per client IP (RATE_LIMIT_PER_SECOND). */
+  perCredentialPerSecond: number;
+  /** Requests per minute per client IP on public routes: quote links, webhooks, health, docs (RATE_LIMIT_PUBLIC_PER_MINUTE). */
+  publicPerMinute: number;
+  /** Failed authentications (401) per client IP within the window; beyond it, 429 until the window ends (RATE_LIMIT_AUTH_FAILURES). */
+  authFailures: number;
+  /** RATE_LIMIT_AUTH_FAILURE_WINDOW_SECONDS. */
+  authFailureWindowSeconds: number;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimits = { perCredentialPerSecond: 100, publicPerMinute: 120, authFailures: 30, authFailureWindowSeconds: 600 };
+
+function positiveIntFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a whole number above 0, got "${raw}"`);
+  return value;
+}
+
+function rateLimitsFromEnv(env: NodeJS.ProcessEnv): RateLimits {
+  const d = DEFAULT_RATE_LIMITS;
+  return {
+    perCredentialPerSecond: positiveIntFromEnv(env, 'RATE_LIMIT_PER_SECOND', d.perCredentialPerSecond),
+    publicPerMinute: positiveIntFromEnv(env, 'RATE_LIMIT_PUBLIC_PER_MINUTE', d.publicPerMinute),
+    authFailures: positiveIntFromEnv(env, 'RATE_LIMIT_AUTH_FAILURES', d.authFailures),
+    authFailureWindowSeconds: positiveIntFromEnv(env, 'RATE_LIMIT_AUTH_FAILURE_WINDOW_SECONDS', d.authFailureWindowSeconds),
+  };
+}
+
+/** TRUST_PROXY: unset or "false" trusts no proxy; "true" trusts any; otherwise addresses or CIDRs, comma-separated. */
+function trustProxyFromEnv(env: NodeJS.ProcessEnv): boolean | string {
+  const raw = nonEmpty(env.TRUST_PROXY);
+  if (raw === undefined || raw === 'false') return false;
+  return raw === 'true' ? true : raw;
 }
 
 export const DEFAULT_QUOTE_CONFIG: QuoteConfig = { approvalThresholdPpm: 200_000, reminderDaysBefore: [3] };
@@ -167,6 +212,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       port,
       publicUrl,
       portalUrl: portalUrlFromEnv(env, publicUrl),
+      rateLimits: rateLimitsFromEnv(env),
+      requestTimeoutMs: positiveIntFromEnv(env, 'REQUEST_TIMEOUT_MS', 30_000),
+      trustProxy: trustProxyFromEnv(env),
     },
     logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
     stripeSecretKey: nonEmpty(env.STRIPE_SECRET_KEY),

@@ -1,3 +1,4 @@
+import type { ServerOptions } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -9,6 +10,10 @@ import errorHandler, { frameworkErrorHandler } from './plugins/error-handler';
 import auth from './plugins/auth';
 import idempotency from './plugins/idempotency';
 import strictInput from './plugins/strict-input';
+import jsonBody from './plugins/json-body';
+import dateBounds from './plugins/date-bounds';
+import securityHeaders from './plugins/security-headers';
+import rateLimits from './plugins/rate-limits';
 import { ErrorSchema } from './errors';
 import { healthRoutes } from './routes/health';
 import { customersRoutes } from './routes/customers';
@@ -37,7 +42,7 @@ import { subscriptionPlanChangesRoutes } from './routes/subscription-plan-change
 import { portalRoutes } from './routes/portal';
 import { quotesRoutes } from './routes/quotes';
 import { publicQuotesRoutes } from './routes/public-quotes';
-import { DEFAULT_QUOTE_CONFIG, type QuoteConfig } from '../config';
+import { DEFAULT_QUOTE_CONFIG, DEFAULT_RATE_LIMITS, type QuoteConfig, type RateLimits } from '../config';
 
 export interface AppDeps {
   orm: MikroORM;
@@ -56,7 +61,16 @@ export interface AppDeps {
   cancellationRequests?: 'approval' | 'immediate';
   /** The customer portal's address: a portal session's `url` is this with `#token=...` (default: this API's origin + `/portal`). */
   portalUrl?: string;
+  /** Abuse limits (RATE_LIMIT_*); DEFAULT_RATE_LIMITS when absent. */
+  rateLimits?: RateLimits;
+  /** A request must arrive whole within this (REQUEST_TIMEOUT_MS, default 30 s): a client trickling its body is cut off with 408. */
+  requestTimeoutMs?: number;
+  /** Fastify's `trustProxy` (TRUST_PROXY): which proxies' X-Forwarded-For to believe for the client IP (true, or addresses/CIDRs, comma-separated). */
+  trustProxy?: boolean | string;
 }
+
+/** Requests are checked for their deadline this often (Node checks every 30 s by default, too coarse for a short timeout). */
+const timeoutCheckInterval = (requestTimeoutMs: number) => Math.max(250, Math.min(30_000, Math.floor(requestTimeoutMs / 4)));
 
 export interface BuildAppOptions {
   /**
@@ -66,18 +80,32 @@ export interface BuildAppOptions {
   onRoute?: (route: RouteOptions) => void;
 }
 
-type OperationBody = { requestBody?: { required?: boolean; content?: Record<string, { schema?: { required?: unknown[] } }> } };
+type Operation = {
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: { required?: unknown[] } }> };
+  responses?: Record<string, unknown>;
+};
 
 /**
- * @fastify/swagger marks every request body required, but an absent body reads as `{}` here (see the
- * JSON parser in buildApp): a body without required fields (`POST /v1/subscriptions/{id}/cancel`) may be
- * left out, and the document says so (schemathesis flagged the API accepting a "missing" body).
+ * Two corrections @fastify/swagger cannot make from the route schemas alone:
+ * - it marks every request body required, but an absent body reads as `{}` here (plugins/json-body.ts):
+ *   a body without required fields (`POST /v1/subscriptions/{id}/cancel`) may be left out, and the
+ *   document says so (schemathesis flagged the API accepting a "missing" body);
+ * - every operation may answer 429 (plugins/rate-limits.ts), which no route declares itself.
  */
-function bodiesWithoutRequiredFieldsOptional<T extends { paths?: object }>(document: T): T {
+function documentApiWideBehaviour<T extends { paths?: object }>(document: T): T {
   for (const pathItem of Object.values(document.paths ?? {}) as Record<string, unknown>[]) {
-    for (const operation of Object.values(pathItem) as (OperationBody | undefined)[]) {
-      const body = typeof operation === 'object' ? operation?.requestBody : undefined;
+    for (const operation of Object.values(pathItem) as (Operation | undefined)[]) {
+      if (typeof operation !== 'object' || operation === null) continue;
+      const body = operation.requestBody;
       if (body && !Object.values(body.content ?? {}).some((media) => media.schema?.required?.length)) body.required = false;
+      operation.responses = {
+        ...operation.responses,
+        '429': {
+          description: 'Rate limited: wait for the Retry-After header (seconds) and retry',
+          headers: { 'Retry-After': { schema: { type: 'integer' } } },
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
+      };
     }
   }
   return document;
@@ -89,6 +117,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     // pino's Logger is a FastifyBaseLogger; the cast keeps the app's type the default one plugins expect.
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    requestTimeout: deps.requestTimeoutMs ?? 30_000,
+    http: { headersTimeout: deps.requestTimeoutMs ?? 30_000, connectionsCheckingInterval: timeoutCheckInterval(deps.requestTimeoutMs ?? 30_000) } as ServerOptions,
+    trustProxy: deps.trustProxy ?? false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -96,19 +127,14 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   if (onRoute) app.addHook('onRoute', (route) => onRoute(route));
 
   await app.register(errorHandler);
+  await app.register(securityHeaders);
 
-  // Action endpoints (`POST /v1/subscriptions/:id/pause`) are called without a body, with or without
-  // a JSON content type, as Stripe allows: an absent or empty body reads as `{}`.
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
-    body === '' ? done(null, {}) : parseJson(request, body as string, done),
-  );
-  app.addHook('preValidation', async (request) => {
-    if (request.method === 'POST' && request.body === undefined) request.body = {};
-  });
+  await app.register(jsonBody);
   app.addSchema(ErrorSchema);
   await app.register(strictInput);
+  await app.register(dateBounds);
+  // Before auth: the cap on failed authentications is checked before any credential is looked up.
+  await app.register(rateLimits, { orm: deps.orm, limits: deps.rateLimits ?? DEFAULT_RATE_LIMITS });
 
   await app.register(swagger, {
     openapi: {
@@ -130,7 +156,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
       security: [{ apiKey: [] }],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
-    transformObject: (document) => ('openapiObject' in document ? bodiesWithoutRequiredFieldsOptional(document.openapiObject) : document.swaggerObject),
+    transformObject: (document) => ('openapiObject' in document ? documentApiWideBehaviour(document.openapiObject) : document.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -31,6 +31,9 @@ async function main(): Promise<void> {
     quotes: config.quotes,
     cancellationRequests: config.cancellationRequests,
     portalUrl: config.api.portalUrl,
+    rateLimits: config.api.rateLimits,
+    requestTimeoutMs: config.api.requestTimeoutMs,
+    trustProxy: config.api.trustProxy,
     invoiceNumbering: { prefix: config.invoiceNumberPrefix, padding: config.invoiceNumberPadding },
   });
   await app.listen({ host: config.api.host, port: config.api.port });

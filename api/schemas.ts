@@ -2,6 +2,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EntityName, FilterQuery } from '@mikro-orm/core';
+import { missingReference } from './errors';
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -16,6 +17,19 @@ export const CurrencyCode = Type.String({
 export const Metadata = Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), {
   description: 'Your own key-value pairs (string values)',
   maxProperties: 50,
+});
+
+/**
+ * A gateway's payment method id (Stripe's `pm_...`, or the older `card_`, `src_`, `ba_`), never card
+ * details: the pattern admits no run of 12 or more digits, so a card number (or one with a prefix
+ * glued on) cannot be stored and shown back. Card numbers go to the gateway from the browser only.
+ */
+export const PaymentMethodId = Type.String({
+  minLength: 4,
+  maxLength: 255,
+  pattern: '^(pm|card|src|ba)_([A-Za-z_]|[0-9]{1,11}[A-Za-z_])*[0-9]{0,11}$',
+  description: 'Gateway payment method id (Stripe pm_...); in the sandbox a test method such as pm_card_visa. Never a card number.',
+  examples: ['pm_card_visa'],
 });
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -57,12 +71,24 @@ export async function paginate<E extends { id: string }, R>(
   toResource: (row: E) => R,
 ): Promise<ListPage<R>> {
   const limit = query.limit ?? DEFAULT_PAGE_SIZE; // Ajv fills the default in; this is for the types
-  const cursor = query.starting_after ? { id: { $lt: query.starting_after } } : {};
+  const cursor = await cursorFilter(em, entity, query.starting_after);
   const rows = await em.find(entity, { $and: [where, cursor] } as FilterQuery<E>, {
     orderBy: { id: 'desc' } as never,
     limit: limit + 1,
   });
   return { object: 'list', data: rows.slice(0, limit).map(toResource), has_more: rows.length > limit };
+}
+
+/**
+ * The "older than the cursor" filter of a list. A cursor must name a record of the listed kind, as at
+ * Stripe: an unknown one is a 400 on `starting_after`, not a silent first page (which a client paging
+ * through would take for the start and loop on).
+ */
+export async function cursorFilter<E extends { id: string }>(em: EntityManager, entity: EntityName<E>, startingAfter: string | undefined): Promise<FilterQuery<E>> {
+  if (startingAfter === undefined) return {} as FilterQuery<E>;
+  const known = await em.count(entity, { id: startingAfter } as FilterQuery<E>);
+  if (known === 0) throw missingReference('starting_after', 'object in this list', startingAfter);
+  return { id: { $lt: startingAfter } } as unknown as FilterQuery<E>;
 }
 
 export const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());

@@ -8,6 +8,25 @@ declare module 'fastify' {
   interface FastifyRequest {
     idempotencyKey: string | null;
   }
+  interface FastifyContextConfig {
+    /**
+     * Top-level fields of this route's answer that hold a credential shown once (an API key's
+     * `secret`, a portal session's `token` and `url`). The stored answer keeps them as null, so a
+     * replay answers the same resource without the secret and no secret rests in clear in PostgreSQL.
+     */
+    secretFields?: readonly string[];
+  }
+}
+
+/** The answer as stored for replays: the route's secret fields nulled (see `secretFields`). */
+function storableBody(payload: unknown, secretFields: readonly string[] | undefined): string {
+  const body = typeof payload === 'string' ? payload : JSON.stringify(payload ?? null);
+  if (!secretFields?.length) return body;
+  const parsed = JSON.parse(body) as unknown;
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return body;
+  const record = parsed as Record<string, unknown>;
+  for (const field of secretFields) if (field in record) record[field] = null;
+  return JSON.stringify(record);
 }
 
 /** A request that crashed mid-way leaves its key `in_progress`; after this long a retry may take it over. */
@@ -27,6 +46,7 @@ const requestHash = (method: string, path: string, body: unknown): string =>
 /**
  * Stripe's `Idempotency-Key` header on POST: the first response (2xx or 4xx) is stored per API key and
  * replayed for any repeat with the same parameters. Keys live in PostgreSQL, so every API process agrees.
+ * A secret is shown once: a replay of an answer that carried one carries null in its place.
  */
 export default fp(async function idempotency(app: FastifyInstance, opts: { orm: MikroORM }) {
   app.decorateRequest('idempotencyKey', null);
@@ -89,7 +109,7 @@ export default fp(async function idempotency(app: FastifyInstance, opts: { orm: 
       // A server-side failure is not an answer: let the client retry with the same key.
       await em.execute(`delete from idempotency_keys where api_key_id = ? and key = ?`, [request.apiKey.id, key]);
     } else {
-      const body = typeof payload === 'string' ? payload : JSON.stringify(payload ?? null);
+      const body = storableBody(payload, request.routeOptions.config.secretFields);
       await em.execute(
         `update idempotency_keys set status = 'completed', response_status = ?, response_body = ?::jsonb where api_key_id = ? and key = ?`,
         [reply.statusCode, body, request.apiKey.id, key],

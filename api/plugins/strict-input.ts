@@ -5,12 +5,13 @@ import { Value } from 'typebox/value';
 import { invalidParam } from '../errors';
 
 /**
- * Two input rules the route schemas alone do not enforce, both found by fuzzing the API with
- * schemathesis (test/api/fuzz.test.ts). Both run before schema validation, so a request breaking
+ * Input rules the route schemas alone do not enforce, found by fuzzing the API with schemathesis
+ * (test/api/fuzz.test.ts) and by review. They run before schema validation, so a request breaking
  * them gets the usual 400 naming the field and no handler or query runs.
  *
- * 1. No string may contain U+0000: PostgreSQL `text` cannot store it, so a NUL in a path id, a query
- *    filter or a body field reached the driver and came back as a 500.
+ * 1. No string may contain U+0000 (PostgreSQL `text` cannot store it: a NUL in a path id, a query
+ *    filter or a body field came back as a 500) or a lone UTF-16 surrogate (stored as U+FFFD while
+ *    the answer echoed the original: the record and the answer disagreed).
  * 2. A JSON body has exactly the types its schema declares. The shared Ajv instance coerces types
  *    (`coerceTypes: 'array'`), which query strings and path params need ("10" → 10) but which let
  *    bodies through that the OpenAPI document forbids: `"unit_amount": null` created a free price
@@ -18,19 +19,39 @@ import { invalidParam } from '../errors';
  */
 
 const NUL = '\u0000';
+/** A UTF-16 surrogate without its partner: not a character, stored by PostgreSQL as U+FFFD, so what was echoed is not what was kept. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** `['billing_address', 'city']` → `billing_address[city]`, as the error handler names params. */
 const paramName = ([head, ...rest]: string[]): string => (head ?? '') + rest.map((p) => `[${p}]`).join('');
 
-/** The first string (or object key) in `value` holding U+0000, as a param name ('' for `value` itself); null when none does. */
-function nulParam(value: unknown, path: string[]): string | null {
-  if (typeof value === 'string') return value.includes(NUL) ? paramName(path) : null;
-  if (value === null || typeof value !== 'object') return null;
-  for (const [key, item] of Object.entries(value)) {
-    // A key with a NUL in it is named by its parent (`metadata`): the key itself is not printable.
-    if (key.includes(NUL)) return paramName(path);
-    const found = nulParam(item, [...path, key]);
-    if (found !== null) return found;
+const stringProblem = (text: string): string | null =>
+  text.includes(NUL) ? 'must not contain the NUL character (U+0000)' : LONE_SURROGATE.test(text) ? 'must be well-formed Unicode (a lone UTF-16 surrogate is not)' : null;
+
+/**
+ * The first string (or object key) in `value` that PostgreSQL would not store as sent, with its
+ * param name ('' for `value` itself). A loop over an explicit stack, not recursion: the body's depth
+ * is already bounded by the JSON parser, but no input should decide how deep this call stack grows.
+ */
+function badString(value: unknown): { param: string; problem: string } | null {
+  const stack: { value: unknown; path: string[] }[] = [{ value, path: [] }];
+  while (stack.length > 0) {
+    const { value: item, path } = stack.pop()!;
+    if (typeof item === 'string') {
+      const problem = stringProblem(item);
+      if (problem) return { param: paramName(path), problem };
+      continue;
+    }
+    if (item === null || typeof item !== 'object') continue;
+    const entries = Object.entries(item);
+    // Pushed in reverse so the first bad field in document order is the one named.
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, child] = entries[i]!;
+      // A bad key is named by its parent (`metadata`): the key itself is not printable.
+      const keyProblem = stringProblem(key);
+      if (keyProblem) return { param: paramName(path), problem: keyProblem };
+      stack.push({ value: child, path: [...path, key] });
+    }
   }
   return null;
 }
@@ -48,10 +69,10 @@ export default fp(async function strictInput(app: FastifyInstance) {
   app.addHook('preValidation', async (request) => {
     const parts = { params: request.params, querystring: request.query, body: request.body };
     for (const [where, value] of Object.entries(parts)) {
-      const found = nulParam(value, []);
+      const found = badString(value);
       if (found === null) continue;
-      const param = found || where;
-      throw invalidParam(param, `Invalid ${param}: strings must not contain the NUL character (U+0000).`);
+      const param = found.param || where;
+      throw invalidParam(param, `Invalid ${param}: strings ${found.problem}.`);
     }
 
     const schema = request.routeOptions.schema?.body as TSchema | undefined;

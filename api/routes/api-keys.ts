@@ -25,7 +25,7 @@ export const ApiKeyResource = Type.Object(
 
 const CreatedApiKey = Type.Object({
   ...ApiKeyResource.properties,
-  secret: Type.String({ description: 'Shown only in this response; store it now' }),
+  secret: Nullable(Type.String({ description: 'Shown only in this response; store it now. null when the answer is an Idempotency-Key replay: a secret is shown once.' })),
 });
 
 const apiKeyResource = (k: ApiKey) => ({
@@ -44,7 +44,7 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async
   app.post(
     '/v1/api-keys',
     {
-      config: admin,
+      config: { ...admin, secretFields: ['secret'] },
       schema: {
         tags: ['api-keys'],
         summary: 'Issue an API key (the secret is returned once)',

@@ -11,7 +11,7 @@ import { isValidTimeZone } from '../../domain/calendar';
 import { ErrorSchema, invalidParam, notFound } from '../errors';
 import { InstalmentBalance, customerInstalmentBalances } from './instalment-balances';
 import { CustomerRevenueFields, NO_REVENUE, customerRevenue, oneCustomerRevenue, type CustomerRevenue } from '../customer-revenue';
-import { CurrencyCode, IdParams, ListQuery, Metadata, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
+import { CurrencyCode, IdParams, PaymentMethodId, ListQuery, Metadata, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
 
 const Address = Type.Object(
   {
@@ -59,9 +59,7 @@ const CreateCustomer = Type.Object(
     currency: CurrencyCode,
     time_zone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA zone; default UTC', examples: ['Europe/Paris'] })),
     billing_address: Type.Optional(Address),
-    default_payment_method: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 255, description: 'Gateway payment method id; in the sandbox a test method such as pm_card_visa' }),
-    ),
+    default_payment_method: Type.Optional(PaymentMethodId),
     account_owner_email: Type.Optional(
       Type.String({ format: 'email', maxLength: 254, description: 'Who on your side looks after the account; told when collection fails for good' }),
     ),
@@ -72,11 +70,7 @@ const CreateCustomer = Type.Object(
 
 export const PaymentMethodBody = Type.Object(
   {
-    payment_method: Type.String({
-      minLength: 1,
-      maxLength: 255,
-      description: 'Gateway payment method id (Stripe pm_...); in the sandbox a test method such as pm_card_visa',
-    }),
+    payment_method: PaymentMethodId,
   },
   { additionalProperties: false },
 );

@@ -45,7 +45,7 @@ import {
 } from '../../workflows/instalment-plan/contract';
 import type { instalmentPlanWorkflow } from '../../workflows/instalment-plan/workflow';
 import { ApiError, ErrorSchema, conflict, invalidParam, missingReference, notFound, unprocessable } from '../errors';
-import { IdParams, ListQuery, Metadata, Nullable, Timestamp, definedOnly, iso, listOf } from '../schemas';
+import { IdParams, ListQuery, Metadata, Nullable, Timestamp, cursorFilter, definedOnly, iso, listOf } from '../schemas';
 import { workflowCallError } from '../workflow-errors';
 import { PaidThisMonth, paidThisMonthByPlan } from './instalment-balances';
 
@@ -605,7 +605,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
       const where = definedOnly({ status, customerId: customer, contractReference: contract_reference, sourceInvoiceId: source_invoice });
       const plans = await em.find(
         InstalmentPlan,
-        { $and: [where, starting_after ? { id: { $lt: starting_after } } : {}] },
+        { $and: [where, await cursorFilter(em, InstalmentPlan, starting_after)] },
         { orderBy: { id: 'desc' }, limit: limit + 1 },
       );
       return { object: 'list' as const, data: await withInstalments(em, plans.slice(0, limit)), has_more: plans.length > limit };

@@ -125,7 +125,7 @@ export const portalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions> = asyn
   app.post(
     '/v1/customers/:id/portal-sessions',
     {
-      config: staff,
+      config: { ...staff, secretFields: ['token', 'url'] },
       schema: {
         tags: ['customers'],
         summary: 'Open a customer portal session',

@@ -4,6 +4,7 @@ import { hashApiKey } from '../../api/api-keys';
 import { buildApp } from '../../api/app';
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
+import { TEST_RATE_LIMITS } from '../support/rate-limits';
 
 let api: ApiHarness;
 beforeAll(async () => {
@@ -253,7 +254,7 @@ describe('health and documentation', () => {
 
   test('/readyz is a 503 naming the dependency that does not answer', async () => {
     const deadTemporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
-    const app = await buildApp({ orm: api.orm, temporal: deadTemporal, taskQueue: 'unused', logger: pino({ level: 'silent' }) });
+    const app = await buildApp({ orm: api.orm, temporal: deadTemporal, taskQueue: 'unused', logger: pino({ level: 'silent' }), rateLimits: TEST_RATE_LIMITS });
     try {
       const res = await app.inject({ method: 'GET', url: '/readyz' });
       expect(res.statusCode).toBe(503);

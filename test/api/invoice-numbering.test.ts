@@ -10,6 +10,7 @@ import { buildApp } from '../../api/app';
 import { startApiHarness, type ApiHarness } from '../support/api-harness';
 import { Invoice } from '../../db/entities';
 import { formatInvoiceNumber, takeInvoiceNumber, validateInvoiceNumberFormat } from '../../activities/invoice-numbering';
+import { TEST_RATE_LIMITS } from '../support/rate-limits';
 
 let api: ApiHarness;
 let app: FastifyInstance;
@@ -24,6 +25,7 @@ beforeAll(async () => {
     temporal: api.temporal,
     taskQueue: `invoice-numbering-${randomUUID()}`,
     logger: pino({ level: 'silent' }),
+    rateLimits: TEST_RATE_LIMITS,
     invoiceNumbering: format,
   });
 });

@@ -6,6 +6,7 @@ import { startApiHarness, type ApiHarness } from '../support/api-harness';
 import { eventually } from '../support/eventually';
 import { buildApp } from '../../api/app';
 import pino from 'pino';
+import { TEST_RATE_LIMITS } from '../support/rate-limits';
 
 let api: ApiHarness;
 beforeAll(async () => {
@@ -195,6 +196,7 @@ test('without a running worker the API answers in bounded time: the subscription
     temporal: api.temporal,
     taskQueue: `no-worker-${Date.now()}`,
     logger: pino({ level: 'silent' }),
+    rateLimits: TEST_RATE_LIMITS,
     workflowAnswerTimeoutMs: 1_000,
   });
   try {

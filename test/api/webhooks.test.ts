@@ -18,6 +18,7 @@ import { newId } from '../../db/ids';
 import { invoiceCollectionWorkflowId, type PaymentEvent } from '../../workflows/invoice-collection/contract';
 import { startApiHarness, type ApiHarness } from '../support/api-harness';
 import { createCustomer } from '../support/fixtures';
+import { TEST_RATE_LIMITS } from '../support/rate-limits';
 
 const SECRET = `whsec_test_${randomUUID().replace(/-/g, '')}`;
 const NO_WORKER_QUEUE = `webhook-targets-${randomUUID()}`;
@@ -28,7 +29,7 @@ const targets: WorkflowHandle[] = [];
 
 beforeAll(async () => {
   api = await startApiHarness();
-  app = await buildApp({ orm: api.orm, temporal: api.temporal, taskQueue: NO_WORKER_QUEUE, logger: pino({ level: 'silent' }), stripeWebhookSecret: SECRET });
+  app = await buildApp({ orm: api.orm, temporal: api.temporal, taskQueue: NO_WORKER_QUEUE, logger: pino({ level: 'silent' }), stripeWebhookSecret: SECRET, rateLimits: TEST_RATE_LIMITS });
   await app.ready();
 });
 afterAll(async () => {
@@ -373,6 +374,7 @@ describe('nothing is dropped', () => {
       logger: pino({ level: 'silent' }),
       stripeWebhookSecret: SECRET,
       workflowAnswerTimeoutMs: 1_000,
+      rateLimits: TEST_RATE_LIMITS,
     });
     try {
       const down = await deliver(event, { target: cutOff });

@@ -10,6 +10,7 @@ import type { ApiKeyRole } from '../../db/entities';
 import { requireEnv } from './env';
 import { testBillingWorker } from './billing-worker';
 import { quietTemporalLogs } from './temporal-env';
+import { TEST_RATE_LIMITS } from './rate-limits';
 
 export interface ApiHarness {
   app: FastifyInstance;
@@ -44,7 +45,7 @@ export async function startApiHarness({
   const workerConnection = await NativeConnection.connect({ address });
   const worker: Worker = await testBillingWorker({ connection: workerConnection, taskQueue, orm });
   const workerRun = worker.run();
-  const app = await buildApp({ orm, temporal, taskQueue, logger: pino({ level: process.env.TEST_API_LOG ?? 'silent' }), workflowAnswerTimeoutMs, cancellationRequests });
+  const app = await buildApp({ orm, temporal, taskQueue, logger: pino({ level: process.env.TEST_API_LOG ?? 'silent' }), workflowAnswerTimeoutMs, cancellationRequests, rateLimits: TEST_RATE_LIMITS });
 
   const keys = {} as Record<ApiKeyRole, string>;
   for (const role of ['admin', 'operator', 'sales'] as const) {

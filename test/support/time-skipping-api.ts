@@ -17,6 +17,7 @@ import { requireEnv } from './env';
 import { eventually } from './eventually';
 import { testBillingWorker } from './billing-worker';
 import { createTimeSkippingEnv } from './temporal-env';
+import { TEST_RATE_LIMITS } from './rate-limits';
 
 type Method = 'GET' | 'POST' | 'DELETE';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions read arbitrary JSON
@@ -53,7 +54,7 @@ export async function startTimeSkippingApi(name: string): Promise<TimeSkippingAp
   const orm = await openDatabase(requireEnv('DATABASE_URL'));
   const worker: Worker = await testBillingWorker({ connection: env.nativeConnection, taskQueue, orm });
   const workerRun = worker.run();
-  const app = await buildApp({ orm, temporal: env.client, taskQueue, logger: pino({ level: 'silent' }) });
+  const app = await buildApp({ orm, temporal: env.client, taskQueue, logger: pino({ level: 'silent' }), rateLimits: TEST_RATE_LIMITS });
   const keys = {} as Record<ApiKeyRole, string>;
   for (const role of ['admin', 'operator', 'sales'] as const) keys[role] = (await issueApiKey(orm.em.fork(), `${role} (test)`, role)).secret;
 

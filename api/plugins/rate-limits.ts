@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import rateLimit from '@fastify/rate-limit';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { ApiError } from '../errors';
+import type { RateLimits } from '../../config';
+import { PostgresRateLimitStore } from './rate-limit-store';
+
+const tooManyRequests = (retryAfterSeconds: number) =>
+  new ApiError(429, 'invalid_request_error', 'rate_limit', `Too many requests: retry in ${retryAfterSeconds} s.`);
+
+function bearer(request: FastifyRequest): string | null {
+  return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? null;
+}
+
+/**
+ * Whose budget a request spends. A verified API key is the key; a portal session (checked later, by
+ * the portal routes) is its token's hash; anything else is the client IP. A made-up token gets its
+ * own bucket here, so guessing is bounded by the failed-authentication limit, not this one.
+ */
+function budgetKey(request: FastifyRequest): string {
+  if (request.routeOptions.config.public === true) return `public:${request.ip}`;
+  if (request.apiKey) return `key:${request.apiKey.id}`;
+  const token = bearer(request);
+  if (token) return `token:${createHash('sha256').update(token).digest('hex').slice(0, 32)}`;
+  return `ip:${request.ip}`;
+}
+
+/**
+ * Rate limits on every route (@fastify/rate-limit, counters in PostgreSQL so all API processes share
+ * them) and a cap on failed authentications per IP. Registered before the auth plugin: the failure
+ * cap is checked before a credential is looked up, the per-credential limit runs on each route's
+ * own onRequest hook, after authentication has named the key.
+ */
+export default fp(async function rateLimits(app: FastifyInstance, opts: { orm: MikroORM; limits: RateLimits }) {
+  const { orm, limits } = opts;
+
+  const failures = new PostgresRateLimitStore(orm, 'auth-failures');
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config.public === true) return;
+    const { current, ttl } = await failures.current(request.ip);
+    if (current < limits.authFailures) return;
+    const seconds = Math.max(1, Math.ceil(ttl / 1000));
+    reply.header('retry-after', seconds);
+    throw tooManyRequests(seconds);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode !== 401) return;
+    await failures.increment(request.ip, limits.authFailureWindowSeconds * 1000).catch((error: unknown) => {
+      // The answer is already sent; a counter that could not be written only makes the cap lenient.
+      request.log.warn({ err: error }, 'could not count a failed authentication');
+    });
+  });
+
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'onRequest',
+    store: class extends PostgresRateLimitStore {
+      constructor() {
+        super(orm, 'requests');
+      }
+    },
+    keyGenerator: budgetKey,
+    max: (request) => (request.routeOptions.config.public === true ? limits.publicPerMinute : limits.perCredentialPerSecond),
+    timeWindow: (request) => (request.routeOptions.config.public === true ? 60_000 : 1_000),
+    errorResponseBuilder: (_request, context) => tooManyRequests(Math.max(1, Math.ceil(context.ttl / 1000))),
+  });
+});
