@@ -15,17 +15,19 @@ function bearer(request: FastifyRequest): string | null {
 }
 
 /**
- * Whose budget a request spends. A verified API key is the key; a portal session (checked later, by
- * the portal routes) is its token's hash; anything else is the client IP. A made-up token gets its
- * own bucket here, so guessing is bounded by the failed-authentication limit, not this one.
+ * Whose budget a request spends. A verified API key is the key; any other bearer token (a portal
+ * session, checked later by the portal routes) is its hash; an anonymous request is its client IP,
+ * on the tighter per-minute budget when the route is public. A made-up token gets a bucket of its
+ * own here, so guessing is bounded by the failed-authentication cap, not by this limit.
  */
 function budgetKey(request: FastifyRequest): string {
-  if (request.routeOptions.config.public === true) return `public:${request.ip}`;
   if (request.apiKey) return `key:${request.apiKey.id}`;
   const token = bearer(request);
   if (token) return `token:${createHash('sha256').update(token).digest('hex').slice(0, 32)}`;
-  return `ip:${request.ip}`;
+  return request.routeOptions.config.public === true ? `public:${request.ip}` : `ip:${request.ip}`;
 }
+
+const isPublicBudget = (key: string) => key.startsWith('public:');
 
 /**
  * Rate limits on every route (@fastify/rate-limit, counters in PostgreSQL so all API processes share
@@ -38,7 +40,8 @@ export default fp(async function rateLimits(app: FastifyInstance, opts: { orm: M
 
   const failures = new PostgresRateLimitStore(orm, 'auth-failures');
   app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.config.public === true) return;
+    // Anonymous calls to public routes present no credential to guess; everything else is checked.
+    if (request.routeOptions.config.public === true && bearer(request) === null) return;
     const { current, ttl } = await failures.current(request.ip);
     if (current < limits.authFailures) return;
     const seconds = Math.max(1, Math.ceil(ttl / 1000));
@@ -62,8 +65,8 @@ export default fp(async function rateLimits(app: FastifyInstance, opts: { orm: M
       }
     },
     keyGenerator: budgetKey,
-    max: (request) => (request.routeOptions.config.public === true ? limits.publicPerMinute : limits.perCredentialPerSecond),
-    timeWindow: (request) => (request.routeOptions.config.public === true ? 60_000 : 1_000),
+    max: (_request, key) => (isPublicBudget(key) ? limits.publicPerMinute : limits.perCredentialPerSecond),
+    timeWindow: (_request, key) => (isPublicBudget(key) ? 60_000 : 1_000),
     errorResponseBuilder: (_request, context) => tooManyRequests(Math.max(1, Math.ceil(context.ttl / 1000))),
   });
 });
