@@ -42,6 +42,9 @@ export interface RecordQuoteStateInput {
 /** The public path of an acceptance link: `${publicUrl}${quoteLinkPath(token)}`. */
 export const quoteLinkPath = (token: string): string => `/v1/public/quotes/${token}`;
 
+/** What the outbox copy of an email shows instead of a link's token (which only the delivered email carries). */
+export const REDACTED_TOKEN = '[redacted]';
+
 const toDate = (iso: string | null): Date | null => (iso === null ? null : new Date(iso));
 
 export function quoteActivities({ orm, mailer, emailFrom, publicUrl, invoiceNumberPrefix, invoiceNumberPadding }: ActivityDeps) {
@@ -98,49 +101,43 @@ export function quoteActivities({ orm, mailer, emailFrom, publicUrl, invoiceNumb
   }
 
   /**
-   * One email carrying a fresh acceptance link, once per `key`: the token is created with the outbox
-   * row in one transaction and only its SHA-256 is kept, so a retry finds the email (and delivers it)
-   * instead of minting a second link.
+   * One email carrying the signer's own acceptance link, once per `key`. The token is minted here and
+   * lives only in memory and in the delivered email: the link row keeps its SHA-256 and the outbox
+   * keeps a copy with the token redacted, so nobody reading the outbox or the database can sign as the
+   * customer. A delivery that is retried (the email is still pending) cannot recover the first token,
+   * so it mints another link for the same signer and version; an earlier link that did arrive keeps
+   * working.
    */
   async function sendWithLink(
     quote: Quote,
-    signer: { email: string; name: string },
+    signer: { id: string; email: string; name: string },
     kind: EmailKind,
     key: string,
     version: number,
     view: Record<string, unknown>,
   ): Promise<string> {
     const em = orm.em.fork();
-    if (!(await em.findOne(Email, { key }))) {
-      await em.transactional(async (tx) => {
-        const token = randomBytes(32).toString('base64url');
-        tx.create(QuoteLink, {
-          id: newId('quoteLink'),
-          quoteId: quote.id,
-          tokenHash: linkTokenHash(token),
-          emailKey: key,
-          signerEmail: signer.email,
-          version,
-          createdAt: new Date(),
-        });
-        const rendered = renderEmail(kind, { ...view, signerName: signer.name, acceptUrl: `${publicUrl}${quoteLinkPath(token)}` });
-        await tx.flush();
-        // A concurrent attempt that got here first makes the link's unique email key fail: this one rolls back.
-        await tx.execute(
-          `insert into email_outbox (id, key, kind, customer_id, related_id, to_address, subject, text, html, status)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
-          [newId('email'), key, kind, quote.customerId, quote.id, signer.email, rendered.subject, rendered.text, rendered.html],
-        );
-      });
-    }
-    const row = await orm.em.fork().findOneOrFail(Email, { key });
+    const existing = await em.findOne(Email, { key });
+    if (existing?.status === 'sent') return existing.id;
+    const token = randomBytes(32).toString('base64url');
+    em.create(QuoteLink, {
+      id: newId('quoteLink'),
+      quoteId: quote.id,
+      tokenHash: linkTokenHash(token),
+      emailKey: key,
+      signerId: signer.id,
+      signerEmail: signer.email,
+      version,
+      createdAt: new Date(),
+    });
+    await em.flush();
+    const signerView = { ...view, signerName: signer.name };
     const email = await queueAndDeliver(orm, mailer, emailFrom, {
+      ...renderEmail(kind, { ...signerView, acceptUrl: `${publicUrl}${quoteLinkPath(REDACTED_TOKEN)}` }),
+      deliver: renderEmail(kind, { ...signerView, acceptUrl: `${publicUrl}${quoteLinkPath(token)}` }),
       key,
       kind,
-      to: row.to,
-      subject: row.subject,
-      text: row.text,
-      html: row.html,
+      to: signer.email,
       customerId: quote.customerId,
       relatedId: quote.id,
     });
@@ -215,7 +212,10 @@ export function quoteActivities({ orm, mailer, emailFrom, publicUrl, invoiceNumb
               kind: s.kind,
               name: s.name,
               email: s.email,
+              linkId: s.linkId ?? null,
+              apiKeyId: s.apiKeyId ?? null,
               ip: s.ip,
+              userAgent: s.userAgent ?? null,
               signedAt: new Date(s.signedAt),
               superseded: s.superseded,
             });

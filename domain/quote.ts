@@ -93,6 +93,12 @@ export interface QuoteSigner {
   kind: 'customer' | 'internal';
   name: string;
   email: string;
+  /**
+   * Internal signers only: the API key that countersigns as this signer (the key that created the
+   * quote unless another was named). Nobody else can sign in their name; absent on customer signers,
+   * whose own emailed link identifies them.
+   */
+  apiKeyId?: string;
 }
 
 /** How the one-time total is split when `payment.oneTime` is `payment_schedule`. */

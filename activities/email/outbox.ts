@@ -11,11 +11,18 @@ export interface OutboxMessage extends RenderedEmail {
   to: string;
   customerId: string | null;
   relatedId: string | null;
+  /**
+   * What the mailer delivers when it must differ from what the outbox keeps: an email carrying a
+   * credential (a quote signer's link) is stored with the credential redacted and delivered with the
+   * real one, which is never written to the database.
+   */
+  deliver?: RenderedEmail;
 }
 
 /**
  * Writes the message to the outbox once, then delivers it unless it was already delivered. Safe to
  * repeat: an activity retried after a crash re-sends with the same provider idempotency key at most.
+ * With `deliver`, the outbox row holds `message` (redacted) and the mailer gets `deliver`.
  */
 export async function queueAndDeliver(orm: MikroORM, mailer: Mailer, from: string, message: OutboxMessage): Promise<Email> {
   const em = orm.em.fork();
@@ -33,9 +40,9 @@ export async function queueAndDeliver(orm: MikroORM, mailer: Mailer, from: strin
       idempotencyKey: row.key,
       from,
       to: row.to,
-      subject: row.subject,
-      text: row.text,
-      html: row.html,
+      subject: message.deliver?.subject ?? row.subject,
+      text: message.deliver?.text ?? row.text,
+      html: message.deliver?.html ?? row.html,
     });
     row.status = 'sent';
     row.provider = mailer.name;

@@ -1,10 +1,12 @@
 /**
  * The customer's side of a quote, behind the acceptance link's token (`/v1/public/quotes/<token>`):
  * view the current version, sign it, or decline. No API key: the token is the credential. It is a
- * 256-bit random secret of which only the SHA-256 is stored (quote_links), one per emailed link; it
- * reads and signs only its own quote, and an unknown token is a 404 that says nothing about quotes.
- * Signatures record the caller's IP and the content hash of the version shown, which the workflow
- * checks against the current one (a superseded version is a 409).
+ * 256-bit random secret of which only the SHA-256 is stored (quote_links), one per emailed link, and
+ * it belongs to one customer signer of one version: the token says who signs and who declines, the
+ * body cannot name anyone. It reads and signs only its own quote, and an unknown token is a 404 that
+ * says nothing about quotes. A signature records the link, the caller's IP and user agent, and the
+ * content hash of the version shown, which the workflow checks against the current one (a superseded
+ * version, or a link sent for one, is a 409).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -16,18 +18,12 @@ import { linkTokenHash } from '../../domain/quote-hash';
 import { declineQuoteUpdate, signQuoteUpdate } from '../../workflows/quote/contract';
 import type { quoteWorkflow } from '../../workflows/quote/workflow';
 import { ApiError, ErrorSchema, conflict } from '../errors';
-import { PublicQuoteResource, SignBody, loadQuoteRecords, publicQuoteResource, quoteCallError } from './quotes';
+import { PublicQuoteResource, SignBody, loadQuoteRecords, publicQuoteResource, quoteCallError, userAgentOf } from './quotes';
 
 const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200, description: 'The token of the acceptance link' }) });
 
-const DeclineBody = Type.Object(
-  {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
-    reason: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
-  },
-  { additionalProperties: false },
-);
+/** Who declines is the link's signer: the body gives only the reason. */
+const DeclineBody = Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })) }, { additionalProperties: false });
 
 /** The same answer for a token that never existed and one of another shape: nothing to learn from it. */
 const unknownLink = () => new ApiError(404, 'invalid_request_error', 'resource_missing', 'No such quote link.');
@@ -44,13 +40,13 @@ export const publicQuotesRoutes: FastifyPluginAsyncTypebox<PublicQuoteRoutesOpti
   const withinDeadline = <R>(call: () => Promise<R>): Promise<R> => temporal.withDeadline(Date.now() + workflowAnswerTimeoutMs, call);
   const security: { [name: string]: string[] }[] = [];
 
-  async function quoteFor(token: string): Promise<Quote> {
+  async function linkFor(token: string): Promise<{ link: QuoteLink; quote: Quote }> {
     const em = orm.em.fork();
     const link = await em.findOne(QuoteLink, { tokenHash: linkTokenHash(token) });
     if (!link) throw unknownLink();
     const quote = await em.findOne(Quote, { id: link.quoteId });
     if (!quote) throw unknownLink();
-    return quote;
+    return { link, quote };
   }
 
   async function view(quoteId: string) {
@@ -59,13 +55,13 @@ export const publicQuotesRoutes: FastifyPluginAsyncTypebox<PublicQuoteRoutesOpti
     return publicQuoteResource((await loadQuoteRecords(em, [quote]))[0]!);
   }
 
-  async function act(token: string, what: string, send: (workflowId: string) => Promise<unknown>) {
-    const quote = await quoteFor(token);
+  async function act(token: string, what: string, send: (workflowId: string, link: QuoteLink) => Promise<unknown>) {
+    const { link, quote } = await linkFor(token);
     if (FINAL_STAGES.includes(quote.stage)) {
       throw conflict(quote.stage === 'expired' ? 'quote_expired' : 'quote_closed', `This quote is ${quote.stage}.`);
     }
     try {
-      await withinDeadline(() => send(quote.workflowId));
+      await withinDeadline(() => send(quote.workflowId, link));
     } catch (err) {
       throw quoteCallError(err, `Cannot ${what} the quote`);
     }
@@ -87,7 +83,7 @@ export const publicQuotesRoutes: FastifyPluginAsyncTypebox<PublicQuoteRoutesOpti
         response: { 200: PublicQuoteResource, '4xx': ErrorSchema },
       },
     },
-    async (request) => view((await quoteFor(request.params.token)).id),
+    async (request) => view((await linkFor(request.params.token)).quote.id),
   );
 
   app.post(
@@ -96,10 +92,11 @@ export const publicQuotesRoutes: FastifyPluginAsyncTypebox<PublicQuoteRoutesOpti
       config,
       schema: {
         tags: ['public'],
-        summary: 'Sign the quote as one of its customer signers',
+        summary: 'Sign the quote as the signer this link was sent to',
         description:
-          'email must be a customer signer of the quote and content_hash the current version’s (409 version_superseded for an older one). ' +
-          'Signing twice, an expired or closed quote, or out of order (sequential signing) is a 409.',
+          'The link identifies the signer; the body names no one. content_hash must be the current version’s (409 version_superseded for an older one), ' +
+          'and the link must be the one sent with the current version (409 link_superseded). ' +
+          'Signing twice, an expired or closed quote, or out of order (sequential signing) is a 409. Records the link, IP and user agent.',
         security,
         params: TokenParams,
         body: SignBody,
@@ -107,9 +104,19 @@ export const publicQuotesRoutes: FastifyPluginAsyncTypebox<PublicQuoteRoutesOpti
       },
     },
     async (request) =>
-      act(request.params.token, 'sign', (workflowId) =>
+      act(request.params.token, 'sign', (workflowId, link) =>
         handle(workflowId).executeUpdate(signQuoteUpdate, {
-          args: [{ kind: 'customer', name: request.body.name, email: request.body.email, ip: request.ip, contentHash: request.body.content_hash }],
+          args: [
+            {
+              signerId: link.signerId,
+              linkId: link.id,
+              linkVersion: link.version,
+              apiKeyId: null,
+              ip: request.ip,
+              userAgent: userAgentOf(request),
+              contentHash: request.body.content_hash,
+            },
+          ],
         }),
       ),
   );
@@ -120,7 +127,7 @@ export const publicQuotesRoutes: FastifyPluginAsyncTypebox<PublicQuoteRoutesOpti
       config,
       schema: {
         tags: ['public'],
-        summary: 'Decline the quote',
+        summary: 'Decline the quote, as the signer this link was sent to',
         security,
         params: TokenParams,
         body: DeclineBody,
@@ -128,9 +135,9 @@ export const publicQuotesRoutes: FastifyPluginAsyncTypebox<PublicQuoteRoutesOpti
       },
     },
     async (request) =>
-      act(request.params.token, 'decline', (workflowId) =>
+      act(request.params.token, 'decline', (workflowId, link) =>
         handle(workflowId).executeUpdate(declineQuoteUpdate, {
-          args: [{ name: request.body?.name ?? null, email: request.body?.email ?? null, reason: request.body?.reason ?? null }],
+          args: [{ name: null, email: link.signerEmail, reason: request.body?.reason ?? null }],
         }),
       ),
   );

@@ -12,7 +12,7 @@ import { Type, type Static } from 'typebox';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { Customer, OnboardingTask, Price, Product, Quote, QuoteSignature, QuoteVersion, TaxRate } from '../../db/entities';
+import { ApiKey, Customer, OnboardingTask, Price, Product, Quote, QuoteSignature, QuoteVersion, TaxRate } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { isValidTimeZone } from '../../domain/calendar';
 import { INTERVAL_UNITS } from '../../domain/frequency';
@@ -138,7 +138,16 @@ export const QuoteResource = Type.Object(
     requires_approval: Type.Boolean(),
     signing: Type.Object({
       order: Type.Enum(['sequential', 'any']),
-      signers: Type.Array(Type.Object({ id: Type.String(), kind: Type.Enum(['customer', 'internal']), name: Type.String(), email: Type.String(), signed: Type.Boolean() })),
+      signers: Type.Array(
+        Type.Object({
+          id: Type.String(),
+          kind: Type.Enum(['customer', 'internal']),
+          name: Type.String(),
+          email: Type.String(),
+          api_key: Nullable(Type.String({ description: 'internal signers: the only API key that countersigns as them' })),
+          signed: Type.Boolean(),
+        }),
+      ),
     }),
     signatures: Type.Array(
       Type.Object({
@@ -146,10 +155,13 @@ export const QuoteResource = Type.Object(
         kind: Type.Enum(['customer', 'internal']),
         name: Type.String(),
         email: Type.String(),
+        link: Nullable(Type.String({ description: 'customer signers: the id of their own link the signature came through' })),
+        api_key: Nullable(Type.String({ description: 'internal signers: the API key that countersigned' })),
         ip: Type.String(),
+        user_agent: Nullable(Type.String()),
         signed_at: Timestamp,
         version: Type.Integer(),
-        content_hash: Type.String(),
+        content_hash: Type.String({ description: 'SHA-256 of the exact version content signed' }),
         superseded: Type.Boolean({ description: 'Signed a version that a revision replaced: it no longer counts' }),
       }),
     ),
@@ -294,14 +306,17 @@ export function quoteResource(records: QuoteRecords) {
     requires_approval: quote.requiresApproval,
     signing: {
       order: version.content.signing.order,
-      signers: version.content.signing.signers.map((s) => ({ id: s.id, kind: s.kind, name: s.name, email: s.email, signed: signed.has(s.id) })),
+      signers: version.content.signing.signers.map((s) => ({ id: s.id, kind: s.kind, name: s.name, email: s.email, api_key: s.apiKeyId ?? null, signed: signed.has(s.id) })),
     },
     signatures: signatures.map((s) => ({
       signer: s.signerId,
       kind: s.kind,
       name: s.name,
       email: s.email,
+      link: s.linkId,
+      api_key: s.apiKeyId,
       ip: s.ip,
+      user_agent: s.userAgent,
       signed_at: iso(s.signedAt)!,
       version: s.version,
       content_hash: s.contentHash,
@@ -402,9 +417,16 @@ const FeeInput = Type.Object(
 );
 const SignerInput = Type.Object(
   {
-    kind: Type.Enum(['customer', 'internal'], { description: 'customer: signs through the emailed link; internal: countersigns through the API' }),
+    kind: Type.Enum(['customer', 'internal'], { description: 'customer: signs through their own emailed link; internal: countersigns through the API' }),
     name: Name,
     email: EmailAddress,
+    api_key: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: 'internal only: the id of the admin or sales API key that countersigns as this signer; default the key making the request. Each internal signer has its own key.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -482,14 +504,14 @@ type ContentChanges = Static<typeof UpdateQuote>;
 const ReviseQuote = Type.Object({ ...ContentInput, reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) }, { additionalProperties: false });
 const ReasonBody = Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) }, { additionalProperties: false });
 const RejectBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false });
+/** Names no signer: who signs is who the credential (the signer's link, or the API key) identifies. */
 export const SignBody = Type.Object(
-  {
-    name: Name,
-    email: EmailAddress,
-    content_hash: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'The content_hash of the version being signed' }),
-  },
+  { content_hash: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'The content_hash of the version being signed' }) },
   { additionalProperties: false },
 );
+
+/** The caller's user agent as a signature records it (bounded: it is the caller's to choose). */
+export const userAgentOf = (request: FastifyRequest): string | null => request.headers['user-agent']?.slice(0, 500) ?? null;
 const LineParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), line_id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 const QuotePreview = Type.Object(
@@ -636,15 +658,39 @@ function resolvePayment(input: Static<typeof PaymentInput>, now: Date): QuotePay
   };
 }
 
-function resolveSigners(inputs: Static<typeof SignerInput>[] | undefined, customer: QuoteCustomer): QuoteSigner[] {
+/** The roles whose keys may countersign (those allowed on POST /v1/quotes/:id/countersign). */
+const COUNTERSIGNING_ROLES: readonly string[] = ['admin', 'sales'];
+
+/**
+ * The signers of a version. Each internal signer is bound to one API key (named, or the key making
+ * the request): only that key countersigns as them, so no key can sign in another person's name.
+ * Customer signers are identified by their own emailed link instead.
+ */
+async function resolveSigners(em: EntityManager, inputs: Static<typeof SignerInput>[] | undefined, customer: QuoteCustomer, callerKeyId: string | null): Promise<QuoteSigner[]> {
   const list = inputs ?? [{ kind: 'customer' as const, name: customer.name, email: customer.email }];
   const seen = new Set<string>();
-  const signers = list.map((s, i) => {
+  const keysTaken = new Set<string>();
+  const signers: QuoteSigner[] = [];
+  for (const [i, s] of list.entries()) {
     const key = `${s.kind}:${s.email.toLowerCase()}`;
     if (seen.has(key)) throw invalidParam(`signers[${i}][email]`, `${s.email} is already a ${s.kind} signer.`);
     seen.add(key);
-    return { id: `signer_${i + 1}`, kind: s.kind, name: s.name, email: s.email.toLowerCase() };
-  });
+    const signer: QuoteSigner = { id: `signer_${i + 1}`, kind: s.kind, name: s.name, email: s.email.toLowerCase() };
+    if (s.kind === 'customer') {
+      if (s.api_key !== undefined) throw invalidParam(`signers[${i}][api_key]`, 'A customer signer signs through their own link; api_key is for internal signers.');
+    } else {
+      const param = `signers[${i}][api_key]`;
+      const keyId = s.api_key ?? callerKeyId;
+      if (!keyId) throw invalidParam(param, 'An internal signer needs the API key that countersigns as them.');
+      if (keysTaken.has(keyId)) throw invalidParam(param, `API key ${keyId} already countersigns as another internal signer; give each internal signer their own key.`);
+      const apiKey = await em.findOne(ApiKey, { id: keyId });
+      if (!apiKey || apiKey.revokedAt) throw missingReference(param, 'API key', keyId);
+      if (!COUNTERSIGNING_ROLES.includes(apiKey.role)) throw invalidParam(param, `API key ${keyId} is an ${apiKey.role} key, which cannot countersign.`);
+      keysTaken.add(keyId);
+      signer.apiKeyId = keyId;
+    }
+    signers.push(signer);
+  }
   if (!signers.some((s) => s.kind === 'customer')) throw invalidParam('signers', 'A quote needs at least one customer signer.');
   return signers;
 }
@@ -655,7 +701,15 @@ function resolveSigners(inputs: Static<typeof SignerInput>[] | undefined, custom
  */
 async function buildContent(
   em: EntityManager,
-  { quoteId, version, customer, base, changes, now }: { quoteId: string; version: number; customer: QuoteCustomer; base: QuoteContent | null; changes: ContentChanges; now: Date },
+  {
+    quoteId,
+    version,
+    customer,
+    base,
+    changes,
+    now,
+    callerKeyId,
+  }: { quoteId: string; version: number; customer: QuoteCustomer; base: QuoteContent | null; changes: ContentChanges; now: Date; callerKeyId: string | null },
 ): Promise<QuoteContent> {
   const currency = customer.currency;
   const lines: QuoteLine[] = [];
@@ -664,7 +718,7 @@ async function buildContent(
   if (Date.parse(expiresAt) <= now.getTime()) throw invalidParam('expires_at', 'expires_at must be in the future.');
   const owner = changes.owner ? { name: changes.owner.name, email: changes.owner.email.toLowerCase() } : base?.owner;
   if (!owner) throw invalidParam('owner', 'owner is required.');
-  const signers = changes.signers || !base ? resolveSigners(changes.signers, customer) : base.signing.signers;
+  const signers = changes.signers || !base ? await resolveSigners(em, changes.signers, customer, callerKeyId) : base.signing.signers;
   return {
     quoteId,
     version,
@@ -781,7 +835,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
       const em = orm.em.fork();
       const now = new Date();
       const { customer } = await quoteCustomer(em, request.body);
-      const content = await buildContent(em, { quoteId: 'preview', version: 1, customer, base: null, changes: request.body, now });
+      const content = await buildContent(em, { quoteId: 'preview', version: 1, customer, base: null, changes: request.body, now, callerKeyId: request.apiKey?.id ?? null });
       const version = priceVersion(content, config, customer.timeZone, now);
       const shown = contentFields({ quote: { expiresAt: new Date(content.expiresAt) } as Quote, version: { ...version, content } as unknown as QuoteVersion, signatures: [] });
       return { object: 'quote_preview' as const, currency: shown.currency, totals: shown.totals, requires_approval: version.requiresApproval, lines: shown.lines };
@@ -808,7 +862,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
       const now = new Date();
       const { customer, create } = await quoteCustomer(em, body);
       const id = newId('quote');
-      const content = await buildContent(em, { quoteId: id, version: 1, customer, base: null, changes: body, now });
+      const content = await buildContent(em, { quoteId: id, version: 1, customer, base: null, changes: body, now, callerKeyId: request.apiKey?.id ?? null });
       const version = priceVersion(content, config, customer.timeZone, now);
       // One transaction: the new customer (if any), the quote and its first version, or nothing.
       await em.transactional(async (tx) => {
@@ -892,7 +946,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
   }
 
   /** A new version built from the current one: same number for a draft edit, the next for a revision. */
-  async function nextVersion(quote: Quote, current: QuoteVersion, changes: ContentChanges, versionNumber: number): Promise<QuoteVersionInput> {
+  async function nextVersion(quote: Quote, current: QuoteVersion, changes: ContentChanges, versionNumber: number, request: FastifyRequest): Promise<QuoteVersionInput> {
     const em = orm.em.fork();
     const customer = await em.findOneOrFail(Customer, { id: quote.customerId });
     const now = new Date();
@@ -903,6 +957,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
       base: current.content,
       changes,
       now,
+      callerKeyId: request.apiKey?.id ?? null,
     });
     return priceVersion(content, config, customer.timeZone, now);
   }
@@ -915,7 +970,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
   const editDraft = (id: string, what: string, changesFor: (current: QuoteVersion) => ContentChanges | Promise<ContentChanges>, request: FastifyRequest) =>
     change(id, what, async (quote, current) => {
       requireDraft(quote);
-      const version = await nextVersion(quote, current, await changesFor(current), current.content.version);
+      const version = await nextVersion(quote, current, await changesFor(current), current.content.version, request);
       return handle(quote.workflowId).executeUpdate(updateQuoteDraftUpdate, { args: [{ baseHash: current.contentHash, version, by: actor(request) }] });
     });
 
@@ -1038,7 +1093,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
           throw conflict('quote_not_revisable', `Only a sent quote can be revised (quote ${quote.id} is ${quote.stage}).`);
         }
         const { reason, ...changes } = request.body;
-        const version = await nextVersion(quote, current, changes, current.content.version + 1);
+        const version = await nextVersion(quote, current, changes, current.content.version + 1, request);
         return handle(quote.workflowId).executeUpdate(reviseQuoteUpdate, {
           args: [{ baseHash: current.contentHash, version, by: actor(request), reason: reason ?? null }],
         });
@@ -1063,19 +1118,24 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
       config: write,
       schema: {
         tags: ['quotes'],
-        summary: 'Sign as one of the internal signers',
-        description: 'The email must be an internal signer of the quote; content_hash the version signed. Records the caller’s IP.',
+        summary: 'Countersign as the internal signer bound to the calling API key',
+        description:
+          'The signer is the internal signer of the current version bound to this API key (signers[].api_key); the body names no one. ' +
+          'A key bound to no internal signer of the quote is a 403. content_hash is the version signed. Records the key, IP and user agent.',
         params: IdParams,
         body: SignBody,
         response: { 200: QuoteResource, '4xx': ErrorSchema },
       },
     },
     async (request) =>
-      change(request.params.id, 'countersign', (quote) =>
-        handle(quote.workflowId).executeUpdate(signQuoteUpdate, {
-          args: [{ kind: 'internal', name: request.body.name, email: request.body.email, ip: request.ip, contentHash: request.body.content_hash }],
-        }),
-      ),
+      change(request.params.id, 'countersign', (quote, current) => {
+        const keyId = request.apiKey?.id ?? null;
+        const signer = current.content.signing.signers.find((s) => s.kind === 'internal' && keyId !== null && s.apiKeyId === keyId);
+        if (!signer) throw new ApiError(403, 'permission_error', 'not_a_signer', `This API key is not an internal signer of quote ${quote.id}.`);
+        return handle(quote.workflowId).executeUpdate(signQuoteUpdate, {
+          args: [{ signerId: signer.id, linkId: null, linkVersion: null, apiKeyId: keyId, ip: request.ip, userAgent: userAgentOf(request), contentHash: request.body.content_hash }],
+        });
+      }),
   );
 
   app.get(

@@ -125,7 +125,12 @@ export class QuoteSignature {
   kind!: 'customer' | 'internal';
   name!: string;
   email!: string;
+  /** The signer's own link it came through (customer signers); null for internal signers and older signatures. */
+  linkId!: string | null;
+  /** The API key bound to the internal signer that signed; null for customer signers and older signatures. */
+  apiKeyId!: string | null;
   ip!: string;
+  userAgent!: string | null;
   signedAt!: Date;
   superseded!: boolean;
 }
@@ -142,19 +147,27 @@ export const QuoteSignatureSchema = new EntitySchema<QuoteSignature>({
     kind: { type: 'string' },
     name: { type: 'string' },
     email: { type: 'string' },
+    linkId: { type: 'string', nullable: true },
+    apiKeyId: { type: 'string', nullable: true },
     ip: { type: 'string' },
+    userAgent: { type: 'text', nullable: true },
     signedAt: timestamptz(),
     superseded: { type: 'boolean' },
   },
 });
 
-/** An emailed acceptance link: only the SHA-256 of its token. */
+/**
+ * An emailed acceptance link: only the SHA-256 of its token. It belongs to one customer signer of one
+ * version, and the token alone says who signs: the signer is never taken from the request.
+ */
 export class QuoteLink {
   id!: string;
   quoteId!: string;
   tokenHash!: string;
-  /** The outbox key of the email that carried it: one link per email, however often the activity runs. */
+  /** The outbox key of the email that carried it (a retried delivery mints another link for the same email). */
   emailKey!: string;
+  /** The signer (`signer_<n>` of `version`) this link signs as. */
+  signerId!: string;
   signerEmail!: string;
   version!: number;
   createdAt!: Date;
@@ -167,7 +180,8 @@ export const QuoteLinkSchema = new EntitySchema<QuoteLink>({
     id: { type: 'string', primary: true },
     quoteId: { type: 'string' },
     tokenHash: { type: 'string', unique: true },
-    emailKey: { type: 'string', unique: true },
+    emailKey: { type: 'string' },
+    signerId: { type: 'string' },
     signerEmail: { type: 'string' },
     version: { type: 'integer' },
     createdAt: timestamptz(),

@@ -5,8 +5,14 @@
  * bad input (400 naming the field, nothing written), wrong token (404), a superseded version, signing
  * twice, out of order, an expired quote (409), approval above the discount threshold.
  */
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { startApiHarness, type ApiHarness } from '../support/api-harness';
 import { eventually } from '../support/eventually';
+import { issueApiKey } from '../../api/api-keys';
+import { buildApp } from '../../api/app';
+import { loggerOptions } from '../../logger';
+import { QuoteLink } from '../../db/entities';
 
 let api: ApiHarness;
 beforeAll(async () => {
@@ -38,11 +44,21 @@ async function remove(role: 'sales' | 'admin', url: string) {
   return { status: res.statusCode, body: JSON.parse(res.body) };
 }
 
-/** The tokens of the acceptance links emailed for a quote, newest first (what the customer clicks). */
+/**
+ * The tokens of the acceptance links delivered for a quote, oldest first (what the customers click):
+ * from the delivered emails, since the outbox keeps them redacted.
+ */
 async function linkTokens(quoteId: string, kind: string): Promise<string[]> {
-  const res = await api.call('admin', 'GET', `/v1/emails?related_id=${quoteId}&kind=${kind}`);
-  expect(res.status).toBe(200);
-  return res.body.data.map((e: { text: string }) => /\/v1\/public\/quotes\/([A-Za-z0-9_-]+)/.exec(e.text)![1]);
+  return api.mailer.quoteLinkTokens(`${kind}:${quoteId}:`);
+}
+
+/** The signers' own links once delivered: one per signer, in signer order. */
+async function deliveredTokens(quoteId: string, count: number, kind = 'quote_sent'): Promise<string[]> {
+  return eventually(async () => {
+    const tokens = await linkTokens(quoteId, kind);
+    expect(tokens).toHaveLength(count);
+    return tokens;
+  });
 }
 
 async function monthlyPrice(unitAmount: number): Promise<string> {
@@ -156,11 +172,11 @@ test('a salesperson drafts, prices, sends and revises a quote; the customer sign
 
   // Out of order: the countersignature waits for the customer's.
   expectError(
-    await api.call('sales', 'POST', `/v1/quotes/${q.id}/countersign`, { name: 'Carla Countersign', email: 'carla@seller.example', content_hash: v1Hash }),
+    await api.call('sales', 'POST', `/v1/quotes/${q.id}/countersign`, { content_hash: v1Hash }),
     409,
     'out_of_order',
   );
-  const signed = await customerCall('POST', `/v1/public/quotes/${token}/sign`, { name: 'Ada Lovelace', email: contactEmail, content_hash: v1Hash });
+  const signed = await customerCall('POST', `/v1/public/quotes/${token}/sign`, { content_hash: v1Hash });
   expect(signed.status).toBe(200);
   expect(signed.body.stage).toBe('signing');
 
@@ -183,13 +199,16 @@ test('a salesperson drafts, prices, sends and revises a quote; the customer sign
 
   // The old link shows the current version; signing what was shown before is refused.
   expect((await customerCall('GET', `/v1/public/quotes/${token}`)).body.version).toBe(2);
-  expectError(await customerCall('POST', `/v1/public/quotes/${token}/sign`, { name: 'Ada Lovelace', email: contactEmail, content_hash: v1Hash }), 409, 'version_superseded');
+  expectError(await customerCall('POST', `/v1/public/quotes/${token}/sign`, { content_hash: v1Hash }), 409, 'version_superseded');
+  // The link sent with version 1 does not sign version 2 either: the one sent with it does.
+  expectError(await customerCall('POST', `/v1/public/quotes/${token}/sign`, { content_hash: revised.body.content_hash }), 409, 'link_superseded');
   const v2Hash = revised.body.content_hash;
-  const resigned = await customerCall('POST', `/v1/public/quotes/${revisedToken}/sign`, { name: 'Ada Lovelace', email: contactEmail, content_hash: v2Hash });
+  const resigned = await customerCall('POST', `/v1/public/quotes/${revisedToken}/sign`, { content_hash: v2Hash });
   expect(resigned.status).toBe(200);
-  expectError(await customerCall('POST', `/v1/public/quotes/${revisedToken}/sign`, { name: 'Ada Lovelace', email: contactEmail, content_hash: v2Hash }), 409, 'already_signed');
+  expectError(await customerCall('POST', `/v1/public/quotes/${revisedToken}/sign`, { content_hash: v2Hash }), 409, 'already_signed');
 
-  const countersigned = await api.call('sales', 'POST', `/v1/quotes/${q.id}/countersign`, { name: 'Carla Countersign', email: 'carla@seller.example', content_hash: v2Hash });
+  // The internal signer is bound to the key that created the quote (no api_key given): it countersigns.
+  const countersigned = await api.call('sales', 'POST', `/v1/quotes/${q.id}/countersign`, { content_hash: v2Hash });
   expect(countersigned.status).toBe(200);
 
   // Charged now, the subscription started, confirmations sent.
@@ -257,29 +276,26 @@ test('a wrong token is a 404 for every public action, and a token reads only its
   });
   const forged = `${token!.slice(0, -2)}${token!.endsWith('AA') ? 'BB' : 'AA'}`;
   expectError(await customerCall('GET', `/v1/public/quotes/${forged}`), 404, 'resource_missing');
-  expectError(await customerCall('POST', `/v1/public/quotes/${forged}/sign`, { name: 'X', email: 'x@example.com', content_hash: quote.content_hash }), 404, 'resource_missing');
+  expectError(await customerCall('POST', `/v1/public/quotes/${forged}/sign`, { content_hash: quote.content_hash }), 404, 'resource_missing');
   expectError(await customerCall('POST', `/v1/public/quotes/${forged}/decline`, {}), 404, 'resource_missing');
   expectError(await customerCall('GET', '/v1/public/quotes/not-a-token'), 404, 'resource_missing');
 
   const mine = await customerCall('GET', `/v1/public/quotes/${token}`);
   expect(mine.body.id).toBe(quote.id);
   // The other quote's content hash through this token: not this quote's version, refused.
+  expectError(await customerCall('POST', `/v1/public/quotes/${token}/sign`, { content_hash: other.content_hash }), 409, 'content_hash_mismatch');
+  // The body cannot name a signer (of this quote or another): the link says who signs.
   expectError(
-    await customerCall('POST', `/v1/public/quotes/${token}/sign`, { name: 'Grace Buyer', email: quote.signing.signers[0].email, content_hash: other.content_hash }),
-    409,
-    'content_hash_mismatch',
-  );
-  // A signer of another quote cannot sign this one.
-  expectError(
-    await customerCall('POST', `/v1/public/quotes/${token}/sign`, { name: 'Eve', email: other.signing.signers[0].email, content_hash: quote.content_hash }),
-    422,
-    'not_a_signer',
+    await customerCall('POST', `/v1/public/quotes/${token}/sign`, { email: other.signing.signers[0].email, content_hash: quote.content_hash }),
+    400,
+    'parameter_unknown',
+    'email',
   );
   expect((await api.call('operator', 'GET', `/v1/quotes/${other.id}`)).body.signatures).toEqual([]);
 });
 
 test('an expired quote can no longer be signed', async () => {
-  const { quote, customer } = await sentQuote({ expires_at: inFuture(6_000) });
+  const { quote } = await sentQuote({ expires_at: inFuture(6_000) });
   const [token] = await eventually(async () => {
     const tokens = await linkTokens(quote.id, 'quote_sent');
     expect(tokens).toHaveLength(1);
@@ -294,7 +310,7 @@ test('an expired quote can no longer be signed', async () => {
     { timeoutMs: 30_000 },
   );
   expect(expired.timeline.at(-1)).toMatchObject({ from: 'sent', to: 'expired', by: 'system' });
-  expectError(await customerCall('POST', `/v1/public/quotes/${token}/sign`, { name: 'Grace Buyer', email: customer.email, content_hash: quote.content_hash }), 409, 'quote_expired');
+  expectError(await customerCall('POST', `/v1/public/quotes/${token}/sign`, { content_hash: quote.content_hash }), 409, 'quote_expired');
   expect((await customerCall('GET', `/v1/public/quotes/${token}`)).body.stage).toBe('expired');
   expectError(await api.call('sales', 'POST', `/v1/quotes/${quote.id}/revise`, { title: 'Second chance' }), 409, 'quote_expired');
 });
@@ -335,11 +351,14 @@ test('a discount above the threshold waits for an admin; sales cannot approve; a
     expect(tokens).toHaveLength(1);
     return tokens;
   });
-  const declined = await customerCall('POST', `/v1/public/quotes/${token}/decline`, { email: customer.email, reason: 'Too expensive' });
+  // Who declines is the link's signer; the body cannot say otherwise.
+  expectError(await customerCall('POST', `/v1/public/quotes/${token}/decline`, { email: 'someone@else.example', reason: 'x' }), 400, 'parameter_unknown', 'email');
+  const declined = await customerCall('POST', `/v1/public/quotes/${token}/decline`, { reason: 'Too expensive' });
   expect(declined.status).toBe(200);
   expect(declined.body.stage).toBe('declined');
   const quote = await api.call('operator', 'GET', `/v1/quotes/${created.body.id}`);
   expect(quote.body).toMatchObject({ stage: 'declined', decline_reason: 'Too expensive' });
+  expect(quote.body.timeline.at(-1)).toMatchObject({ to: 'declined', by: customer.email });
 });
 
 test('bad input is a 400 naming the field, and writes nothing', async () => {
@@ -369,4 +388,188 @@ test('bad input is a 400 naming the field, and writes nothing', async () => {
   // Nothing was written: not the quote, not the contact's customer.
   expect((await api.call('sales', 'GET', `/v1/customers?email=${encodeURIComponent(contactEmail)}`)).body.data).toEqual([]);
   expectError(await api.call('sales', 'POST', '/v1/quotes/qt_missing/send'), 404, 'resource_missing');
+});
+
+describe('signatures are bound to the signer', () => {
+  const twoCustomerSigners = async (order: 'sequential' | 'any') => {
+    const customer = await existingCustomer();
+    const bob = uniqueEmail('bob');
+    const { quote } = await sentQuote({
+      customer: customer.id,
+      signers: [
+        { kind: 'customer', name: 'Grace Buyer', email: customer.email },
+        { kind: 'customer', name: 'Bob Second', email: bob },
+      ],
+      signing_order: order,
+    });
+    const [graceToken, bobToken] = await deliveredTokens(quote.id, 2);
+    return { quote, grace: customer.email, bob, graceToken: graceToken!, bobToken: bobToken! };
+  };
+
+  test("a signer's link signs only as that signer: a body naming another signer is refused, and the signature is the link's", async () => {
+    const { quote, bob, graceToken } = await twoCustomerSigners('any');
+    expectError(
+      await customerCall('POST', `/v1/public/quotes/${graceToken}/sign`, { name: 'Bob Second', email: bob, content_hash: quote.content_hash }),
+      400,
+      'parameter_unknown',
+      'name',
+    );
+    expect((await api.call('operator', 'GET', `/v1/quotes/${quote.id}`)).body.signatures).toEqual([]);
+
+    const signed = await customerCall('POST', `/v1/public/quotes/${graceToken}/sign`, { content_hash: quote.content_hash });
+    expect(signed.status).toBe(200);
+    expect(signed.body.signing.signers.map((s: { name: string; signed: boolean }) => [s.name, s.signed])).toEqual([
+      ['Grace Buyer', true],
+      ['Bob Second', false],
+    ]);
+    // Grace's link cannot sign a second time, for Bob or anyone.
+    expectError(await customerCall('POST', `/v1/public/quotes/${graceToken}/sign`, { content_hash: quote.content_hash }), 409, 'already_signed');
+    const stored = (await api.call('operator', 'GET', `/v1/quotes/${quote.id}`)).body;
+    expect(stored.signatures.map((s: { signer: string; email: string }) => [s.signer, s.email])).toEqual([['signer_1', quote.signing.signers[0].email]]);
+  });
+
+  test("sequential: the second signer's link cannot sign before the first, and the refusal names nobody", async () => {
+    const { quote, grace, bob, graceToken, bobToken } = await twoCustomerSigners('sequential');
+    const early = await customerCall('POST', `/v1/public/quotes/${bobToken}/sign`, { content_hash: quote.content_hash });
+    expectError(early, 409, 'out_of_order');
+    for (const who of [grace, bob, 'Grace', 'Bob', '@']) expect(early.body.error.message).not.toContain(who);
+
+    expect((await customerCall('POST', `/v1/public/quotes/${graceToken}/sign`, { content_hash: quote.content_hash })).status).toBe(200);
+    const accepted = await customerCall('POST', `/v1/public/quotes/${bobToken}/sign`, { content_hash: quote.content_hash });
+    expect(accepted.status).toBe(200);
+    expect(['accepted', 'awaiting_payment', 'fulfilled']).toContain(accepted.body.stage);
+  });
+
+  test('the signature record keeps its proof: the link id, IP, user agent and the hash of the version signed', async () => {
+    const { quote } = await sentQuote();
+    const [token] = await deliveredTokens(quote.id, 1);
+    const res = await api.app.inject({
+      method: 'POST',
+      url: `/v1/public/quotes/${token}/sign`,
+      headers: { 'user-agent': 'Mozilla/5.0 (Signer test)', 'content-type': 'application/json' },
+      payload: { content_hash: quote.content_hash },
+    });
+    expect(res.statusCode).toBe(200);
+    const [link] = await api.orm.em.fork().find(QuoteLink, { quoteId: quote.id });
+    expect(link).toMatchObject({ signerId: 'signer_1', version: 1 });
+    const stored = await eventually(async () => {
+      const body = (await api.call('operator', 'GET', `/v1/quotes/${quote.id}`)).body;
+      expect(body.signatures).toHaveLength(1);
+      return body;
+    });
+    expect(stored.signatures[0]).toMatchObject({
+      signer: 'signer_1',
+      kind: 'customer',
+      link: link!.id,
+      api_key: null,
+      ip: '127.0.0.1',
+      user_agent: 'Mozilla/5.0 (Signer test)',
+      version: 1,
+      content_hash: quote.content_hash,
+    });
+    expect(stored.signatures[0].link).not.toBe(token);
+  });
+
+  test('a sales key countersigns only as the internal signer bound to it', async () => {
+    const customer = await existingCustomer();
+    const carlaKey = await issueApiKey(api.orm.em.fork(), 'Carla (sales)', 'sales');
+    const { quote } = await sentQuote({
+      customer: customer.id,
+      signers: [
+        { kind: 'customer', name: 'Grace Buyer', email: customer.email },
+        { kind: 'internal', name: 'Carla Countersign', email: 'carla@seller.example', api_key: carlaKey.key.id },
+      ],
+      signing_order: 'any',
+    });
+    expect(quote.signing.signers[1]).toMatchObject({ kind: 'internal', api_key: carlaKey.key.id });
+
+    // The harness's sales key created the quote, but Carla's signature is Carla's key's alone.
+    const refused = await api.call('sales', 'POST', `/v1/quotes/${quote.id}/countersign`, { content_hash: quote.content_hash });
+    expectError(refused, 403, 'not_a_signer');
+    expect(refused.body.error.message).not.toMatch(/carla/i);
+    expectError(
+      await api.call('sales', 'POST', `/v1/quotes/${quote.id}/countersign`, { name: 'Carla Countersign', email: 'carla@seller.example', content_hash: quote.content_hash }),
+      400,
+      'parameter_unknown',
+      'name',
+    );
+    expect((await api.call('operator', 'GET', `/v1/quotes/${quote.id}`)).body.signatures).toEqual([]);
+
+    const res = await api.app.inject({
+      method: 'POST',
+      url: `/v1/quotes/${quote.id}/countersign`,
+      headers: { authorization: `Bearer ${carlaKey.secret}`, 'content-type': 'application/json', 'user-agent': 'crm-bot/1.0' },
+      payload: { content_hash: quote.content_hash },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body).signatures).toEqual([
+      expect.objectContaining({ signer: 'signer_2', kind: 'internal', link: null, api_key: carlaKey.key.id, user_agent: 'crm-bot/1.0', content_hash: quote.content_hash }),
+    ]);
+  });
+
+  test('an internal signer needs a countersigning key of their own', async () => {
+    const customer = await existingCustomer();
+    const operatorKey = await issueApiKey(api.orm.em.fork(), 'Ops', 'operator');
+    const base = { customer: customer.id, owner: OWNER, lines: [{ description: 'Consulting', unit_amount: 100_00 }] };
+    const customerSigner = { kind: 'customer', name: 'Grace Buyer', email: customer.email };
+    const cases: [unknown[], string][] = [
+      [[customerSigner, { kind: 'internal', name: 'Carla', email: 'carla@seller.example', api_key: 'key_missing' }], 'signers[1][api_key]'],
+      [[customerSigner, { kind: 'internal', name: 'Carla', email: 'carla@seller.example', api_key: operatorKey.key.id }], 'signers[1][api_key]'],
+      [[customerSigner, { kind: 'internal', name: 'Carla', email: 'carla@seller.example' }, { kind: 'internal', name: 'Dan', email: 'dan@seller.example' }], 'signers[2][api_key]'],
+      [[{ ...customerSigner, api_key: operatorKey.key.id }], 'signers[0][api_key]'],
+    ];
+    for (const [signers, param] of cases) {
+      const res = await api.call('sales', 'POST', '/v1/quotes', { ...base, signers });
+      expect({ param, status: res.status, got: res.body.error?.param }).toEqual({ param, status: 400, got: param });
+    }
+  });
+});
+
+describe('quote link tokens are never kept in clear', () => {
+  test('GET /v1/emails and the outbox table show the link redacted, and what they show does not work', async () => {
+    const { quote } = await sentQuote();
+    const [token] = await deliveredTokens(quote.id, 1);
+    // The delivered link works.
+    expect((await customerCall('GET', `/v1/public/quotes/${token}`)).status).toBe(200);
+
+    const listed = await api.call('admin', 'GET', `/v1/emails?related_id=${quote.id}&kind=quote_sent`);
+    expect(listed.body.data).toHaveLength(1);
+    const shown = JSON.stringify(listed.body);
+    expect(shown).not.toContain(token);
+    const url = /http:\/\/localhost:3000(\/v1\/public\/quotes\/[^\s"<]+)/.exec(listed.body.data[0].text)![1]!;
+    expect(url).toBe('/v1/public/quotes/[redacted]');
+    expectError(await customerCall('GET', url), 404, 'resource_missing');
+    expectError(await customerCall('POST', `${url}/sign`, { content_hash: quote.content_hash }), 404, 'resource_missing');
+    expectError(await customerCall('GET', encodeURI(url)), 404, 'resource_missing');
+
+    const rows: Record<string, unknown>[] = await api.orm.em.fork().getConnection().execute('select * from email_outbox where related_id = ?', [quote.id]);
+    expect(rows).toHaveLength(1);
+    expect(JSON.stringify(rows)).not.toContain(token);
+    const links: Record<string, unknown>[] = await api.orm.em.fork().getConnection().execute('select * from quote_links where quote_id = ?', [quote.id]);
+    expect(JSON.stringify(links)).not.toContain(token);
+  });
+
+  test('the request log line of a public quote request carries no token', async () => {
+    const { quote } = await sentQuote();
+    const [token] = await deliveredTokens(quote.id, 1);
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    // The API's own logger options (logger.ts createLogger), writing to this test.
+    const logged = await buildApp({ orm: api.orm, temporal: api.temporal, taskQueue: api.taskQueue, logger: pino({ name: 'api', level: 'info', ...loggerOptions }, stream) });
+    try {
+      expect((await logged.inject({ method: 'GET', url: `/v1/public/quotes/${token}` })).statusCode).toBe(200);
+      expect((await logged.inject({ method: 'POST', url: `/v1/public/quotes/${token}/decline?token=${token}`, payload: {} })).statusCode).toBe(200);
+    } finally {
+      await logged.close();
+    }
+    const output = lines.join('');
+    expect(output).toContain('/v1/public/quotes/[redacted]');
+    expect(output).toContain('"incoming request"');
+    expect(output).not.toContain(token);
+  });
 });

@@ -9,6 +9,7 @@ import { issueApiKey } from '../../api/api-keys';
 import type { ApiKeyRole } from '../../db/entities';
 import { requireEnv } from './env';
 import { testBillingWorker } from './billing-worker';
+import { CapturingMailer } from './capturing-mailer';
 import { quietTemporalLogs } from './temporal-env';
 import { TEST_RATE_LIMITS } from './rate-limits';
 
@@ -19,6 +20,8 @@ export interface ApiHarness {
   /** The task queue this file's worker polls (to start workflows directly). */
   taskQueue: string;
   keys: Record<ApiKeyRole, string>;
+  /** What the worker's mailer delivered (the outbox keeps credentials redacted; the delivered email has them). */
+  mailer: CapturingMailer;
   /** `app.inject` with a role's key and JSON body. */
   call(role: ApiKeyRole | null, method: 'GET' | 'POST', url: string, body?: unknown, headers?: Record<string, string>): Promise<{
     status: number;
@@ -43,7 +46,8 @@ export async function startApiHarness({
   const connection = await Connection.connect({ address });
   const temporal = new Client({ connection, namespace: 'default' });
   const workerConnection = await NativeConnection.connect({ address });
-  const worker: Worker = await testBillingWorker({ connection: workerConnection, taskQueue, orm });
+  const mailer = new CapturingMailer();
+  const worker: Worker = await testBillingWorker({ connection: workerConnection, taskQueue, orm, mailer });
   const workerRun = worker.run();
   const app = await buildApp({ orm, temporal, taskQueue, logger: pino({ level: process.env.TEST_API_LOG ?? 'silent' }), workflowAnswerTimeoutMs, cancellationRequests, rateLimits: TEST_RATE_LIMITS });
 
@@ -58,6 +62,7 @@ export async function startApiHarness({
     temporal,
     taskQueue,
     keys,
+    mailer,
     async call(role, method, url, body, headers = {}) {
       const response = await app.inject({
         method,

@@ -6,6 +6,7 @@ import { SandboxGateway } from '../../activities/payments/sandbox-gateway';
 import { PostgresSandboxLedger } from '../../activities/payments/sandbox-ledger';
 import { OutboxMailer } from '../../activities/email/outbox-mailer';
 import type { PaymentGateway } from '../../activities/payments/gateway';
+import type { Mailer } from '../../activities/email/mailer';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
@@ -31,6 +32,8 @@ export async function testBillingWorker(opts: {
   taskQueue: string;
   orm: MikroORM;
   gateway?: PaymentGateway;
+  /** Default the outbox mailer; a CapturingMailer to read what was delivered (a quote link's real token). */
+  mailer?: Mailer;
   /** Give each test its own prefix to check numbering without other tests' invoices interleaving. */
   invoiceNumberPrefix?: string;
 }): Promise<Worker> {
@@ -42,7 +45,7 @@ export async function testBillingWorker(opts: {
     deps: {
       orm: opts.orm,
       gateway: opts.gateway ?? new SandboxGateway(new PostgresSandboxLedger(opts.orm)),
-      mailer: new OutboxMailer(),
+      mailer: opts.mailer ?? new OutboxMailer(),
       log: pino({ level: 'silent' }),
       emailFrom: 'Billing <billing@example.com>',
       publicUrl: 'http://localhost:3000',

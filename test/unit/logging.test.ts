@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { redactPaths } from '../../logger';
+import { loggerOptions, redactUrl } from '../../logger';
 
 function capture(): { logger: pino.Logger; lines: () => string[] } {
   const chunks: string[] = [];
@@ -10,7 +10,7 @@ function capture(): { logger: pino.Logger; lines: () => string[] } {
       done();
     },
   });
-  return { logger: pino({ redact: { paths: redactPaths, censor: '[redacted]' } }, stream), lines: () => chunks };
+  return { logger: pino(loggerOptions, stream), lines: () => chunks };
 }
 
 test('API keys, signatures and secrets never reach a log line', () => {
@@ -20,5 +20,31 @@ test('API keys, signatures and secrets never reach a log line', () => {
   const output = lines().join('');
   for (const secret of ['bk_secret', 'v1=abc', 'sk_live_123', 're_123', 'u:pw']) expect(output).not.toContain(secret);
   expect(output).toContain('[redacted]');
-  expect(output).toContain('"host":"api"'); // everything else is still logged
+});
+
+describe('redactUrl', () => {
+  const token = 'Qx3v_9kLm-2pR8sT4uV6wX0yZ1aB5cD7eF9gH1iJ3kL';
+
+  test.each([
+    [`/v1/public/quotes/${token}`, '/v1/public/quotes/[redacted]'],
+    [`/v1/public/quotes/${token}/sign`, '/v1/public/quotes/[redacted]/sign'],
+    [`/v1/public/quotes/${token}/decline?lang=en`, '/v1/public/quotes/[redacted]/decline?lang=en'],
+    [`/v1/%70ublic/quotes/${token}`, '/v1/public/quotes/[redacted]'],
+    [`http://billing.example/V1/PUBLIC/quotes/${token}`, 'http://billing.example/V1/PUBLIC/quotes/[redacted]'],
+    [`/v1/checkout?token=${token}&step=2`, '/v1/checkout?token=[redacted]&step=2'],
+    [`/v1/things?key=bk_live_1&api_key=bk_2#access_token=${token}`, '/v1/things?key=[redacted]&api_key=[redacted]#access_token=[redacted]'],
+    [`/v1/x?%74oken=${token}`, '/v1/x?token=[redacted]'],
+    ['/v1/customers?limit=10&starting_after=cus_1', '/v1/customers?limit=10&starting_after=cus_1'],
+    ['/v1/customers/%E0%A4%A', '/v1/customers/%E0%A4%A'],
+  ])('%s is logged as %s', (url, logged) => {
+    expect(redactUrl(url)).toBe(logged);
+  });
+
+  test("the request line Fastify logs carries no token, and keeps the rest", () => {
+    const { logger, lines } = capture();
+    logger.info({ req: { method: 'POST', url: `/v1/public/quotes/${token}/sign`, host: 'api', ip: '203.0.113.7', headers: {}, socket: { remotePort: 5050 } } }, 'incoming request');
+    const [line] = lines();
+    expect(line).not.toContain(token);
+    expect(JSON.parse(line!).req).toEqual({ method: 'POST', url: '/v1/public/quotes/[redacted]/sign', host: 'api', remoteAddress: '203.0.113.7', remotePort: 5050 });
+  });
 });

@@ -4,13 +4,14 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { QuoteContent } from '../../domain/quote';
-import type { QuoteSignatureRecord, QuoteState, QuoteVersionInput, SignQuoteRequest } from '../../workflows/quote/contract';
+import type { LegacySignQuoteRequest, QuoteSignatureRecord, QuoteState, QuoteVersionInput, SignQuoteRequest } from '../../workflows/quote/contract';
 import {
   QUOTE_RULE_FAILURE,
   QUOTE_STATE_CODES,
   QuoteRuleError,
   asQuoteRuleFailure,
   declineRule,
+  legacySignRule,
   pendingSigners,
   reviseRule,
   sendRule,
@@ -32,7 +33,7 @@ function version(n: number, hash: string, order: 'sequential' | 'any' = 'sequent
       signers: [
         { id: 'signer_1', kind: 'customer', name: 'Ada', email: 'ada@example.com' },
         { id: 'signer_2', kind: 'customer', name: 'Bob', email: 'bob@example.com' },
-        { id: 'signer_3', kind: 'internal', name: 'Carla', email: 'carla@seller.example' },
+        { id: 'signer_3', kind: 'internal', name: 'Carla', email: 'carla@seller.example', apiKeyId: 'key_carla' },
       ],
     },
   } as unknown as QuoteContent;
@@ -65,7 +66,26 @@ function state(overrides: Partial<QuoteState> = {}): QuoteState {
   };
 }
 
-const sign = (email: string, contentHash = 'h2', kind: 'customer' | 'internal' = 'customer'): SignQuoteRequest => ({ kind, name: 'X', email, ip: '203.0.113.1', contentHash });
+/** A customer signing through their own link (`link_<signer>`, sent with `linkVersion`). */
+const sign = (signerId: string, contentHash = 'h2', linkVersion = 2): SignQuoteRequest => ({
+  signerId,
+  linkId: `link_${signerId}`,
+  linkVersion,
+  apiKeyId: null,
+  ip: '203.0.113.1',
+  userAgent: 'Mozilla/5.0',
+  contentHash,
+});
+/** An internal signer countersigning with the API key `apiKeyId` (as signer `signerId`, which the API looked up by key). */
+const countersign = (apiKeyId: string, signerId = 'signer_3', contentHash = 'h2'): SignQuoteRequest => ({
+  signerId,
+  linkId: null,
+  linkVersion: null,
+  apiKeyId,
+  ip: '198.51.100.2',
+  userAgent: null,
+  contentHash,
+});
 const signature = (signerId: string, hash = 'h2', superseded = false): QuoteSignatureRecord => ({
   signerId,
   kind: 'customer',
@@ -89,40 +109,81 @@ const code = (rule: () => unknown): string | null => {
 };
 
 describe('signing', () => {
-  test('sequential: the first pending signer signs, with the current hash; emails match case-insensitively', () => {
-    expect(signRule(state(), sign('ADA@example.com'), NOW).id).toBe('signer_1');
-    expect(code(() => signRule(state(), sign('bob@example.com'), NOW))).toBe('out_of_order');
+  test('sequential: the first pending signer signs, with the current hash', () => {
+    expect(signRule(state(), sign('signer_1'), NOW).id).toBe('signer_1');
+    expect(code(() => signRule(state(), sign('signer_2'), NOW))).toBe('out_of_order');
     const afterAda = state({ stage: 'signing', signatures: [signature('signer_1')] });
-    expect(signRule(afterAda, sign('bob@example.com'), NOW).id).toBe('signer_2');
-    expect(code(() => signRule(afterAda, sign('carla@seller.example', 'h2', 'internal'), NOW))).toBe('out_of_order');
+    expect(signRule(afterAda, sign('signer_2'), NOW).id).toBe('signer_2');
+    expect(code(() => signRule(afterAda, countersign('key_carla'), NOW))).toBe('out_of_order');
   });
 
   test('any order: whoever has not signed yet', () => {
     const s = state({ version: version(2, 'h2', 'any') });
-    expect(signRule(s, sign('carla@seller.example', 'h2', 'internal'), NOW).id).toBe('signer_3');
-    expect(signRule(s, sign('bob@example.com'), NOW).id).toBe('signer_2');
+    expect(signRule(s, countersign('key_carla'), NOW).id).toBe('signer_3');
+    expect(signRule(s, sign('signer_2'), NOW).id).toBe('signer_2');
   });
 
   test('a superseded version, an unknown hash, a stranger, a second signature, the wrong kind', () => {
-    expect(code(() => signRule(state(), sign('ada@example.com', 'h1'), NOW))).toBe('version_superseded');
-    expect(code(() => signRule(state(), sign('ada@example.com', 'hx'), NOW))).toBe('content_hash_mismatch');
-    expect(code(() => signRule(state(), sign('eve@example.com'), NOW))).toBe('not_a_signer');
-    expect(code(() => signRule(state(), sign('carla@seller.example', 'h2', 'customer'), NOW))).toBe('not_a_signer');
-    expect(code(() => signRule(state({ signatures: [signature('signer_1')] }), sign('ada@example.com'), NOW))).toBe('already_signed');
+    expect(code(() => signRule(state(), sign('signer_1', 'h1'), NOW))).toBe('version_superseded');
+    expect(code(() => signRule(state(), sign('signer_1', 'hx'), NOW))).toBe('content_hash_mismatch');
+    expect(code(() => signRule(state(), sign('signer_9'), NOW))).toBe('not_a_signer');
+    expect(code(() => signRule(state(), sign('signer_3'), NOW))).toBe('not_a_signer'); // a link never signs for an internal signer
+    expect(code(() => signRule(state({ signatures: [signature('signer_1')] }), sign('signer_1'), NOW))).toBe('already_signed');
+  });
+
+  test('a link signs only for the version it was sent with', () => {
+    expect(code(() => signRule(state(), sign('signer_1', 'h2', 1), NOW))).toBe('link_superseded');
+    expect(QUOTE_STATE_CODES.has('link_superseded')).toBe(true);
+  });
+
+  test('an internal signer signs only with the API key bound to them', () => {
+    const s = state({ version: version(2, 'h2', 'any') });
+    expect(code(() => signRule(s, countersign('key_other'), NOW))).toBe('not_a_signer');
+    expect(code(() => signRule(s, countersign('key_carla', 'signer_1'), NOW))).toBe('not_a_signer'); // a key is no customer's link
+    const unbound = version(2, 'h2', 'any');
+    delete (unbound.content.signing.signers[2] as { apiKeyId?: string }).apiKeyId;
+    expect(code(() => signRule(state({ version: unbound }), countersign('key_carla'), NOW))).toBe('not_a_signer');
+  });
+
+  test('refusals name no other signer', () => {
+    const afterAda = state({ stage: 'signing', signatures: [signature('signer_1')] });
+    const messages: string[] = [];
+    for (const [s, request] of [
+      [state(), sign('signer_2')],
+      [afterAda, countersign('key_carla')],
+      [afterAda, sign('signer_1')],
+      [state(), sign('signer_9')],
+      [state(), countersign('key_other')],
+    ] as const) {
+      try {
+        signRule(s, request, NOW);
+      } catch (err) {
+        messages.push((err as Error).message);
+      }
+    }
+    expect(messages).toHaveLength(5);
+    for (const message of messages) expect(message).not.toMatch(/ada|bob|carla|@/i);
+  });
+
+  test('the request that named its signer (replayed histories only) is refused by the rule new requests go through', () => {
+    const legacy: LegacySignQuoteRequest = { kind: 'customer', name: 'Bob', email: 'bob@example.com', ip: '203.0.113.1', contentHash: 'h2' };
+    expect(code(() => signRule(state({ version: version(2, 'h2', 'any') }), legacy, NOW))).toBe('signer_not_bound');
+    // Replaying an old history applies the rule of its time.
+    expect(legacySignRule(state({ version: version(2, 'h2', 'any') }), legacy, NOW).id).toBe('signer_2');
   });
 
   test('a signature on a superseded version does not count: that signer signs again', () => {
     const s = state({ signatures: [signature('signer_1', 'h1', true)] });
     expect(pendingSigners(s).map((x) => x.id)).toEqual(['signer_1', 'signer_2', 'signer_3']);
-    expect(signRule(s, sign('ada@example.com'), NOW).id).toBe('signer_1');
+    expect(signRule(s, sign('signer_1'), NOW).id).toBe('signer_1');
   });
 
   test('expired (by the timer, or past the date before it fired), and stages that cannot be signed', () => {
-    expect(code(() => signRule(state({ stage: 'expired' }), sign('ada@example.com'), NOW))).toBe('quote_expired');
-    expect(code(() => signRule(state(), sign('ada@example.com'), Date.parse(EXPIRES)))).toBe('quote_expired');
-    expect(code(() => signRule(state({ stage: 'draft' }), sign('ada@example.com'), NOW))).toBe('quote_not_signable');
-    expect(code(() => signRule(state({ stage: 'pending_approval' }), sign('ada@example.com'), NOW))).toBe('quote_not_signable');
-    expect(code(() => signRule(state({ stage: 'accepted' }), sign('ada@example.com'), NOW))).toBe('quote_not_signable');
+    expect(code(() => signRule(state({ stage: 'expired' }), sign('signer_1'), NOW))).toBe('quote_expired');
+    expect(code(() => signRule(state(), sign('signer_1'), Date.parse(EXPIRES)))).toBe('quote_expired');
+    expect(code(() => signRule(state({ stage: 'draft' }), sign('signer_1'), NOW))).toBe('quote_not_signable');
+    expect(code(() => signRule(state({ stage: 'pending_approval' }), sign('signer_1'), NOW))).toBe('quote_not_signable');
+    expect(code(() => signRule(state({ stage: 'accepted' }), sign('signer_1'), NOW))).toBe('quote_not_signable');
     expect(code(() => declineRule(state({ stage: 'declined' }), { name: null, email: null, reason: null }, NOW))).toBe('quote_not_signable');
   });
 });
@@ -160,7 +221,7 @@ describe('drafts, sending, revisions, voiding', () => {
 test('a broken rule becomes a non-retryable failure with its code, which the API maps to 409 or 422', () => {
   let failure: unknown;
   try {
-    asQuoteRuleFailure(() => signRule(state(), sign('ada@example.com', 'h1'), NOW));
+    asQuoteRuleFailure(() => signRule(state(), sign('signer_1', 'h1'), NOW));
   } catch (err) {
     failure = err;
   }

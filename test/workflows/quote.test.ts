@@ -7,6 +7,7 @@
  * through the API on the dev server (test/api/quotes.test.ts): the time-skipping server answers a
  * rejected update with "update not found".
  */
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -31,6 +32,8 @@ import { eventually } from '../support/eventually';
 import { testBillingWorker } from '../support/billing-worker';
 import { createTimeSkippingEnv } from '../support/temporal-env';
 import { createCustomer, createRecurringPrice } from '../support/fixtures';
+import { CapturingMailer } from '../support/capturing-mailer';
+import { issueApiKey } from '../../api/api-keys';
 import { OWNER, oneTimeLine, quoteContent, recurringLine, startQuote, type QuoteFixtureOptions } from '../support/quote-fixtures';
 
 const TASK_QUEUE = 'quote-test';
@@ -40,9 +43,14 @@ let env: TestWorkflowEnvironment;
 let orm: MikroORM;
 let worker: Worker;
 let workerRun: Promise<void>;
+let mailer: CapturingMailer;
+/** The internal signer, bound to an API key of their own (the only key that countersigns as them). */
+let COUNTERSIGNER: { kind: 'internal'; name: string; email: string; apiKeyId: string };
 
 beforeAll(async () => {
   orm = await openDatabase(requireEnv('DATABASE_URL'));
+  const key = await issueApiKey(orm.em.fork(), 'Carla (sales)', 'sales');
+  COUNTERSIGNER = { kind: 'internal', name: 'Carla Countersign', email: 'carla@seller.example', apiKeyId: key.key.id };
 });
 
 afterAll(async () => {
@@ -52,7 +60,8 @@ afterAll(async () => {
 // A time-skipping server per test: one test's leftover timers (subscriptions, plans) cannot stall another's clock.
 beforeEach(async () => {
   env = await createTimeSkippingEnv();
-  worker = await testBillingWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, orm });
+  mailer = new CapturingMailer();
+  worker = await testBillingWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, orm, mailer });
   workerRun = worker.run();
 });
 
@@ -66,7 +75,6 @@ const quoteRow = (id: string) => orm.em.fork().findOneOrFail(Quote, { id });
 const emailsOf = (id: string) => orm.em.fork().find(Email, { relatedId: id }, { orderBy: { createdAt: 'asc' } });
 const emailKinds = async (id: string) => (await emailsOf(id)).map((e) => `${e.kind} ${e.to}`).sort();
 
-const COUNTERSIGNER = { kind: 'internal' as const, name: 'Carla Countersign', email: 'carla@seller.example' };
 
 async function start(o: QuoteFixtureOptions, customerFields = {}) {
   const customer = await createCustomer(orm, customerFields);
@@ -74,14 +82,25 @@ async function start(o: QuoteFixtureOptions, customerFields = {}) {
   return { customer, now, ...(await startQuote(orm, env.client, TASK_QUEUE, customer, now, o)) };
 }
 
-const customerSigns = (customer: { name: string; email: string }, contentHash: string): SignQuoteRequest => ({
-  kind: 'customer',
-  name: customer.name,
-  email: customer.email,
-  ip: '203.0.113.7',
+/** The first signer signing through their own link for `version` (as the API sends it once the link is resolved). */
+async function customerSigns(quoteId: string, version: number, contentHash: string): Promise<SignQuoteRequest> {
+  const link = await eventually(async () => {
+    const found = await orm.em.fork().findOne(QuoteLink, { quoteId, version, signerId: 'signer_1' }, { orderBy: { createdAt: 'desc' } });
+    expect(found).not.toBeNull();
+    return found!;
+  });
+  return { signerId: link.signerId, linkId: link.id, linkVersion: link.version, apiKeyId: null, ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (test)', contentHash };
+}
+const countersigns = (contentHash: string, signerId = 'signer_2'): SignQuoteRequest => ({
+  signerId,
+  linkId: null,
+  linkVersion: null,
+  apiKeyId: COUNTERSIGNER.apiKeyId,
+  ip: '198.51.100.2',
+  userAgent: null,
   contentHash,
 });
-const countersigns = (contentHash: string): SignQuoteRequest => ({ kind: 'internal', name: COUNTERSIGNER.name, email: COUNTERSIGNER.email, ip: '198.51.100.2', contentHash });
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 test('happy path: sent, signed by the customer, countersigned, charged now, subscription started, both confirmations sent', async () => {
   const price = await createRecurringPrice(orm, { unitAmount: 25_00 });
@@ -95,15 +114,18 @@ test('happy path: sent, signed by the customer, countersigned, charged now, subs
 
   const sent = await handle.executeUpdate(sendQuoteUpdate, { args: [{ by: OWNER.email }] });
   expect(sent.stage).toBe('sent');
-  // The customer signer gets the acceptance email with a link; only the token's hash is stored.
+  // The customer signer gets the acceptance email with their own link; only the token's hash is
+  // stored, and the outbox keeps the email with the token redacted.
   await eventually(async () => expect(await emailKinds(id)).toEqual([`quote_sent ${customer.email}`]));
   const [invitation] = await emailsOf(id);
-  const token = /\/v1\/public\/quotes\/([A-Za-z0-9_-]{43})/.exec(invitation!.text)![1]!;
+  const [token] = mailer.quoteLinkTokens(`quote_sent:${id}:`);
+  expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  expect(invitation!.text).toContain('/v1/public/quotes/[redacted]');
+  expect(`${invitation!.subject}${invitation!.text}${invitation!.html}`).not.toContain(token);
   const [link] = await orm.em.fork().find(QuoteLink, { quoteId: id });
-  expect(link!.tokenHash).toMatch(/^[0-9a-f]{64}$/);
-  expect(link!.tokenHash).not.toContain(token);
+  expect(link).toMatchObject({ tokenHash: sha256(token!), signerId: 'signer_1', version: 1, signerEmail: 'ada@example.com' });
 
-  const signing = await handle.executeUpdate(signQuoteUpdate, { args: [customerSigns(customer, version.contentHash)] });
+  const signing = await handle.executeUpdate(signQuoteUpdate, { args: [await customerSigns(id, 1, version.contentHash)] });
   expect(signing.stage).toBe('signing');
   expect(signing.waitingFor).toContain(COUNTERSIGNER.email);
   await handle.executeUpdate(signQuoteUpdate, { args: [countersigns(version.contentHash)] });
@@ -127,9 +149,10 @@ test('happy path: sent, signed by the customer, countersigned, charged now, subs
   expect(running.status.name).toBe('RUNNING');
 
   const signatures = await orm.em.fork().find(QuoteSignature, { quoteId: id }, { orderBy: { signedAt: 'asc' } });
-  expect(signatures.map((s) => [s.kind, s.email, s.ip, s.version, s.contentHash, s.superseded])).toEqual([
-    ['customer', 'ada@example.com', '203.0.113.7', 1, version.contentHash, false],
-    ['internal', COUNTERSIGNER.email, '198.51.100.2', 1, version.contentHash, false],
+  // What proves who signed: the signer's own link or API key, the IP and user agent, the version's hash.
+  expect(signatures.map((s) => [s.kind, s.email, s.linkId, s.apiKeyId, s.ip, s.userAgent, s.version, s.contentHash, s.superseded])).toEqual([
+    ['customer', 'ada@example.com', link!.id, null, '203.0.113.7', 'Mozilla/5.0 (test)', 1, version.contentHash, false],
+    ['internal', COUNTERSIGNER.email, null, COUNTERSIGNER.apiKeyId, '198.51.100.2', null, 1, version.contentHash, false],
   ]);
 
   expect(await emailKinds(id)).toEqual(
@@ -168,8 +191,9 @@ test('an unsigned quote is reminded 3 days before its expiry date, then expires 
   expect(await emailKinds(id)).toEqual([`quote_reminder ${customer.email}`, `quote_sent ${customer.email}`]);
   const reminder = (await emailsOf(id)).find((e) => e.kind === 'quote_reminder')!;
   expect(reminder.key).toBe(`quote_reminder:${id}:1:3:signer_1`);
-  expect(reminder.text).toMatch(/\/v1\/public\/quotes\/[A-Za-z0-9_-]{43}/);
-  expect(await orm.em.fork().count(QuoteLink, { quoteId: id })).toBe(2); // one link per email
+  expect(reminder.text).toContain('/v1/public/quotes/[redacted]');
+  expect(mailer.quoteLinkTokens(`quote_reminder:${id}:`)).toHaveLength(1); // delivered with a working token
+  expect(await orm.em.fork().count(QuoteLink, { quoteId: id, signerId: 'signer_1', version: 1 })).toBe(2); // one link per email, both the same signer's
   expect(await quoteRow(id)).toMatchObject({ stage: 'expired', invoiceId: null });
   expect((await quoteRow(id)).expiredAt).not.toBeNull();
 });
@@ -190,7 +214,7 @@ test('a revision supersedes the signed version: its signature stops counting and
   const options = { lines, signers: [{ kind: 'customer' as const, name: 'Ada Lovelace', email: 'ada@example.com' }, COUNTERSIGNER] };
   const { id, handle, version: v1, customer, now } = await start(options);
   await handle.executeUpdate(sendQuoteUpdate, { args: [{ by: OWNER.email }] });
-  await handle.executeUpdate(signQuoteUpdate, { args: [customerSigns(customer, v1.contentHash)] });
+  await handle.executeUpdate(signQuoteUpdate, { args: [await customerSigns(id, 1, v1.contentHash)] });
 
   // Sales lower the price while the countersignature is still pending.
   const v2 = quoteVersionInput(quoteContent(customer, id, 2, now, { ...options, lines: [{ ...lines[0]!, unitAmount: 1_800_00 }] }), 200_000);
@@ -201,7 +225,7 @@ test('a revision supersedes the signed version: its signature stops counting and
   expect(revised.waitingFor).toContain('ada@example.com'); // the customer signs first again
   await eventually(async () => expect(await emailKinds(id)).toEqual([`quote_revised ${customer.email}`, `quote_sent ${customer.email}`]));
 
-  await handle.executeUpdate(signQuoteUpdate, { args: [customerSigns(customer, v2.contentHash)] });
+  await handle.executeUpdate(signQuoteUpdate, { args: [await customerSigns(id, 2, v2.contentHash)] });
   await handle.executeUpdate(signQuoteUpdate, { args: [countersigns(v2.contentHash)] });
   const final = await handle.result();
   expect(final.stage).toBe('fulfilled');
@@ -254,7 +278,7 @@ test('a one-time total split into a payment schedule starts an instalment plan t
     payment: { oneTime: 'payment_schedule', schedule: { count: 3, interval: { unit: 'month', count: 1 }, downPayment: null } },
   });
   await handle.executeUpdate(sendQuoteUpdate, { args: [{ by: OWNER.email }] });
-  await handle.executeUpdate(signQuoteUpdate, { args: [customerSigns(customer, version.contentHash)] });
+  await handle.executeUpdate(signQuoteUpdate, { args: [await customerSigns(id, 1, version.contentHash)] });
   const final = await handle.result();
   expect(final.stage).toBe('fulfilled');
   expect(final.invoiceId).toBeNull();
@@ -290,7 +314,7 @@ test('send_invoice: the invoice is emailed with its payment terms, and the quote
     payment: { oneTime: 'send_invoice', paymentTerms: 'net_15' },
   });
   await handle.executeUpdate(sendQuoteUpdate, { args: [{ by: OWNER.email }] });
-  await handle.executeUpdate(signQuoteUpdate, { args: [customerSigns(customer, version.contentHash)] });
+  await handle.executeUpdate(signQuoteUpdate, { args: [await customerSigns(id, 1, version.contentHash)] });
 
   const invoice = await eventually(async () => {
     const quote = await quoteRow(id);
@@ -322,7 +346,7 @@ test('recurring lines only: nothing to charge, the subscription starts on the da
     payment: { subscriptionStartDate: startsOn },
   });
   await handle.executeUpdate(sendQuoteUpdate, { args: [{ by: OWNER.email }] });
-  await handle.executeUpdate(signQuoteUpdate, { args: [customerSigns(customer, version.contentHash)] });
+  await handle.executeUpdate(signQuoteUpdate, { args: [await customerSigns(id, 1, version.contentHash)] });
   const final = await handle.result();
   expect(final).toMatchObject({ stage: 'fulfilled', invoiceId: null, instalmentPlanId: null });
   expect(final.transitions.find((t) => t.to === 'awaiting_payment')!.reason).toBe('no one-time charge; starting the subscriptions');
@@ -342,12 +366,12 @@ test('recurring lines on one interval start one subscription with an item per pr
   const yearly = await createRecurringPrice(orm, { unitAmount: 99_00, unit: 'year' });
   const customer = await createCustomer(orm);
   const now = await env.currentTimeMs();
-  const { handle, version } = await startQuote(orm, env.client, TASK_QUEUE, customer, now, {
+  const { id, handle, version } = await startQuote(orm, env.client, TASK_QUEUE, customer, now, {
     // The seat price on two lines is one item of 5 + 2 seats; at a negotiated amount it cannot join them.
     lines: [recurringLine(seats, 5), recurringLine(support), recurringLine(yearly), recurringLine(seats, 2), { ...recurringLine(seats, 3), unitAmount: 10_00 }],
   });
   await handle.executeUpdate(sendQuoteUpdate, { args: [{ by: OWNER.email }] });
-  await handle.executeUpdate(signQuoteUpdate, { args: [customerSigns(customer, version.contentHash)] });
+  await handle.executeUpdate(signQuoteUpdate, { args: [await customerSigns(id, 1, version.contentHash)] });
   const final = await handle.result();
   expect(final.subscriptionIds).toHaveLength(3);
   const subscriptions = await orm.em.fork().find(Subscription, { id: { $in: final.subscriptionIds } }, { populate: ['items'] });

@@ -42,9 +42,14 @@ export interface QuoteSignatureRecord {
   kind: 'customer' | 'internal';
   name: string;
   email: string;
+  /** What proves who signed: the signer's own link (customer) or API key (internal). Null on signatures taken before links were bound. */
+  linkId?: string | null;
+  apiKeyId?: string | null;
   ip: string;
+  userAgent?: string | null;
   signedAt: string;
   version: number;
+  /** The hash of the exact version content signed. */
   contentHash: string;
   /** A later version replaced the one signed: this signature no longer counts. */
   superseded: boolean;
@@ -111,12 +116,34 @@ export interface VoidQuoteRequest {
   by: string;
   reason: string | null;
 }
+/**
+ * A signature, as the API authenticated it: the signer is who the credential identifies, never who
+ * the caller says. A customer signs through their own link (issued for one signer of one version); an
+ * internal signer through the API key bound to them in the content.
+ */
 export interface SignQuoteRequest {
+  signerId: string;
+  /** Customer: the link the signer used, and the version it was issued for. */
+  linkId: string | null;
+  linkVersion: number | null;
+  /** Internal: the API key that called. */
+  apiKeyId: string | null;
+  ip: string;
+  userAgent: string | null;
+  /** The hash of the version the signer was shown. */
+  contentHash: string;
+}
+
+/**
+ * The request before signers were bound to their credential (the signer named in the body). Only
+ * replayed histories carry it: the validator refuses it, so no new signature takes this shape. The
+ * legacy branch can go once no quote workflow started before this change is still open.
+ */
+export interface LegacySignQuoteRequest {
   kind: 'customer' | 'internal';
   name: string;
   email: string;
   ip: string;
-  /** The hash of the version the signer was shown. */
   contentHash: string;
 }
 export interface DeclineQuoteRequest {
@@ -131,7 +158,7 @@ export const approveQuoteUpdate = defineUpdate<QuoteView, [ApproveQuoteRequest]>
 export const rejectQuoteUpdate = defineUpdate<QuoteView, [RejectQuoteRequest]>('rejectQuote');
 export const reviseQuoteUpdate = defineUpdate<QuoteView, [ReviseQuoteRequest]>('reviseQuote');
 export const voidQuoteUpdate = defineUpdate<QuoteView, [VoidQuoteRequest]>('voidQuote');
-export const signQuoteUpdate = defineUpdate<QuoteView, [SignQuoteRequest]>('signQuote');
+export const signQuoteUpdate = defineUpdate<QuoteView, [SignQuoteRequest | LegacySignQuoteRequest]>('signQuote');
 export const declineQuoteUpdate = defineUpdate<QuoteView, [DeclineQuoteRequest]>('declineQuote');
 /** Answers once the workflow has written its current state to the database (used right after start). */
 export const waitUntilQuoteRecordedUpdate = defineUpdate<QuoteView, []>('waitUntilQuoteRecorded');

@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import { SIGNABLE_STAGES, type QuoteSigner, type QuoteStage } from '../../domain/quote';
 import type {
   DeclineQuoteRequest,
+  LegacySignQuoteRequest,
   QuoteState,
   QuoteVersionInput,
   ReviseQuoteRequest,
@@ -30,6 +31,7 @@ export const QUOTE_STATE_CODES: ReadonlySet<string> = new Set([
   'content_hash_mismatch',
   'already_signed',
   'out_of_order',
+  'link_superseded',
 ]);
 
 export class QuoteRuleError extends Error {
@@ -117,24 +119,63 @@ export const pendingSigners = (state: QuoteState): QuoteSigner[] => {
   return state.version.content.signing.signers.filter((s) => !signed.has(s.id));
 };
 
-/** The signer a signature request is for; throws the rule it breaks. */
-export function signRule(state: QuoteState, request: SignQuoteRequest, now: number): QuoteSigner {
+/** A request in the shape before signers were bound to their credential (replayed histories only). */
+export const isLegacySignRequest = (request: SignQuoteRequest | LegacySignQuoteRequest): request is LegacySignQuoteRequest => !('signerId' in request);
+
+/** The checks every signature passes first: not expired, signable, and the current version's hash. */
+function requireSignableVersion(state: QuoteState, contentHash: string, now: number): void {
   requireNotExpired(state, now);
   if (!isSignable(state.stage)) throw new QuoteRuleError(`the quote cannot be signed (it is ${state.stage})`, 'quote_not_signable');
-  if (request.contentHash !== state.version.contentHash) {
-    if (state.supersededHashes.includes(request.contentHash)) {
+  if (contentHash !== state.version.contentHash) {
+    if (state.supersededHashes.includes(contentHash)) {
       throw new QuoteRuleError(`that version of the quote was superseded by version ${state.version.content.version}; review the current version and sign it`, 'version_superseded');
     }
     throw new QuoteRuleError('content_hash does not match the current version of the quote', 'content_hash_mismatch');
   }
-  const email = request.email.trim().toLowerCase();
-  const signer = state.version.content.signing.signers.find((s) => s.kind === request.kind && s.email.toLowerCase() === email);
-  if (!signer) throw new QuoteRuleError(`${request.email} is not a ${request.kind} signer of this quote`, 'not_a_signer');
-  if (currentSignatures(state).some((s) => s.signerId === signer.id)) throw new QuoteRuleError(`${request.email} already signed this version`, 'already_signed');
+}
+
+/** Already signed, or (sequential signing) not this signer's turn. The messages name nobody else. */
+function requireSignersTurn(state: QuoteState, signer: QuoteSigner): void {
+  if (currentSignatures(state).some((s) => s.signerId === signer.id)) throw new QuoteRuleError('you already signed this version', 'already_signed');
   if (state.version.content.signing.order === 'sequential') {
     const next = pendingSigners(state)[0];
-    if (next && next.id !== signer.id) throw new QuoteRuleError(`signatures go in order: ${next.name} (${next.email}) signs next`, 'out_of_order');
+    if (next && next.id !== signer.id) throw new QuoteRuleError('signatures go in order and another signer signs before you', 'out_of_order');
   }
+}
+
+/**
+ * The signer a signature request is for; throws the rule it breaks. The signer is the one the
+ * credential identifies: a customer's link names one signer of one version, an internal signer is
+ * the one bound to the calling API key. Refusals never name another signer.
+ */
+export function signRule(state: QuoteState, request: SignQuoteRequest | LegacySignQuoteRequest, now: number): QuoteSigner {
+  if (isLegacySignRequest(request)) throw new QuoteRuleError('a signature must come through the signer’s own link or API key', 'signer_not_bound');
+  requireSignableVersion(state, request.contentHash, now);
+  const signer = state.version.content.signing.signers.find((s) => s.id === request.signerId);
+  if (request.linkId !== null) {
+    if (request.linkVersion !== state.version.content.version) {
+      throw new QuoteRuleError(`this link was sent for version ${request.linkVersion}; use the link sent with version ${state.version.content.version}`, 'link_superseded');
+    }
+    if (!signer || signer.kind !== 'customer') throw new QuoteRuleError('this link is not a signer’s link for this quote', 'not_a_signer');
+  } else {
+    if (!signer || signer.kind !== 'internal' || request.apiKeyId === null || signer.apiKeyId !== request.apiKeyId) {
+      throw new QuoteRuleError('this API key is not an internal signer of this quote', 'not_a_signer');
+    }
+  }
+  requireSignersTurn(state, signer);
+  return signer;
+}
+
+/**
+ * The rule as it was when the body named the signer: kept for replaying histories of quotes signed
+ * before signers were bound (see LegacySignQuoteRequest), never for a new request.
+ */
+export function legacySignRule(state: QuoteState, request: LegacySignQuoteRequest, now: number): QuoteSigner {
+  requireSignableVersion(state, request.contentHash, now);
+  const email = request.email.trim().toLowerCase();
+  const signer = state.version.content.signing.signers.find((s) => s.kind === request.kind && s.email.toLowerCase() === email);
+  if (!signer) throw new QuoteRuleError('not a signer of this quote', 'not_a_signer');
+  requireSignersTurn(state, signer);
   return signer;
 }
 

@@ -47,7 +47,9 @@ import {
   declineRule,
   isOpen,
   isPastExpiry,
+  isLegacySignRequest,
   isSignable,
+  legacySignRule,
   pendingSigners,
   reviseRule,
   sendRule,
@@ -236,14 +238,18 @@ export async function quoteWorkflow(input: QuoteWorkflowInput): Promise<QuoteVie
     signQuoteUpdate,
     (request) => void signRule(state, request, Date.now()),
     (request) => {
-      const signer = signRule(state, request, Date.now());
+      // The validator refuses the legacy shape, so only a replayed history reaches that branch.
+      const signer = isLegacySignRequest(request) ? legacySignRule(state, request, Date.now()) : signRule(state, request, Date.now());
+      const proof = isLegacySignRequest(request)
+        ? { name: request.name }
+        : { name: signer.name, linkId: request.linkId, apiKeyId: request.apiKeyId, userAgent: request.userAgent };
       state.signatures = [
         ...state.signatures,
         {
           signerId: signer.id,
           kind: signer.kind,
-          name: request.name,
           email: signer.email,
+          ...proof,
           ip: request.ip,
           signedAt: nowIso(),
           version: content().version,
@@ -251,7 +257,7 @@ export async function quoteWorkflow(input: QuoteWorkflowInput): Promise<QuoteVie
           superseded: false,
         },
       ];
-      const what = `${request.name} <${signer.email}> (${signer.kind}) signed version ${content().version}`;
+      const what = `${proof.name} <${signer.email}> (${signer.kind}) signed version ${content().version}`;
       if (pendingSigners(state).length === 0) {
         state.acceptedAt = nowIso();
         moveTo('accepted', `${what}; every signer has signed`, signer.email);
