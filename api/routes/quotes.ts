@@ -49,7 +49,7 @@ import { QUOTE_RULE_FAILURE, QUOTE_STATE_CODES } from '../../workflows/quote/rul
 import type { QuoteConfig } from '../../config';
 import { redeemableCoupon } from '../subscription-billing';
 import { ApiError, ErrorSchema, conflict, invalidParam, missingReference, notFound, unprocessable } from '../errors';
-import { CurrencyCode, IdParams, ListQuery, Metadata, Nullable, Timestamp, definedOnly, iso, listOf } from '../schemas';
+import { CurrencyCode, IdParams, ListQuery, Metadata, Nullable, PaymentMethodId, Timestamp, cursorFilter, definedOnly, iso, listOf } from '../schemas';
 import { workflowCallError } from '../workflow-errors';
 
 export const QuoteStage = Type.Enum([...QUOTE_STAGES], {
@@ -480,7 +480,7 @@ const Contact = Type.Object(
     email: EmailAddress,
     currency: CurrencyCode,
     time_zone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA zone; default UTC' })),
-    default_payment_method: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    default_payment_method: Type.Optional(PaymentMethodId),
     account_owner_email: Type.Optional(EmailAddress),
   },
   { additionalProperties: false, description: 'A new customer, created with the quote' },
@@ -915,7 +915,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
       const limit = request.query.limit ?? 10;
       const em = orm.em.fork();
       const where = definedOnly({ stage, ownerEmail: owner?.toLowerCase(), customerId: customer });
-      const rows = await em.find(Quote, { $and: [where, starting_after ? { id: { $lt: starting_after } } : {}] }, { orderBy: { id: 'desc' }, limit: limit + 1 });
+      const rows = await em.find(Quote, { $and: [where, await cursorFilter(em, Quote, starting_after)] }, { orderBy: { id: 'desc' }, limit: limit + 1 });
       const page = await loadQuoteRecords(em, rows.slice(0, limit));
       return { object: 'list' as const, data: page.map(quoteResource), has_more: rows.length > limit };
     },
@@ -1161,7 +1161,8 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
       const { customer, quote, status, starting_after } = request.query;
       const limit = request.query.limit ?? 10;
       const where = definedOnly({ customerId: customer, quoteId: quote, status });
-      const rows = await orm.em.fork().find(OnboardingTask, { $and: [where, starting_after ? { id: { $lt: starting_after } } : {}] }, { orderBy: { id: 'desc' }, limit: limit + 1 });
+      const em = orm.em.fork();
+      const rows = await em.find(OnboardingTask, { $and: [where, await cursorFilter(em, OnboardingTask, starting_after)] }, { orderBy: { id: 'desc' }, limit: limit + 1 });
       return { object: 'list' as const, data: rows.slice(0, limit).map(onboardingTaskResource), has_more: rows.length > limit };
     },
   );

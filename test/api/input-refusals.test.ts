@@ -51,6 +51,15 @@ describe('payment methods are gateway ids, never card numbers', () => {
     expect(after.body.default_payment_method).toBe('pm_card_visa');
   });
 
+  it("refuses a card number for a quote's new customer", async () => {
+    const quote = await api.call('sales', 'POST', '/v1/quotes', {
+      contact: { name: 'Ada', email: email(), currency: 'usd', default_payment_method: '4242424242424242' },
+      owner: { name: 'Sam Seller', email: 'sam@seller.example' },
+      lines: [{ description: 'Consulting', unit_amount: 1_000_00 }],
+    });
+    expectError(quote, 400, 'contact[default_payment_method]');
+  });
+
   it('takes Stripe-shaped ids', async () => {
     const id = await customer({ default_payment_method: 'pm_1QbZ2vLkdIwHu7ix0A8b9c' });
     const saved = await api.call('admin', 'POST', `/v1/customers/${id}/payment-method`, { payment_method: 'pm_card_mastercard' });
@@ -61,7 +70,9 @@ describe('payment methods are gateway ids, never card numbers', () => {
 describe('list cursors name a record of the list', () => {
   it('answers 400 on starting_after for an unknown id, as Stripe does', async () => {
     expectError(await api.call('admin', 'GET', '/v1/customers?starting_after=cus_does_not_exist'), 400, 'starting_after', 'resource_missing');
-    expectError(await api.call('admin', 'GET', '/v1/instalment-plans?starting_after=in_does_not_exist'), 400, 'starting_after', 'resource_missing');
+    for (const list of ['instalment-plans', 'quotes', 'onboarding-tasks', 'invoices', 'subscriptions']) {
+      expectError(await api.call('admin', 'GET', `/v1/${list}?starting_after=in_does_not_exist`), 400, 'starting_after', 'resource_missing');
+    }
   });
 
   it('pages on from a known id', async () => {
