@@ -38,6 +38,8 @@ export interface AppConfig {
   stripeWebhookSecret?: string;
   /** `re_...` selects Resend delivery; unset keeps emails in the outbox only. */
   resendApiKey?: string;
+  /** DEV_MAIL_DIR: development only; without Resend, delivered emails are also written there as .eml (set by `npm start`). */
+  devMailDir?: string;
   emailFrom: string;
   /** Prefix of invoice numbers: "INV-" gives INV-000001. */
   invoiceNumberPrefix: string;
@@ -221,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     stripeApiBase: nonEmpty(env.STRIPE_API_BASE),
     stripeWebhookSecret: webhookSecretFromEnv(env),
     resendApiKey: nonEmpty(env.RESEND_API_KEY),
+    devMailDir: nonEmpty(env.DEV_MAIL_DIR),
     emailFrom: nonEmpty(env.EMAIL_FROM) ?? 'Billing <billing@example.com>',
     adminApiKey: nonEmpty(env.ADMIN_API_KEY),
     invoiceNumberPrefix: numbering.prefix,

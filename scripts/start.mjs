@@ -119,6 +119,8 @@ async function main() {
       PUBLIC_URL: env.PUBLIC_URL || apiUrl,
       LOG_LEVEL: env.LOG_LEVEL || 'info',
       DEV_ADMIN_KEY_FILE: adminKeyFile,
+      // Emails as the customer gets them (quote links work), since the outbox keeps credentials redacted.
+      DEV_MAIL_DIR: env.DEV_MAIL_DIR || join(DATA_DIR, 'mail'),
       TEMPORAL_CLI_PATH: tools.temporalCli,
       TEMPORAL_TEST_SERVER_PATH: tools.temporalTestServer,
       STRIPE_MOCK_PATH: tools.stripeMock,

@@ -7,6 +7,7 @@ import { SandboxGateway } from '../activities/payments/sandbox-gateway';
 import { PostgresSandboxLedger } from '../activities/payments/sandbox-ledger';
 import { StripeGateway, createStripeClient } from '../activities/payments/stripe-gateway';
 import { OutboxMailer } from '../activities/email/outbox-mailer';
+import { MailDropMailer } from '../activities/email/mail-drop';
 import { ResendMailer, createResendClient } from '../activities/email/resend-mailer';
 
 /** Real keys select the real services; without them money and mail stay on this machine. */
@@ -25,5 +26,9 @@ export function selectMailer(config: AppConfig, log: Logger): Mailer {
     return new ResendMailer(createResendClient({ apiKey: config.resendApiKey }));
   }
   log.info('mailer: outbox only (set RESEND_API_KEY to deliver through Resend)');
+  if (config.devMailDir) {
+    log.info({ dir: config.devMailDir }, 'development mail folder: every delivered email is also written there as .eml');
+    return new MailDropMailer(new OutboxMailer(), config.devMailDir);
+  }
   return new OutboxMailer();
 }
