@@ -3,7 +3,7 @@
  * call these, so the Temporal UI and the API can never disagree on what is allowed.
  */
 import type { BillingInterval } from '../../domain/frequency';
-import type { CancelRequest, ChangePlanRequest, PauseRequest, SubscriptionState } from './contract';
+import type { CancelRequest, ChangePlanRequest, PauseRequest, SubscriptionState, SubscriptionWorkflowInput } from './contract';
 
 /** Thrown by a validator: the update is rejected before it is written to history. */
 export class LifecycleRuleError extends Error {
@@ -72,6 +72,16 @@ export function checkCancel(state: SubscriptionState, request: CancelRequest): v
   if (request.atPeriodEnd && state.currentPeriod === null && state.status === 'scheduled') {
     throw new LifecycleRuleError('subscription has no billed period to end yet; cancel it now instead');
   }
+}
+
+/**
+ * True when the subscription was canceled before it started: before its start (a chosen billing anchor's
+ * partial period), its trial, or its anchor, with no period billed. Nothing was delivered, so nothing is owed.
+ */
+export function canceledBeforeStart(input: Pick<SubscriptionWorkflowInput, 'billingAnchor' | 'stubStart' | 'trialStart'>, state: SubscriptionState): boolean {
+  if (state.status !== 'canceled' || state.canceledAt === null || state.currentPeriod !== null) return false;
+  const startsAt = input.stubStart ?? input.trialStart ?? input.billingAnchor;
+  return Date.parse(state.canceledAt) < Date.parse(startsAt);
 }
 
 export function checkUndoCancel(state: SubscriptionState): void {

@@ -48,6 +48,7 @@ import {
   applyPause,
   applyResume,
   applyUndoCancel,
+  canceledBeforeStart,
   checkCancel,
   checkChangePlan,
   checkPause,
@@ -66,6 +67,8 @@ const RECORD_UNTIL_CAUGHT_UP = 'record-state-until-caught-up';
 const COLLECT_IN_INVOICE_WORKFLOW = 'collect-in-invoice-workflow';
 /** Charges still waiting for a next invoice when the subscription ends go onto a final invoice. */
 const INVOICE_LEFTOVERS_AT_END = 'invoice-leftover-charges-at-end';
+/** Canceled before it started, a subscription bills nothing: its partial period before the anchor was never delivered. */
+const NOTHING_BILLED_BEFORE_START = 'nothing-billed-when-canceled-before-start';
 
 const records = proxyActivities<BillingActivities>(RECORD_ACTIVITY_OPTIONS);
 /** Only for histories from before COLLECT_IN_INVOICE_WORKFLOW, which charged from here. */
@@ -467,10 +470,16 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   }
 
   if (patched(INVOICE_LEFTOVERS_AT_END)) {
-    // Prorations queued by plan changes, or the partial period before a billing anchor, are owed even
-    // though no next period will be billed.
-    const final = await records.invoiceLeftoverCharges({ subscriptionId: input.subscriptionId, issuedAt: state.canceledAt ?? nowIso() });
-    if (final) await startCollection(final);
+    if (canceledBeforeStart(input, state) && patched(NOTHING_BILLED_BEFORE_START)) {
+      // Nothing was delivered: the partial period charge waiting for the first invoice is never billed
+      // (it stays unbilled on a canceled subscription; nothing else can be waiting before the start).
+      log.info('canceled before it started: nothing to bill');
+    } else {
+      // Prorations queued by plan changes, or the partial period before a billing anchor used up to the
+      // end, are owed even though no next period will be billed.
+      const final = await records.invoiceLeftoverCharges({ subscriptionId: input.subscriptionId, issuedAt: state.canceledAt ?? nowIso() });
+      if (final) await startCollection(final);
+    }
   }
   await finishHandlers();
   return view();
