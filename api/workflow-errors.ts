@@ -22,7 +22,7 @@ export function workflowCallError(err: unknown, what: string): unknown {
     if (cause instanceof ApplicationFailure && RULE_ERRORS.has(cause.type ?? '')) {
       // A rule about one field of the request (a proration date out of order) names it, like any bad input.
       const param = ruleParam(cause);
-      if (param) return invalidParam(param, capitalise(cause.message));
+      if (param) return invalidParam(param, cause.message.startsWith(param) ? endSentence(cause.message) : capitalise(cause.message));
       return conflict('invalid_state_transition', capitalise(cause.message));
     }
     if (cause instanceof ApplicationFailure && cause.type === INSTALMENT_RULE_FAILURE) return instalmentRuleError(cause);
@@ -57,7 +57,9 @@ function ruleParam(failure: ApplicationFailure): string | undefined {
   return typeof detail?.param === 'string' ? detail.param : undefined;
 }
 
-const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1) + (s.endsWith('.') ? '' : '.');
+const endSentence = (s: string): string => s + (s.endsWith('.') ? '' : '.');
+/** A field name opening the message keeps its spelling (`proration_date ...`); other messages read as sentences. */
+const capitalise = (s: string): string => endSentence(s.charAt(0).toUpperCase() + s.slice(1));
 
 /** gRPC DEADLINE_EXCEEDED (code 4), as raised when a call outlives the deadline the API set. */
 function isDeadlineExceeded(err: unknown): boolean {
