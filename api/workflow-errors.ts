@@ -20,7 +20,8 @@ export function workflowCallError(err: unknown, what: string): unknown {
     // A rejection by the validator is the cause itself; a rule broken inside an activity comes wrapped.
     const cause = err.cause instanceof ActivityFailure && err.cause.cause ? err.cause.cause : err.cause;
     if (cause instanceof ApplicationFailure && RULE_ERRORS.has(cause.type ?? '')) {
-      // A rule about one field of the request (a proration date out of order) names it, like any bad input.
+      // A rule about one field of the request (a proration date out of order) names it, like any bad input;
+      // a message opening with the field's name keeps its spelling.
       const param = ruleParam(cause);
       if (param) return invalidParam(param, cause.message.startsWith(param) ? endSentence(cause.message) : capitalise(cause.message));
       return conflict('invalid_state_transition', capitalise(cause.message));
@@ -58,7 +59,6 @@ function ruleParam(failure: ApplicationFailure): string | undefined {
 }
 
 const endSentence = (s: string): string => s + (s.endsWith('.') ? '' : '.');
-/** A field name opening the message keeps its spelling (`proration_date ...`); other messages read as sentences. */
 const capitalise = (s: string): string => endSentence(s.charAt(0).toUpperCase() + s.slice(1));
 
 /** gRPC DEADLINE_EXCEEDED (code 4), as raised when a call outlives the deadline the API set. */
