@@ -8,7 +8,7 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 
 /** Errors that mean "not allowed in this state": the workflow's rules, or the invoice's status. */
 const RULE_ERRORS = new Set(['LifecycleRuleError', 'CollectionRuleError', 'InvoiceTransitionError']);
-import { ApiError, conflict, serviceUnavailable } from './errors';
+import { ApiError, conflict, invalidParam, serviceUnavailable } from './errors';
 import { INSTALMENT_RULE_FAILURE } from '../workflows/instalment-plan/rules';
 
 /**
@@ -20,6 +20,10 @@ export function workflowCallError(err: unknown, what: string): unknown {
     // A rejection by the validator is the cause itself; a rule broken inside an activity comes wrapped.
     const cause = err.cause instanceof ActivityFailure && err.cause.cause ? err.cause.cause : err.cause;
     if (cause instanceof ApplicationFailure && RULE_ERRORS.has(cause.type ?? '')) {
+      // A rule about one field of the request (a proration date out of order) names it, like any bad input;
+      // a message opening with the field's name keeps its spelling.
+      const param = ruleParam(cause);
+      if (param) return invalidParam(param, cause.message.startsWith(param) ? endSentence(cause.message) : capitalise(cause.message));
       return conflict('invalid_state_transition', capitalise(cause.message));
     }
     if (cause instanceof ApplicationFailure && cause.type === INSTALMENT_RULE_FAILURE) return instalmentRuleError(cause);
@@ -48,7 +52,14 @@ function instalmentRuleError(failure: ApplicationFailure): ApiError {
   return new ApiError(INSTALMENT_STATE_CODES.has(code) ? 409 : 422, 'invalid_request_error', code, capitalise(failure.message));
 }
 
-const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1) + (s.endsWith('.') ? '' : '.');
+/** The request field a workflow rule names in its failure's details (`{ param }`), if any. */
+function ruleParam(failure: ApplicationFailure): string | undefined {
+  const detail = failure.details?.[0] as { param?: unknown } | undefined;
+  return typeof detail?.param === 'string' ? detail.param : undefined;
+}
+
+const endSentence = (s: string): string => s + (s.endsWith('.') ? '' : '.');
+const capitalise = (s: string): string => endSentence(s.charAt(0).toUpperCase() + s.slice(1));
 
 /** gRPC DEADLINE_EXCEEDED (code 4), as raised when a call outlives the deadline the API set. */
 function isDeadlineExceeded(err: unknown): boolean {

@@ -16,7 +16,8 @@
  *       inclusive rate r: tax = B × r / (1 + I)   (the tax already contained in B),
  *       exclusive rate r: tax = N × r, where N = B − (inclusive taxes) is the net base.
  *     Each tax is rounded half-up, then allocated across the taxed items (lines, then taxable fees) in
- *     proportion to their amounts, so per-line taxes add up to the invoice's tax exactly.
+ *     proportion to their amounts, so per-line taxes add up to the invoice's tax exactly. Every tax
+ *     reports N as its taxable amount: an inclusive rate is levied on the net, not on the gross B.
  *  6. Total = subtotal − discounts + fees + exclusive taxes. Inclusive taxes are already inside it.
  *
  * Rounding: half-up (.5 of a minor unit goes up), one rounding per discount, per percentage fee and per
@@ -145,7 +146,11 @@ export interface TaxTotals {
   displayName: string;
   ratePpm: number;
   inclusive: boolean;
-  /** The amount the rate applied to: the gross base for inclusive rates, the net base for exclusive ones. */
+  /**
+   * The net base the rate is levied on, for inclusive and exclusive rates alike: the taxed amounts less
+   * the inclusive taxes they contain (20 % inside 10.00 gross is 1.67 on a base of 8.33, not 10.00), as
+   * a tax authority reads a VAT line.
+   */
   taxableAmount: number;
   amount: number;
 }
@@ -317,7 +322,7 @@ export function computeInvoiceTotals(input: InvoiceTotalsInput): InvoiceTotals {
       displayName: rate.displayName,
       ratePpm: rate.ratePpm,
       inclusive: rate.inclusive,
-      taxableAmount: rate.inclusive ? base.amount : netBase.amount,
+      taxableAmount: netBase.amount,
       amount: taxAmounts[t]!.amount,
     })),
     subtotal: subtotal.amount,

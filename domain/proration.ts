@@ -11,6 +11,11 @@
  *   net              = charge − credit (negative for a downgrade).
  * Each of credit and charge is rounded once, so the two lines the customer sees are each exact to the
  * minor unit. Taxes, coupons and fees are applied by domain/pricing.ts when the lines are invoiced.
+ *
+ * Several changes in one period must come in the order of their proration dates (checkProrationDate):
+ * a change credits the unused time of the plan it leaves, and that plan was charged only from the
+ * previous change's date. Dated earlier, it would credit time nobody paid for (a change dated the 21st
+ * then one dated the 11th credits the new plan for ten days it was never billed for).
  */
 import { money } from './money';
 
@@ -52,14 +57,34 @@ function instant(iso: string, param: string): number {
   return ms;
 }
 
-export function prorate(input: ProrationInput): Proration {
-  const start = instant(input.period.start, 'period[start]');
-  const end = instant(input.period.end, 'period[end]');
-  const at = instant(input.prorationDate, 'proration_date');
+/**
+ * Refuses a proration date a change in the billed `period` may not take: outside the period (start ≤ t <
+ * end), or before `lastProrationDate`, the date of the latest prorated change already made in it (null
+ * when none; one from an earlier period never binds, as t ≥ start). The same date as the last change is
+ * allowed. Kept this way, each credit is at most what the plan it leaves was charged for that time, and
+ * the credits of a period never exceed what was billed for it.
+ */
+export function checkProrationDate(period: { start: string; end: string }, prorationDate: string, lastProrationDate: string | null): void {
+  const start = instant(period.start, 'period[start]');
+  const end = instant(period.end, 'period[end]');
+  const at = instant(prorationDate, 'proration_date');
   if (end <= start) throw new ProrationError('the billing period must end after it starts', 'period');
   if (at < start || at >= end) {
-    throw new ProrationError(`proration_date must fall in the current period (${input.period.start} to ${input.period.end})`, 'proration_date');
+    throw new ProrationError(`proration_date ${prorationDate} must fall in the current period (${period.start} to ${period.end})`, 'proration_date');
   }
+  if (lastProrationDate !== null && at < instant(lastProrationDate, 'last_proration_date')) {
+    throw new ProrationError(
+      `proration_date ${prorationDate} is before the last plan change in this period (${lastProrationDate}); a change cannot take effect before it`,
+      'proration_date',
+    );
+  }
+}
+
+export function prorate(input: ProrationInput): Proration {
+  checkProrationDate(input.period, input.prorationDate, null);
+  const start = Date.parse(input.period.start);
+  const end = Date.parse(input.period.end);
+  const at = Date.parse(input.prorationDate);
   // money() validates the currency and that both amounts are non-negative safe integers.
   const oldAmount = money(input.oldAmount, input.currency).amount;
   const newAmount = money(input.newAmount, input.currency).amount;

@@ -26,7 +26,12 @@ const UpcomingInvoiceLine = Type.Object({
   amount: Type.Integer({ description: 'unit_amount × quantity, before discounts' }),
   discount_amount: Type.Integer(),
   tax_amount: Type.Integer(),
-  period: Type.Object({ start: Timestamp, end: Timestamp }),
+  period: Nullable(
+    Type.Object(
+      { start: Timestamp, end: Timestamp },
+      { description: 'What this line covers, as on the issued invoice: the billed period, or a partial period or proration’s own dates' },
+    ),
+  ),
 });
 
 const UpcomingInvoice = Type.Object(
@@ -214,7 +219,8 @@ export const subscriptionDiscountsRoutes: FastifyPluginAsyncTypebox<{ orm: Mikro
           amount: totals.lines[i]!.amount,
           discount_amount: totals.lines[i]!.discountAmount,
           tax_amount: lineTaxAmount(draft.priced, i),
-          period: { start: draft.period.start.toISOString(), end: draft.period.end.toISOString() },
+          // The line's own period (a partial period before the anchor, a proration), never the invoice's.
+          period: line.periodStart && line.periodEnd ? { start: line.periodStart.toISOString(), end: line.periodEnd.toISOString() } : null,
         })),
       };
     },

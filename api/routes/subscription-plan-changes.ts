@@ -13,7 +13,7 @@ import type { Client } from '@temporalio/client';
 import { Price, Subscription, SubscriptionPlanChange } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { MoneyError, money, multiplyMoney } from '../../domain/money';
-import { ProrationError } from '../../domain/proration';
+import { ProrationError, checkProrationDate } from '../../domain/proration';
 import { describeProration, priceOnOtherItem, priceProrationInvoice, subscriptionItemFor } from '../../activities/plan-changes';
 import { changePlanUpdate, type ChangePlanRequest } from '../../workflows/subscription/contract';
 import type { subscriptionWorkflow } from '../../workflows/subscription/workflow';
@@ -132,6 +132,16 @@ export function planChangeResource(c: SubscriptionPlanChange) {
   };
 }
 
+/** The proration date of the subscription's latest prorated change (a change without proration has none). */
+async function lastProrationDate(em: EntityManager, subscriptionId: string): Promise<string | null> {
+  const [last] = await em.find(
+    SubscriptionPlanChange,
+    { subscriptionId, effective: 'immediately', prorationDate: { $ne: null } },
+    { orderBy: { prorationDate: 'desc' }, limit: 1 },
+  );
+  return last?.prorationDate?.toISOString() ?? null;
+}
+
 export interface PlanChangeRoutesOptions {
   orm: MikroORM;
   temporal: Client;
@@ -243,6 +253,9 @@ export const subscriptionPlanChangesRoutes: FastifyPluginAsyncTypebox<PlanChange
       if (subscription.status === 'paused') throw conflict('invalid_state_transition', `Subscription ${subscription.id} is paused; resume it first, or change it at period end.`);
       let lines;
       try {
+        // The workflow's rule on the date (in the period, not before the last prorated change), on what
+        // the database knows of the changes made, so a preview never shows what the change would refuse.
+        checkProrationDate(period, change.prorationDate, await lastProrationDate(em, subscription.id));
         lines = await describeProration(em, subscription, change.item, { priceId: change.price.id, unitAmount: change.unitAmount, quantity: change.quantity }, period, change.prorationDate);
       } catch (err) {
         if (err instanceof ProrationError) throw invalidParam(err.param, err.message);

@@ -350,11 +350,11 @@ describe('the invoicing activity', () => {
 
     // Periods 0 and 1 were skipped (paused before the first billing): period 2 is the first invoice.
     const firstBilled = await acts.createSubscriptionInvoice({ subscriptionId: sub.id, period: period(2), issuedAt: period(2).start });
-    // 12000 − 50 % = 6000, + 2400 setup = 8400 gross, of which 20 % VAT inclusive: 8400 × 20/120 = 1400.
+    // 12000 − 50 % = 6000, + 2400 setup = 8400 gross, of which 20 % VAT inclusive: 8400 × 20/120 = 1400, on a net 7000.
     expect(firstBilled).toMatchObject({ total: 8_400 });
     const stored = await api.orm.em.fork().findOneOrFail(Invoice, { id: firstBilled.invoiceId });
     expect(stored).toMatchObject({ subtotal: 12_000, discountTotal: 6_000, feeTotal: 2_400, tax: 1_400, total: 8_400, amountDue: 8_400 });
-    expect(stored.taxAmounts).toEqual([{ displayName: 'VAT', ratePpm: 200_000, inclusive: true, taxableAmount: 8_400, amount: 1_400 }]);
+    expect(stored.taxAmounts).toEqual([{ displayName: 'VAT', ratePpm: 200_000, inclusive: true, taxableAmount: 7_000, amount: 1_400 }]);
 
     // Retried: the same invoice, not a second one.
     expect((await acts.createSubscriptionInvoice({ subscriptionId: sub.id, period: period(2), issuedAt: period(2).start })).invoiceId).toBe(firstBilled.invoiceId);

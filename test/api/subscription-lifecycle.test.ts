@@ -376,6 +376,11 @@ test('a billing anchor after the start: active at once, the partial period charg
     [null, share(90_00)],
   ]);
   expect(upcoming.body.lines[2].description).toMatch(/^Studio \(basic\) × 2, partial period /);
+  // Each line carries what it covers: the items the period from the anchor, the partial periods start to anchor.
+  const fromAnchor = { start: anchor.toISOString(), end: upcoming.body.period.end };
+  const partialPeriod = { start: start.toISOString(), end: anchor.toISOString() };
+  expect(Date.parse(fromAnchor.end)).toBeGreaterThan(anchor.getTime() + 27 * DAY);
+  expect(upcoming.body.lines.map((l: { period: unknown }) => l.period)).toEqual([fromAnchor, fromAnchor, partialPeriod, partialPeriod]);
   expect(upcoming.body.total).toBe(150_00 + share(60_00) + share(90_00));
 
   // Without proration the partial period is free: the first invoice is the period alone.

@@ -148,8 +148,8 @@ test('refusals name the field or the rule, and change nothing', async () => {
   expectError(await api.call('sales', 'POST', url, { price: basic }), 400, 'parameter_invalid', 'price');
   expectError(await api.call('sales', 'POST', url, { price: 'price_missing' }), 400, 'resource_missing', 'price');
   expectError(await api.call('sales', 'POST', url, { price: pro, at_period_end: true, proration_behavior: 'always_invoice' }), 400, 'parameter_invalid', 'proration_behavior');
-  // The workflow's own rules: the proration date must fall in the billed period.
-  expectError(await api.call('sales', 'POST', url, { price: pro, proration_date: '2020-01-01T00:00:00Z' }), 409, 'invalid_state_transition');
+  // The workflow's own rules: the proration date must fall in the billed period (named, as the preview names it).
+  expectError(await api.call('sales', 'POST', url, { price: pro, proration_date: '2020-01-01T00:00:00Z' }), 400, 'parameter_invalid', 'proration_date');
   expectError(await api.call('sales', 'POST', `${url}/preview`, { price: pro, proration_date: '2020-01-01T00:00:00Z' }), 400, 'parameter_invalid', 'proration_date');
 
   await api.call('operator', 'POST', `/v1/subscriptions/${subscription.id}/pause`);
@@ -160,4 +160,36 @@ test('refusals name the field or the rule, and change nothing', async () => {
   const list = await api.call('operator', 'GET', `/v1/subscriptions/${subscription.id}/plan-changes`);
   expect(list.body.data).toEqual([]);
   expect((await api.call('operator', 'GET', `/v1/subscriptions/${subscription.id}`)).body).toMatchObject({ price: basic, quantity: 1 });
+});
+
+test('a second change in the period may not be dated before the first: its credit would exceed what was billed', async () => {
+  const subscription = await subscribe();
+  const url = `/v1/subscriptions/${subscription.id}/change-plan`;
+  const period = subscription.current_period;
+  const later = secondsAfter(period.start, 20 * DAY);
+  const earlier = secondsAfter(period.start, 10 * DAY);
+  const first = await api.call('sales', 'POST', url, { price: pro, proration_date: later });
+  expect(first.body).toMatchObject({ status: 'applied', proration_date: later });
+
+  // Back to basic dated before the upgrade: it would credit pro for 10 days pro was never billed for.
+  const expectRefused = (res: { status: number; body: { error: { code: string; param?: string; message: string } } }) => {
+    expect({ status: res.status, code: res.body.error.code, param: res.body.error.param }).toEqual({ status: 400, code: 'parameter_invalid', param: 'proration_date' });
+    expect(res.body.error.message).toContain('before the last plan change');
+  };
+  expectRefused(await api.call('sales', 'POST', `${url}/preview`, { price: basic, proration_date: earlier }));
+  expectRefused(await api.call('sales', 'POST', url, { price: basic, proration_date: earlier }));
+  // Without a proration_date the change is dated now, which is before the upgrade too.
+  expectRefused(await api.call('sales', 'POST', url, { price: basic }));
+  expect((await api.call('operator', 'GET', `/v1/subscriptions/${subscription.id}/plan-changes`)).body.data).toHaveLength(1);
+
+  // Dated at or after the upgrade it goes through, and every credit is covered by what was billed.
+  const preview = await api.call('sales', 'POST', `${url}/preview`, { price: basic, proration_date: later });
+  expect(preview.status).toBe(200);
+  const second = await api.call('sales', 'POST', url, { price: basic, proration_date: later });
+  expect(second.body).toMatchObject({ status: 'applied', credit: first.body.charge, charge: first.body.credit });
+  expect(second.body.credit).toBe(preview.body.credit.amount);
+  const changes = (await api.call('operator', 'GET', `/v1/subscriptions/${subscription.id}/plan-changes`)).body.data as { credit: number; charge: number }[];
+  const credited = changes.reduce((sum, c) => sum + c.credit, 0);
+  const billed = 30_00 + first.body.charge;
+  expect(credited).toBeLessThanOrEqual(billed);
 });

@@ -21,6 +21,12 @@ test('an update its validator rejects is a 409 carrying the workflow reason', ()
   expect(err).toMatchObject({ statusCode: 409, code: 'invalid_state_transition', message: 'Subscription is already paused.' });
 });
 
+test('a rejected update that names the field at fault is a 400 naming it as param', () => {
+  const cause = ApplicationFailure.create({ message: 'proration_date is before the last plan change', type: 'LifecycleRuleError', details: [{ param: 'proration_date' }] });
+  const err = asApiError(new WorkflowUpdateFailedError('Workflow Update failed', cause));
+  expect(err).toMatchObject({ statusCode: 400, code: 'parameter_invalid', param: 'proration_date', message: 'proration_date is before the last plan change.' });
+});
+
 test('a finished workflow is a 409; other errors pass through untouched', () => {
   expect(asApiError(new WorkflowNotFoundError('gone', 'subscription-sub_1', undefined)).statusCode).toBe(409);
   const other = new Error('boom');

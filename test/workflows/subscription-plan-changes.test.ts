@@ -5,7 +5,11 @@
  * The preview-equals-invoice upgrade and the refusals run on the dev server in
  * test/api/subscription-plan-changes.test.ts.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { SubscriptionPendingItem } from '../../db/entities';
+import { subscriptionWorkflowId } from '../../workflows/subscription/contract';
 import { startTimeSkippingApi, type TimeSkippingApi } from '../support/time-skipping-api';
 
 let api: TimeSkippingApi;
@@ -106,4 +110,35 @@ test('on a subscription with several items, a change at period end applies to it
   const after = await api.ok('operator', 'GET', `/v1/subscriptions/${sub}`);
   expect(after.items.data).toEqual([seatItem, expect.objectContaining({ id: addOnItem.id, price: addOnPlus, quantity: 1, unit_amount: 8_00 })]);
   await api.ok('operator', 'POST', `/v1/subscriptions/${sub}/cancel`, {});
+});
+
+test('two changes in one period, in date order: each credit is what the plan it leaves was charged for that time', async () => {
+  const basic = await api.dailyPrice(24_00);
+  const product = (await api.ok('admin', 'GET', `/v1/prices/${basic}`)).product;
+  const pro = (await api.ok('admin', 'POST', '/v1/prices', { product, currency: 'usd', unit_amount: 48_00, recurring: { interval: 'day' } })).id;
+  const sub = (await api.ok('sales', 'POST', '/v1/subscriptions', { customer: await api.customer(), price: basic, start_date: await api.startDate() })).id as string;
+  const first = await api.periodInvoice(sub, 0, 'paid');
+  await api.nextPeriodRecorded(sub, 0);
+  const start = Date.parse(first.period.start);
+
+  // Up to pro 6 hours in (18 left: credit 18.00, charge 36.00), back to basic 12 hours in (12 left).
+  const up = await api.ok('sales', 'POST', `/v1/subscriptions/${sub}/change-plan`, { price: pro, proration_date: new Date(start + 6 * HOUR).toISOString() });
+  expect(up).toMatchObject({ credit: 18_00, charge: 36_00 });
+  const down = await api.ok('sales', 'POST', `/v1/subscriptions/${sub}/change-plan`, { price: basic, proration_date: new Date(start + 12 * HOUR).toISOString() });
+  // Pro's last 12 hours, of the 18 it was charged for: 24.00; basic's rest of the day: 12.00.
+  expect(down).toMatchObject({ credit: 24_00, charge: 12_00 });
+  expect(up.credit + down.credit).toBeLessThanOrEqual(first.total + up.charge);
+
+  // Period 1 bills basic plus the two charges, less the two credits: 24.00 + 48.00 − 42.00.
+  await api.env.sleep('1 day');
+  const second = await api.periodInvoice(sub, 1, 'paid');
+  expect(second).toMatchObject({ subtotal: 72_00, discount_total: 42_00, total: 30_00 });
+  await api.ok('operator', 'POST', `/v1/subscriptions/${sub}/cancel`, {});
+
+  // `RECORD_HISTORIES=1 npm test` refreshes the fixture that test/replay replays on every run.
+  if (process.env.RECORD_HISTORIES === '1') {
+    const handle = api.env.client.workflow.getHandle(subscriptionWorkflowId(sub));
+    await handle.result();
+    writeFileSync(join(__dirname, '../replay/histories', 'subscription-v5-plan-changes-in-order.json'), historyToJSON(await handle.fetchHistory()));
+  }
 });

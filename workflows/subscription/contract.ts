@@ -68,6 +68,11 @@ export interface SubscriptionState {
   /** When a paused subscription resumes by itself. */
   resumeAt?: string | null;
   cancellationReason?: CancellationReason | null;
+  /**
+   * The proration date of the latest prorated change, kept so a later change in the same period is not
+   * dated before it (its credit would cover time never charged). Absent before the rule existed.
+   */
+  lastProrationDate?: string | null;
 }
 
 export interface SubscriptionWorkflowInput {

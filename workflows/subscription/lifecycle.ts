@@ -3,11 +3,19 @@
  * call these, so the Temporal UI and the API can never disagree on what is allowed.
  */
 import type { BillingInterval } from '../../domain/frequency';
-import type { CancelRequest, ChangePlanRequest, PauseRequest, SubscriptionState } from './contract';
+import { ProrationError, checkProrationDate } from '../../domain/proration';
+import type { CancelRequest, ChangePlanRequest, PauseRequest, SubscriptionState, SubscriptionWorkflowInput } from './contract';
 
 /** Thrown by a validator: the update is rejected before it is written to history. */
 export class LifecycleRuleError extends Error {
   override readonly name = 'LifecycleRuleError';
+  /** The request field at fault, when one is (the API names it as `param`). */
+  constructor(
+    message: string,
+    readonly param?: string,
+  ) {
+    super(message);
+  }
 }
 
 const before = (a: string, b: string): boolean => Date.parse(a) < Date.parse(b);
@@ -72,6 +80,16 @@ export function checkCancel(state: SubscriptionState, request: CancelRequest): v
   if (request.atPeriodEnd && state.currentPeriod === null && state.status === 'scheduled') {
     throw new LifecycleRuleError('subscription has no billed period to end yet; cancel it now instead');
   }
+}
+
+/**
+ * True when the subscription was canceled before it started: before its start (a chosen billing anchor's
+ * partial period), its trial, or its anchor, with no period billed. Nothing was delivered, so nothing is owed.
+ */
+export function canceledBeforeStart(input: Pick<SubscriptionWorkflowInput, 'billingAnchor' | 'stubStart' | 'trialStart'>, state: SubscriptionState): boolean {
+  if (state.status !== 'canceled' || state.canceledAt === null || state.currentPeriod !== null) return false;
+  const startsAt = input.stubStart ?? input.trialStart ?? input.billingAnchor;
+  return Date.parse(state.canceledAt) < Date.parse(startsAt);
 }
 
 export function checkUndoCancel(state: SubscriptionState): void {
@@ -139,15 +157,35 @@ export function checkChangePlan(state: SubscriptionState, interval: BillingInter
   }
   if (state.status === 'paused') throw new LifecycleRuleError('subscription is paused; resume it first, or change it at period end');
   if (state.status === 'scheduled' || state.currentPeriod === null) return; // nothing billed yet: nothing to prorate
-  prorationDateInPeriod(state, request.prorationDate);
+  checkProrationDateOf(state, request);
 }
 
+/**
+ * The proration date of an immediate change (domain/proration.ts `checkProrationDate`): in the billed
+ * period and, when it prorates, not before the last prorated change in it (`lastProrationDate`), so no
+ * credit exceeds what was charged for that time. A change without proration (`none`) credits nothing,
+ * so only the period binds it.
+ */
+export function checkProrationDateOf(state: SubscriptionState, request: Pick<ChangePlanRequest, 'prorationDate' | 'prorationBehavior'>): void {
+  const period = state.currentPeriod;
+  if (period === null) throw new LifecycleRuleError(`proration_date ${request.prorationDate} is outside the current billing period; preview the change again`, 'proration_date');
+  const last = request.prorationBehavior === 'none' ? null : (state.lastProrationDate ?? null);
+  try {
+    checkProrationDate(period, request.prorationDate, last);
+  } catch (err) {
+    if (err instanceof ProrationError) throw new LifecycleRuleError(`${err.message}; preview the change again`, 'proration_date');
+    throw err;
+  }
+}
+
+/** Only the period: how changes were checked before their dates had to be in order (histories from then). */
 export function prorationDateInPeriod(state: SubscriptionState, prorationDate: string): void {
   const period = state.currentPeriod;
   const at = Date.parse(prorationDate);
   if (period === null || Number.isNaN(at) || at < Date.parse(period.start) || at >= Date.parse(period.end)) {
     throw new LifecycleRuleError(
       `proration_date ${prorationDate} is outside the current billing period${period ? ` (${period.start} to ${period.end})` : ''}; preview the change again`,
+      'proration_date',
     );
   }
 }

@@ -48,9 +48,11 @@ import {
   applyPause,
   applyResume,
   applyUndoCancel,
+  canceledBeforeStart,
   checkCancel,
   checkChangePlan,
   checkPause,
+  checkProrationDateOf,
   checkResume,
   checkUndoCancel,
   prorationDateInPeriod,
@@ -66,6 +68,10 @@ const RECORD_UNTIL_CAUGHT_UP = 'record-state-until-caught-up';
 const COLLECT_IN_INVOICE_WORKFLOW = 'collect-in-invoice-workflow';
 /** Charges still waiting for a next invoice when the subscription ends go onto a final invoice. */
 const INVOICE_LEFTOVERS_AT_END = 'invoice-leftover-charges-at-end';
+/** A prorated plan change may not be dated before the last one in its period (the credits would exceed what was billed). */
+const PRORATION_DATES_IN_ORDER = 'proration-dates-in-order';
+/** Canceled before it started, a subscription bills nothing: its partial period before the anchor was never delivered. */
+const NOTHING_BILLED_BEFORE_START = 'nothing-billed-when-canceled-before-start';
 
 const records = proxyActivities<BillingActivities>(RECORD_ACTIVITY_OPTIONS);
 /** Only for histories from before COLLECT_IN_INVOICE_WORKFLOW, which charged from here. */
@@ -205,6 +211,19 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     { validator: (request: CancelRequest) => checkCancel(state, request) },
   );
 
+  /**
+   * A broken rule as the failure the API reads: its message, and the request field at fault (`param`),
+   * which a plain error thrown from a validator or handler would lose on its way to the caller.
+   */
+  const rethrowingRule = (check: () => void): void => {
+    try {
+      check();
+    } catch (err) {
+      if (!(err instanceof LifecycleRuleError)) throw err;
+      throw ApplicationFailure.create({ type: 'LifecycleRuleError', message: err.message, nonRetryable: true, details: err.param ? [{ param: err.param }] : [] });
+    }
+  };
+
   /** True while a boundary is being billed: a plan change waits for it, so it never lands mid-invoice. */
   let billing = false;
 
@@ -231,27 +250,37 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       } else {
         await condition(() => !billing);
         const prorating = state.status !== 'scheduled' && state.currentPeriod !== null;
+        // Set before the activity runs, so a change arriving meanwhile is checked against this one.
+        const recordsDate = prorating && request.prorationBehavior !== 'none';
+        const previousDate = state.lastProrationDate ?? null;
         if (prorating) {
-          try {
-            // The boundary may have passed while the change waited: its period is no longer the billed one.
-            prorationDateInPeriod(state, request.prorationDate);
-          } catch (err) {
-            if (err instanceof LifecycleRuleError) throw ApplicationFailure.nonRetryable(err.message, 'LifecycleRuleError');
-            throw err;
-          }
+          rethrowingRule(() => {
+            // The boundary may have passed while the change waited (its period is no longer the billed
+            // one), or another change was made meanwhile: the validator's answer may be stale.
+            if (patched(PRORATION_DATES_IN_ORDER)) checkProrationDateOf(state, request);
+            else prorationDateInPeriod(state, request.prorationDate);
+          });
+          if (recordsDate) state.lastProrationDate = request.prorationDate;
         }
-        const { invoice } = await records.changeSubscriptionPlan({
-          ...target,
-          period: prorating ? state.currentPeriod : null,
-          prorationDate: prorating ? request.prorationDate : null,
-        });
+        let invoice: InvoiceSummary | null;
+        try {
+          ({ invoice } = await records.changeSubscriptionPlan({
+            ...target,
+            period: prorating ? state.currentPeriod : null,
+            prorationDate: prorating ? request.prorationDate : null,
+          }));
+        } catch (err) {
+          // Not made: a later change may again be dated back to the one before (unless another moved it on).
+          if (recordsDate && state.lastProrationDate === request.prorationDate) state.lastProrationDate = previousDate;
+          throw err;
+        }
         state.scheduledPlanChangeId = null;
         if (invoice) await startCollection(invoice);
       }
       changed();
       return answerWhenRecorded();
     },
-    { validator: (request: ChangePlanRequest) => checkChangePlan(state, input.interval, request) },
+    { validator: (request: ChangePlanRequest) => rethrowingRule(() => checkChangePlan(state, input.interval, request)) },
   );
 
   async function recordState(): Promise<void> {
@@ -467,10 +496,16 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   }
 
   if (patched(INVOICE_LEFTOVERS_AT_END)) {
-    // Prorations queued by plan changes, or the partial period before a billing anchor, are owed even
-    // though no next period will be billed.
-    const final = await records.invoiceLeftoverCharges({ subscriptionId: input.subscriptionId, issuedAt: state.canceledAt ?? nowIso() });
-    if (final) await startCollection(final);
+    if (canceledBeforeStart(input, state) && patched(NOTHING_BILLED_BEFORE_START)) {
+      // Nothing was delivered: the partial period charge waiting for the first invoice is never billed
+      // (it stays unbilled on a canceled subscription; nothing else can be waiting before the start).
+      log.info('canceled before it started: nothing to bill');
+    } else {
+      // Prorations queued by plan changes, or the partial period before a billing anchor used up to the
+      // end, are owed even though no next period will be billed.
+      const final = await records.invoiceLeftoverCharges({ subscriptionId: input.subscriptionId, issuedAt: state.canceledAt ?? nowIso() });
+      if (final) await startCollection(final);
+    }
   }
   await finishHandlers();
   return view();

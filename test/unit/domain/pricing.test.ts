@@ -78,15 +78,26 @@ describe('computeInvoiceTotals: worked examples', () => {
     // 2.5 % of 2900 = 72.5 → 73 (half-up).
     expect(totals.fees.map((f) => f.amount)).toEqual([500, 73]);
     // Base 2900 + 500 taxable fee = 3400; VAT inside it: 3400 × 0.2 / 1.2 = 566.67 → 567.
-    // Net 2833 × 8.875 % = 251.43 → 251 on top.
+    // Net 2833 × 8.875 % = 251.43 → 251 on top. Both rates are levied on the net 2833.
     expect(totals.taxes).toEqual([
-      { displayName: 'VAT', ratePpm: 200_000, inclusive: true, taxableAmount: 3400, amount: 567 },
+      { displayName: 'VAT', ratePpm: 200_000, inclusive: true, taxableAmount: 2833, amount: 567 },
       { displayName: 'NY sales tax', ratePpm: 88_750, inclusive: false, taxableAmount: 2833, amount: 251 },
     ]);
     expect(totals.taxTotal).toBe(818);
     expect(totals.total).toBe(2900 + 573 + 251);
     expect(totals.lines.map((l) => l.discountAmount)).toEqual([390, 43]);
     expect(totals.fees[1]!.taxAmounts).toEqual([0, 0]);
+  });
+
+  it('reports the net base as an inclusive tax’s taxable amount, not the gross', () => {
+    // 10.00 gross with 20 % VAT inside: 10.00 × 20/120 = 1.666… → 1.67 tax, on a base of 8.33.
+    const totals = computeInvoiceTotals({
+      currency: 'EUR',
+      lines: [{ unitAmount: 1000, quantity: 1 }],
+      taxRates: [{ displayName: 'VAT', ratePpm: parsePercentage('20'), inclusive: true }],
+    });
+    expect(totals.taxes).toEqual([{ displayName: 'VAT', ratePpm: 200_000, inclusive: true, taxableAmount: 833, amount: 167 }]);
+    expect(totals.total).toBe(1000);
   });
 
   it('rounds half-up in a zero-decimal currency', () => {
@@ -241,6 +252,8 @@ describe.each([
         expect(t.discountTotal).toBeLessThanOrEqual(t.subtotal);
         const taxedBase = t.discountedSubtotal + sum(t.fees.filter((f) => f.taxable).map((f) => f.amount));
         expect(t.inclusiveTaxTotal).toBeLessThanOrEqual(taxedBase);
+        // Every rate, inclusive or not, reports the net base: the gross less the inclusive taxes in it.
+        t.taxes.forEach((tax) => expect(tax.taxableAmount).toBe(taxedBase - t.inclusiveTaxTotal));
         expect(t.inclusiveTaxTotal).toBeLessThanOrEqual(t.total);
         // Each rounding is within half a minor unit of the exact rational amount.
         const inclusivePpm = sum((input.taxRates ?? []).filter((r) => r.inclusive).map((r) => r.ratePpm));

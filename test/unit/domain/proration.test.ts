@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ProrationError, prorate } from '../../../domain/proration';
+import { ProrationError, checkProrationDate, prorate } from '../../../domain/proration';
 
 const period = { start: '2027-01-01T00:00:00.000Z', end: '2027-02-01T00:00:00.000Z' }; // 31 days
 
@@ -56,4 +56,73 @@ test('property: each amount is the exact share rounded once; never more than the
       },
     ),
   );
+});
+
+describe('several changes in one period', () => {
+  const april = { start: '2027-04-01T00:00:00.000Z', end: '2027-05-01T00:00:00.000Z' }; // 30 days
+  const change = (oldAmount: number, newAmount: number, prorationDate: string) => prorate({ currency: 'USD', period: april, prorationDate, oldAmount, newAmount });
+
+  test('out of order they would credit time never paid for: a date before the last change is refused', () => {
+    // Basic (30.00) billed for April. Upgraded to pro (90.00) on the 21st: 10 days left, credit 10.00, charge 30.00.
+    const first = change(30_00, 90_00, '2027-04-21T00:00:00.000Z');
+    expect(first).toMatchObject({ credit: 10_00, charge: 30_00 });
+    const billed = 30_00 + first.charge;
+    // Back to basic dated the 11th: it would credit pro for 20 days (60.00), though pro was billed for 10.
+    const outOfOrder = change(90_00, 30_00, '2027-04-11T00:00:00.000Z');
+    expect(first.credit + outOfOrder.credit).toBeGreaterThan(billed); // 70.00 against 60.00
+    expect(() => checkProrationDate(april, '2027-04-11T00:00:00.000Z', '2027-04-21T00:00:00.000Z')).toThrow(
+      expect.objectContaining({ name: 'ProrationError', param: 'proration_date', message: expect.stringContaining('before the last plan change') }),
+    );
+  });
+
+  test.each([
+    ['the same instant as the last change is allowed', '2027-04-21T00:00:00.000Z', '2027-04-21T00:00:00.000Z', true],
+    ['after the last change is allowed', '2027-04-26T00:00:00.000Z', '2027-04-21T00:00:00.000Z', true],
+    ['the first change of the period is allowed', '2027-04-02T00:00:00.000Z', null, true],
+    ['the period start after a change of an earlier period is allowed', '2027-04-01T00:00:00.000Z', '2027-03-30T00:00:00.000Z', true],
+    ['one millisecond before the last change is refused', '2027-04-20T23:59:59.999Z', '2027-04-21T00:00:00.000Z', false],
+    ['before the period is refused', '2027-03-31T23:59:59.999Z', null, false],
+    ['at the period end is refused', '2027-05-01T00:00:00.000Z', null, false],
+    ['not a date is refused', 'next week', null, false],
+  ])('%s', (_, prorationDate, last, allowed) => {
+    const check = () => checkProrationDate(april, prorationDate, last);
+    if (allowed) expect(check).not.toThrow();
+    else expect(check).toThrow(expect.objectContaining({ param: 'proration_date' }));
+  });
+
+  test('property: with the dates the rule allows, the credits of a period never exceed what was billed for it', () => {
+    const start = Date.parse('2027-01-01T00:00:00Z');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 400 * 86_400_000 }),
+        fc.integer({ min: 0, max: 1_000_000_00 }),
+        fc.array(fc.record({ amount: fc.integer({ min: 0, max: 1_000_000_00 }), at: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }) }), { maxLength: 8 }),
+        (periodMs, firstAmount, changes) => {
+          const period = { start: new Date(start).toISOString(), end: new Date(start + periodMs).toISOString() };
+          let amount = firstAmount;
+          let billed = firstAmount; // the period, billed whole at its start
+          let credited = 0;
+          let last: string | null = null;
+          for (const next of changes) {
+            const prorationDate = new Date(start + Math.floor(periodMs * next.at)).toISOString();
+            try {
+              checkProrationDate(period, prorationDate, last);
+            } catch (err) {
+              expect(err).toBeInstanceOf(ProrationError);
+              expect(Date.parse(prorationDate)).toBeLessThan(Date.parse(last!));
+              continue;
+            }
+            const { credit, charge } = prorate({ currency: 'USD', period, prorationDate, oldAmount: amount, newAmount: next.amount });
+            credited += credit;
+            // Every credit so far is covered by what was billed before this change (the period, earlier changes' charges).
+            expect(credited).toBeLessThanOrEqual(billed);
+            billed += charge;
+            amount = next.amount;
+            last = prorationDate;
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });
