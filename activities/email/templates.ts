@@ -1,28 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Mustache from 'mustache';
+import type { EmailKind } from '../../db/email-kinds';
 
-export type EmailKind =
-  | 'payment_receipt'
-  | 'payment_failed'
-  | 'payment_failed_final'
-  | 'payment_failed_owner'
-  | 'invoice_sent'
-  | 'invoice_overdue'
-  | 'refund_receipt'
-  | 'instalment_reminder'
-  | 'instalment_reminder_owner'
-  | 'quote_sent'
-  | 'quote_revised'
-  | 'quote_reminder'
-  | 'quote_paid'
-  | 'quote_paid_owner'
-  | 'quote_welcome'
-  | 'quote_onboarding'
-  | 'subscription_trial_ending'
-  | 'subscription_term_renewal'
-  | 'subscription_term_expiry'
-  | 'subscription_term_reminder_owner';
+export type { EmailKind };
 
 export interface RenderedEmail {
   subject: string;

@@ -2,15 +2,18 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Email } from '../../db/entities';
+import { EMAIL_KINDS } from '../../db/email-kinds';
 import { ErrorSchema, notFound } from '../errors';
 import { IdParams, ListQuery, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
+
+const KIND_DESCRIPTION = `What the email is: ${EMAIL_KINDS.join(', ')}`;
 
 export const EmailResource = Type.Object(
   {
     id: Type.String(),
     object: Type.Literal('email'),
     key: Type.String({ description: 'Unique per kind, record and period/attempt' }),
-    kind: Type.String({ description: 'payment_receipt, payment_failed, invoice_sent' }),
+    kind: Type.String({ description: KIND_DESCRIPTION }),
     customer: Nullable(Type.String()),
     related_id: Nullable(Type.String()),
     to: Type.String(),
@@ -63,7 +66,7 @@ export const emailsRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async 
           {
             ...ListQuery,
             customer: Type.Optional(Type.String({ maxLength: 64 })),
-            kind: Type.Optional(Type.String({ maxLength: 64 })),
+            kind: Type.Optional(Type.String({ maxLength: 64, description: `Only emails of this kind: ${EMAIL_KINDS.join(', ')}` })),
             related_id: Type.Optional(Type.String({ maxLength: 64, description: 'Invoice (or other record) the email is about' })),
           },
           { additionalProperties: false },

@@ -5,31 +5,23 @@ import { join } from 'node:path';
 import { runInherit } from './proc.mjs';
 import { ROOT } from './tools.mjs';
 
-/** Runs `npm ci` (or `npm install`, see below) when needed; throws when it fails. Returns true when it installed. */
-export async function ensureNodeModules({ log = (m) => console.error(`[deps] ${m}`) } = {}) {
-  const reason = installReason();
+/** Runs `npm ci` (the lockfile is complete for every platform) when needed; throws when it fails. Returns true when it installed. */
+export async function ensureNodeModules({ log = (m) => console.error(`[deps] ${m}`), root = ROOT } = {}) {
+  const reason = installReason(root);
   if (!reason) return false;
   log(`${reason}: running npm ci`);
   const started = Date.now();
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const flags = ['--no-audit', '--no-fund'];
-  let code = await runInherit(npm, ['ci', ...flags], { cwd: ROOT });
-  if (code !== 0) {
-    // `npm ci` refuses a lockfile that lacks other platforms' optional packages (@swc/core-darwin-*,
-    // ...), which is what a registry that serves only this platform's binaries produces. `npm install`
-    // installs the same locked versions and leaves such a lockfile unchanged.
-    log(`npm ci failed (exit ${code}); retrying with npm install`);
-    code = await runInherit(npm, ['install', ...flags], { cwd: ROOT });
-  }
+  const code = await runInherit(npm, ['ci', '--no-audit', '--no-fund'], { cwd: root });
   if (code !== 0) throw new Error(`installing node_modules failed (npm exit code ${code})`);
   log(`node_modules ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return true;
 }
 
-function installReason() {
-  const lock = mtime(join(ROOT, 'package-lock.json'));
+function installReason(root) {
+  const lock = mtime(join(root, 'package-lock.json'));
   // npm writes node_modules/.package-lock.json at the end of every install: its age is the install's age.
-  const installed = mtime(join(ROOT, 'node_modules', '.package-lock.json'));
+  const installed = mtime(join(root, 'node_modules', '.package-lock.json'));
   if (installed === undefined) return 'node_modules is missing';
   if (lock !== undefined && lock > installed) return 'package-lock.json is newer than node_modules';
   return undefined;

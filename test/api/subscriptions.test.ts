@@ -7,6 +7,7 @@ import { eventually } from '../support/eventually';
 import { buildApp } from '../../api/app';
 import pino from 'pino';
 import { TEST_RATE_LIMITS } from '../support/rate-limits';
+import { plusCalendar } from '../support/calendar';
 
 let api: ApiHarness;
 beforeAll(async () => {
@@ -72,9 +73,8 @@ test('a new monthly subscription is invoiced, charged and receipted at once, the
     expect(res.body.current_period?.index).toBe(0);
     return res.body;
   });
-  const nextMonth = new Date(state.billing_cycle_anchor);
-  nextMonth.setUTCMonth(nextMonth.getUTCMonth() + 1);
-  expect(state.next_billing_date).toBe(nextMonth.toISOString());
+  // One calendar month on, in the customer's zone (UTC): Jan 31 gives Feb 28/29, not Mar 3.
+  expect(state.next_billing_date).toBe(plusCalendar(state.billing_cycle_anchor, { months: 1 }, 'UTC'));
 
   const listed = await api.call('sales', 'GET', `/v1/subscriptions?customer=${cus}&status=active`);
   expect(listed.body.data.map((s: { id: string }) => s.id)).toEqual([sub]);

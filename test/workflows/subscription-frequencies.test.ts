@@ -423,19 +423,25 @@ describe('subscription lifecycle on the anchor calendar', () => {
     expect((await handle.query(getSubscriptionQuery)).status).toBe('active');
   });
 
-  test('a Jan 31 2028 anchor bills Feb 29 2028, then each month end, then Feb 28 2029 (New York midnight)', async () => {
+  test('a Jan 31 anchor in a leap year bills Feb 29, then each month end, then Feb 28 a year on (New York midnight)', async () => {
     const s = server();
     const timeZone = 'America/New_York';
-    const anchorDate: LocalDate = { year: 2028, month: 1, day: 31 };
+    // The next Jan 31 of a leap year after the server's clock (which starts at the real time): a fixed
+    // year would be in the past one day.
+    const now = DateTime.fromMillis(await s.env.currentTimeMs(), { zone: timeZone });
+    let y = now.year + 1;
+    while (!DateTime.local(y, { zone: timeZone }).isInLeapYear) y += 1;
+    const anchorDate: LocalDate = { year: y, month: 1, day: 31 };
     const monthly: BillingInterval = { unit: 'month', count: 1 };
     const start = (n: number) => expectedStart(anchorDate, timeZone, monthly, n);
-    expect(start(0).toMillis()).toBeGreaterThan(await s.env.currentTimeMs()); // in the future of the server's clock
+    expect(start(0).toMillis()).toBeGreaterThan(now.toMillis()); // in the future of the server's clock
 
     // The calendar, spelled out: month ends clamp on their own (no drift to the 29th after February).
     const LAST = 14;
+    const [a, b] = [String(y), String(y + 1)];
     expect(upTo(LAST).map((n) => isoDate(expectedLocalDate(anchorDate, monthly, n)))).toEqual([
-      '2028-01-31', '2028-02-29', '2028-03-31', '2028-04-30', '2028-05-31', '2028-06-30', '2028-07-31', '2028-08-31',
-      '2028-09-30', '2028-10-31', '2028-11-30', '2028-12-31', '2029-01-31', '2029-02-28', '2029-03-31',
+      `${a}-01-31`, `${a}-02-29`, `${a}-03-31`, `${a}-04-30`, `${a}-05-31`, `${a}-06-30`, `${a}-07-31`, `${a}-08-31`,
+      `${a}-09-30`, `${a}-10-31`, `${a}-11-30`, `${a}-12-31`, `${b}-01-31`, `${b}-02-28`, `${b}-03-31`,
     ]);
 
     const { handle, subscriptionId, customer } = await startSubscription(s, { anchor: start(0).toJSDate(), timeZone, interval: monthly, unitAmount: 1000, quantity: 1 });

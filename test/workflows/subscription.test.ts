@@ -106,10 +106,18 @@ async function advance(duration: Duration): Promise<void> {
   await env.sleep(duration);
 }
 
+/** Skips workflow time to `instant` (a calendar date: months differ in length). */
+async function advanceTo(instant: DateTime): Promise<void> {
+  const ms = instant.toMillis() - (await env.currentTimeMs());
+  if (ms > 0) await env.sleep(ms);
+}
+
 test('a monthly subscription is invoiced, charged and receipted every month for 13 months', async () => {
   const { handle, subscriptionId, customer, anchor } = await startSubscription({ unitAmount: 2500, quantity: 2 });
 
-  await advance('395 days'); // 13 months and a few days: periods 0..13 have started
+  // A day past 13 calendar months after the anchor: periods 0..13 have started, period 14 has not.
+  // (Counted in days this depends on the start date: 13 months from Dec 2 are 396 days, from Feb 2 393.)
+  await advanceTo(DateTime.fromJSDate(anchor, { zone: customer.timeZone }).plus({ months: 13, days: 1 }));
   await eventually(async () => expect((await subscriptionRow(subscriptionId)).currentPeriodIndex).toBe(13));
   await eventually(async () => expect((await emailsOf(customer.id)).filter((e) => e.status === 'sent')).toHaveLength(14));
 
@@ -180,15 +188,16 @@ test('pause skips the periods in between; resume bills again on the anchor calen
     cause: { type: 'LifecycleRuleError', message: expect.stringMatching(/already paused/) },
   });
 
-  await advance('70 days'); // the boundaries at +1 and +2 months pass while paused
+  const start = DateTime.fromJSDate(anchor, { zone: 'UTC' });
+  await advanceTo(start.plus({ months: 2, days: 10 })); // the boundaries at +1 and +2 months pass while paused
   expect(await invoicesOf(subscriptionId)).toHaveLength(1);
 
   const resumed = await handle.executeUpdate(resumeUpdate);
   expect(resumed.status).toBe('active');
-  const plus3 = DateTime.fromJSDate(anchor, { zone: 'UTC' }).plus({ months: 3 });
+  const plus3 = start.plus({ months: 3 });
   expect(resumed.nextBillingDate).toBe(plus3.toISO());
 
-  await advance('30 days');
+  await advanceTo(plus3.plus({ days: 1 }));
   const invoices = await eventually(async () => {
     const rows = await invoicesOf(subscriptionId);
     expect(rows.map((i) => i.periodIndex)).toEqual([0, 3]);
@@ -229,12 +238,13 @@ test('cancel now ends the workflow at once without billing again', async () => {
 });
 
 test('a subscription that is billed, paused, resumed and canceled at period end (recorded for replay)', async () => {
-  const { handle } = await startSubscription();
+  const { handle, anchor } = await startSubscription();
+  const start = DateTime.fromJSDate(anchor, { zone: 'UTC' });
   await advance('1 day');
   await handle.executeUpdate(pauseUpdate, { args: [{}] });
-  await advance('40 days');
+  await advanceTo(start.plus({ months: 1, days: 10 })); // the +1 month boundary passes while paused
   await handle.executeUpdate(resumeUpdate);
-  await advance('30 days');
+  await advanceTo(start.plus({ months: 2, days: 10 })); // period 2 is billed
   await handle.signal(cancelSignal, { atPeriodEnd: true });
   const final = await handle.result();
   expect(final).toMatchObject({ status: 'canceled', nextPeriodIndex: 3, currentPeriod: { index: 2 } });
@@ -277,6 +287,8 @@ test('a declined card leaves the invoice open, marks the subscription past due a
 
 test('with collection by invoice, each period is emailed with net-30 terms and nothing is charged', async () => {
   const { subscriptionId, customer, anchor } = await startSubscription({ collectionMethod: 'send_invoice', paymentMethod: null });
+  // Day 32 on any date: past day 30 (the due date) and 31 (the reminder), past the +1 month boundary
+  // (28 to 31 days), before +2 months (59 days or more). Net terms count days; the customer is in UTC.
   await advance('32 days');
   const invoices = await eventually(async () => {
     const rows = await invoicesOf(subscriptionId);

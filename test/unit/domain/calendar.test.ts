@@ -7,6 +7,7 @@ import {
   isValidTimeZone,
   periodIndexAt,
   periodStart,
+  previousPeriodStart,
 } from '../../../domain/calendar';
 import { INTERVAL_UNITS, NAMED_FREQUENCIES } from '../../../domain/frequency';
 import type { BillingInterval } from '../../../domain/frequency';
@@ -295,5 +296,37 @@ describe('calendar properties (all named frequencies and random every-N interval
         expect(next).toBe(ms(start) === ms(instant) ? index : index + 1);
       }),
     );
+  });
+});
+
+describe('previousPeriodStart (the partial period before a billing anchor), any anchor date', () => {
+  // One interval back on the local calendar, the day clamped to the target month (Mar 31 → Feb 28/29).
+  function oneIntervalBackWallClockMs(anchor: DateTime, { unit, count }: BillingInterval): number {
+    const { year, month, day, hour, minute, second, millisecond } = anchor;
+    if (unit === 'day' || unit === 'week') return Date.UTC(year, month - 1, day - count * (unit === 'week' ? 7 : 1), hour, minute, second, millisecond);
+    const monthIndex = year * 12 + month - 1 - count * (unit === 'year' ? 12 : 1);
+    const [targetYear, targetMonth] = [Math.floor(monthIndex / 12), monthIndex % 12];
+    return Date.UTC(targetYear, targetMonth, Math.min(day, daysInMonth(targetYear, targetMonth)), hour, minute, second, millisecond);
+  }
+
+  it('is one interval before the anchor on the local calendar', () => {
+    fc.assert(
+      fc.property(scheduleArb, ({ anchor, timeZone, interval }) => {
+        const start = previousPeriodStart(anchor, timeZone, interval);
+        expect(ms(start)).toBeLessThan(ms(anchor));
+        const drift = wallClockMs(inZone(start, timeZone)) - oneIntervalBackWallClockMs(inZone(anchor, timeZone), interval);
+        // Only a wall-clock time inside a DST gap moves (forward, by the gap).
+        if (drift !== 0) expect(drift).toBe((offsetMinutesAt(ms(start), timeZone) - offsetMinutesAt(ms(start) - DAY_MS, timeZone)) * 60_000);
+      }),
+    );
+  });
+
+  it.each([
+    ['2027-03-31T00:00:00.000Z', 'UTC', '2027-02-28T00:00:00.000Z'],
+    ['2028-03-31T00:00:00.000Z', 'UTC', '2028-02-29T00:00:00.000Z'],
+    ['2027-01-31T05:00:00.000Z', 'America/New_York', '2026-12-31T05:00:00.000Z'],
+    ['2026-12-31T15:00:00.000Z', 'Asia/Tokyo', '2026-11-30T15:00:00.000Z'],
+  ])('monthly, anchor %s in %s: the period before starts %s', (anchor, timeZone, expected) => {
+    expect(previousPeriodStart(anchor, timeZone, MONTHLY)).toBe(expected);
   });
 });
