@@ -13,7 +13,16 @@
  * Outcomes: `'allowed'` means the auth layer let the request through: any status but 401/403 (and no
  * 5xx). Requests use ids that do not exist and empty bodies, so an allowed call is a 404 or a 400 and
  * changes nothing. `401`/`403` are the exact statuses expected. `'public'` routes need no key at all.
+ *
+ * Spellings: the router matches more than the canonical URL (find-my-way decodes %-escapes in the path
+ * and reads the path out of an absolute-form request line), so every route is also called, by every
+ * caller, with other spellings that reach the same handler (see `spellings`), over a real socket, and
+ * each must answer exactly the status the canonical spelling gets: the gate is decided on the route,
+ * never on how the URL is written. (Double slashes, `/./` segments, `;` and an upper-case `/V1` do not
+ * route, and a trailing slash reaches a different route or none: those are 404s, not spellings.)
  */
+import { Agent, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, HTTPMethods, RouteOptions } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../api/app';
@@ -207,6 +216,9 @@ type Caller = (typeof CALLERS)[number];
 
 let api: ApiHarness;
 let app: FastifyInstance;
+/** Where the app listens for the spellings that need a real request line (light-my-request rewrites an absolute-form URL). */
+let origin: { host: string; port: number };
+const agent = new Agent({ keepAlive: true, maxSockets: 4 });
 /** A portal session of a customer that has no subscriptions or invoices: the `customer` caller. */
 let portalToken: string;
 /** Every `METHOD /path` the app registered, HEAD included. */
@@ -227,9 +239,12 @@ beforeAll(async () => {
       },
     },
   );
-  await app.ready();
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address() as AddressInfo;
+  origin = { host: address.address, port: address.port };
 });
 afterAll(async () => {
+  agent.destroy();
   await app?.close();
   await api?.close();
 });
@@ -243,18 +258,80 @@ function expectationFor(route: string): Expectation | undefined {
 /** A concrete URL for a route pattern: ids that exist nowhere, a real file for the docs wildcard. */
 const concreteUrl = (path: string): string => path.replace(/:(\w+)/g, 'authz_missing_$1').replace(/\*$/, 'swagger-ui.css');
 
+/** `%xx` for one character, in upper- or lower-case hex. */
+const percent = (char: string, upper: boolean): string => {
+  const hex = char.charCodeAt(0).toString(16).padStart(2, '0');
+  return `%${upper ? hex.toUpperCase() : hex}`;
+};
+
+/**
+ * Request targets the router sends to the same route as `path`'s canonical URL: the `v` or the `1` of
+ * `/v1` encoded, the static segments encoded (lower- and upper-case hex), and absolute-form request
+ * lines (`GET http://host/v1/...`), plain and encoded. Parameters keep their canonical value.
+ */
+function spellings(path: string): { name: string; target: string }[] {
+  const segments = path.split('/');
+  const encodeStatic = (encode: (segment: string) => string) =>
+    concreteUrl(segments.map((segment) => (segment === '' || segment.startsWith(':') || segment === '*' ? segment : encode(segment))).join('/'));
+  const canonical = concreteUrl(path);
+  const encodedFirst = encodeStatic((segment) => percent(segment[0]!, false) + segment.slice(1));
+  const encodedAll = encodeStatic((segment) => [...segment].map((char) => percent(char, true)).join(''));
+  const result = [
+    { name: 'first letter of each static segment encoded', target: encodedFirst },
+    { name: 'every static character encoded, upper-case hex', target: encodedAll },
+    { name: 'absolute-form request line', target: `http://billing.example${canonical}` },
+    { name: 'absolute-form request line, encoded', target: `HTTPS://billing.example:8443${encodedFirst}` },
+  ];
+  if (canonical.startsWith('/v1/')) {
+    result.unshift(
+      { name: '/%761', target: `/%761${canonical.slice(3)}` },
+      { name: '/v%31', target: `/v%31${canonical.slice(3)}` },
+      { name: 'absolute-form request line, /v%31', target: `http://billing.example/v%31${canonical.slice(3)}` },
+    );
+  }
+  return result;
+}
+
+/**
+ * The status a spelling must answer: the canonical one. Except the docs' static files: @fastify/static
+ * finds the file from the raw URL, so another spelling reaches the (public) handler and is a 404 there.
+ */
+function spellingStatus(path: string, canonical: number, seen: number): number {
+  return path === '/docs/static/*' && seen === 404 ? 404 : canonical;
+}
+
+/** One request over a real socket, with `target` as the request line's target exactly as given. */
+function sendRaw(method: string, target: string, authorization: string | undefined): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = authorization ? { authorization } : {};
+    const body = method === 'POST' ? '{}' : undefined;
+    if (body) headers['content-type'] = 'application/json';
+    const req = httpRequest({ ...origin, agent, method, path: target, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function authorizationOf(caller: Caller | 'unknown key' | 'unknown portal token'): string | undefined {
+  return caller === 'none'
+    ? undefined
+    : caller === 'unknown key'
+      ? 'Bearer bk_this_key_does_not_exist'
+      : caller === 'unknown portal token'
+        ? 'Bearer cps_this_session_does_not_exist'
+        : caller === 'customer'
+          ? `Bearer ${portalToken}`
+          : `Bearer ${api.keys[caller]}`;
+}
+
 async function send(route: string, caller: Caller | 'unknown key' | 'unknown portal token') {
   const [method, path] = route.split(' ') as ['GET' | 'HEAD' | 'POST', string];
-  const authorization =
-    caller === 'none'
-      ? undefined
-      : caller === 'unknown key'
-        ? 'Bearer bk_this_key_does_not_exist'
-        : caller === 'unknown portal token'
-          ? 'Bearer cps_this_session_does_not_exist'
-          : caller === 'customer'
-            ? `Bearer ${portalToken}`
-            : `Bearer ${api.keys[caller]}`;
+  const authorization = authorizationOf(caller);
   const response = await app.inject({
     method,
     url: concreteUrl(path),
@@ -280,6 +357,13 @@ describe.each(Object.entries(MATRIX))('%s', (route, expectation) => {
     const expected: Outcome | 'public' = expectation === 'public' ? 'public' : expectation[caller];
     for (const variant of variants()) {
       const { status, body } = await send(variant, caller);
+      // Every other spelling of the same route answers exactly as the canonical one.
+      const [method, path] = variant.split(' ') as [string, string];
+      const seenSpellings = [];
+      for (const { name, target } of spellings(path)) {
+        seenSpellings.push({ spelling: `${method} ${target} (${name}) as ${caller}`, status: (await sendRaw(method, target, authorizationOf(caller))).status });
+      }
+      expect(seenSpellings).toEqual(seenSpellings.map((seen) => ({ spelling: seen.spelling, status: spellingStatus(path, status, seen.status) })));
       const seen = `${variant} as ${caller}: ${status} ${body.slice(0, 200)}`;
       if (expected === 'allowed' || expected === 'public') {
         expect({ seen, denied: status === 401 || status === 403, serverError: status >= 500 }).toEqual({ seen, denied: false, serverError: false });
@@ -300,6 +384,11 @@ describe.each(Object.entries(MATRIX))('%s', (route, expectation) => {
       for (const variant of variants()) {
         expect((await send(variant, 'unknown key')).status).toBe(401);
         expect((await send(variant, 'unknown portal token')).status).toBe(401);
+        const [method, path] = variant.split(' ') as [string, string];
+        for (const { name, target } of spellings(path)) {
+          const statuses = [(await sendRaw(method, target, authorizationOf('unknown key'))).status, (await sendRaw(method, target, authorizationOf('unknown portal token'))).status];
+          expect({ spelling: `${method} ${target} (${name})`, statuses }).toEqual({ spelling: `${method} ${target} (${name})`, statuses: [401, 401] });
+        }
       }
     });
   }
@@ -310,4 +399,9 @@ test('an unknown /v1 URL is a 401 without a key and a 404 with one, so it does n
   expect(anonymous.statusCode).toBe(401);
   const withKey = await app.inject({ method: 'GET', url: '/v1/no-such-resource', headers: { authorization: `Bearer ${api.keys.sales}` } });
   expect(withKey.statusCode).toBe(404);
+  // The same for every spelling the router reads as a /v1 URL.
+  for (const { name, target } of spellings('/v1/no-such-resource')) {
+    const statuses = { spelling: name, anonymous: (await sendRaw('GET', target, undefined)).status, withKey: (await sendRaw('GET', target, `Bearer ${api.keys.sales}`)).status };
+    expect(statuses).toEqual({ spelling: name, anonymous: 401, withKey: 404 });
+  }
 });
