@@ -6,7 +6,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import errorHandler, { frameworkErrorHandler } from './plugins/error-handler';
-import auth from './plugins/auth';
+import auth, { publicRoutes } from './plugins/auth';
 import idempotency from './plugins/idempotency';
 import strictInput from './plugins/strict-input';
 import { ErrorSchema } from './errors';
@@ -96,6 +96,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   if (onRoute) app.addHook('onRoute', (route) => onRoute(route));
 
   await app.register(errorHandler);
+  // Before any route: it checks every route's access rule as the route is registered.
+  await app.register(auth, { orm: deps.orm });
 
   // Action endpoints (`POST /v1/subscriptions/:id/pause`) are called without a body, with or without
   // a JSON content type, as Stripe allows: an absent or empty body reads as `{}`.
@@ -132,10 +134,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     transformObject: (document) => ('openapiObject' in document ? bodiesWithoutRequiredFieldsOptional(document.openapiObject) : document.swaggerObject),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(publicRoutes(swaggerUi), { routePrefix: '/docs' });
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(auth, { orm: deps.orm });
   await app.register(idempotency, { orm: deps.orm });
 
   await app.register(healthRoutes, { orm: deps.orm, temporal: deps.temporal });

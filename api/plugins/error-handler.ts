@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { DriverException, ConnectionException } from '@mikro-orm/core';
-import { ApiError, invalidParam, serviceUnavailable } from '../errors';
+import { ApiError, invalidParam, routeNotFound, serviceUnavailable } from '../errors';
 
 interface AjvError {
   instancePath: string;
@@ -94,7 +94,6 @@ export default fp(async function errorHandler(app: FastifyInstance) {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const body = new ApiError(404, 'invalid_request_error', 'route_not_found', `Unrecognized request URL (${request.method}: ${request.url}).`);
-    return reply.status(404).send(body.toBody());
+    return reply.status(404).send(routeNotFound(request.method, request.url).toBody());
   });
 });

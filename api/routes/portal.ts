@@ -28,6 +28,7 @@ import {
   issuePortalSession,
 } from '../portal-auth';
 import { oneCustomerRevenue } from '../customer-revenue';
+import { assertPortalActionAllowed, assertPortalRouteHasEquivalent } from '../portal-permissions';
 import { IdParams, ListQuery, Nullable, Timestamp, iso, listOf, paginate } from '../schemas';
 import { CustomerResource, PaymentMethodBody, customerResource, savePaymentMethod } from './customers';
 import { SubscriptionResource, subscriptionResource } from './subscriptions';
@@ -147,7 +148,8 @@ export const portalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions> = asyn
         customerId: customer.id,
         expiresInSeconds: request.body.expires_in ?? PORTAL_SESSION_DEFAULT_SECONDS,
         returnUrl,
-        createdByKeyId: request.apiKey?.id ?? null,
+        // Always set: this route declares roles, so the auth plugin has checked a key.
+        openedBy: request.apiKey!,
       });
       request.log.info({ customerId: customer.id, portalSessionId: session.id, expiresAt: session.expiresAt }, 'portal session issued');
       return portalSessionResource(session, { token, url: portalUrlFor(request, token) });
@@ -191,9 +193,16 @@ const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions> = asy
   const security = [{ portalSession: [] }];
 
   app.decorateRequest('portalSession', null);
-  // onRequest, before the body is read or validated: a caller without a session learns nothing else.
+  // Every portal route says which staff route's roles it takes, or the app does not start.
+  app.addHook('onRoute', (route) => {
+    for (const method of ([] as string[]).concat(route.method)) assertPortalRouteHasEquivalent(method, route.url);
+  });
+  // onRequest, before the body is read or validated: a caller without a session learns nothing else,
+  // and a session is refused what the role that opened it may not do.
   app.addHook('onRequest', async (request) => {
-    request.portalSession = await authenticatePortalRequest(orm, request);
+    const session = await authenticatePortalRequest(orm, request);
+    request.portalSession = session;
+    assertPortalActionAllowed(app, request, session);
   });
 
   const customerId = (request: FastifyRequest): string => request.portalSession!.customerId;

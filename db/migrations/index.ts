@@ -11,6 +11,7 @@ import { Migration20261122180000_subscription_items } from './Migration202611221
 import { Migration20261122190000_subscription_terms } from './Migration20261122190000_subscription_terms';
 import { Migration20261122200000_quotes } from './Migration20261122200000_quotes';
 import { Migration20261122210000_portal_sessions } from './Migration20261122210000_portal_sessions';
+import { Migration20261202110000_portal_session_roles } from './Migration20261202110000_portal_session_roles';
 
 /** Every migration, in order. Listed explicitly so the compiled build and tsx runs find the same set. */
 export const migrationsList = [
@@ -27,4 +28,5 @@ export const migrationsList = [
   { name: 'Migration20261122190000_subscription_terms', class: Migration20261122190000_subscription_terms },
   { name: 'Migration20261122200000_quotes', class: Migration20261122200000_quotes },
   { name: 'Migration20261122210000_portal_sessions', class: Migration20261122210000_portal_sessions },
+  { name: 'Migration20261202110000_portal_session_roles', class: Migration20261202110000_portal_session_roles },
 ];

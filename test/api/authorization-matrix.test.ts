@@ -5,7 +5,7 @@
  * The routes come from the app itself (Fastify's `onRoute`, through `buildApp(deps, { onRoute })`), so
  * a new route without a row here fails the test, as does a row for a route that no longer exists.
  *
- * Callers: the three API key roles, `customer` (a customer portal session's token, cps_..., see
+ * Callers: the three API key roles, `customer (<role>)` (a customer portal session's token, cps_..., see
  * api/portal-auth.ts) and `none` (no Authorization header; an unknown key and an unknown portal token
  * are checked to be the same). Staff routes refuse a portal token (401) and the `/v1/portal` routes
  * refuse every API key (401): the two credentials never stand in for each other.
@@ -31,16 +31,21 @@ import { startApiHarness, type ApiHarness } from '../support/api-harness';
 
 type Outcome = 'allowed' | 401 | 403;
 /** A protected route: each role's outcome, a portal session's, and always a 401 without a key. */
-type Row = Record<ApiKeyRole, Outcome> & { customer: Outcome; none: 401 };
+/** A portal session, opened by a key of that role: it may never do more than that role (api/portal-permissions.ts). */
+type PortalCaller = `customer (${ApiKeyRole})`;
+type Row = Record<ApiKeyRole | PortalCaller, Outcome> & { none: 401 };
 type Expectation = Row | 'public';
 
 // Staff routes: a portal session's token is no API key (401).
-const all: Row = { admin: 'allowed', operator: 'allowed', sales: 'allowed', customer: 401, none: 401 };
-const adminAndOperator: Row = { admin: 'allowed', operator: 'allowed', sales: 403, customer: 401, none: 401 };
-const adminAndSales: Row = { admin: 'allowed', operator: 403, sales: 'allowed', customer: 401, none: 401 };
-const adminOnly: Row = { admin: 'allowed', operator: 403, sales: 403, customer: 401, none: 401 };
+const noPortal = { 'customer (admin)': 401, 'customer (operator)': 401, 'customer (sales)': 401 } as const;
+const all: Row = { admin: 'allowed', operator: 'allowed', sales: 'allowed', ...noPortal, none: 401 };
+const adminAndOperator: Row = { admin: 'allowed', operator: 'allowed', sales: 403, ...noPortal, none: 401 };
+const adminAndSales: Row = { admin: 'allowed', operator: 403, sales: 'allowed', ...noPortal, none: 401 };
+const adminOnly: Row = { admin: 'allowed', operator: 403, sales: 403, ...noPortal, none: 401 };
 /** The customer portal: a portal session only; an API key of any role is no session (401). */
-const portalSession: Row = { admin: 401, operator: 401, sales: 401, customer: 'allowed', none: 401 };
+const portalSession: Row = { admin: 401, operator: 401, sales: 401, 'customer (admin)': 'allowed', 'customer (operator)': 'allowed', 'customer (sales)': 'allowed', none: 401 };
+/** A portal action whose staff route is for admins and operators: a session a sales key opened is refused it (403). */
+const portalSessionNotSales: Row = { ...portalSession, 'customer (sales)': 403 };
 
 /**
  * THE table. Keys are `METHOD /path` exactly as Fastify registers them. HEAD routes Fastify derives from
@@ -59,6 +64,15 @@ const MATRIX: Record<string, Expectation> = {
   'GET /docs/static/swagger-initializer.js': 'public',
   'GET /docs/static/*': 'public',
   'HEAD /docs/static/*': 'public',
+
+  // Any other /v1 URL (the catch-all in api/plugins/auth.ts): a key of any role, then a 404, so an
+  // anonymous caller cannot tell which routes exist. Allowed here means the 404.
+  'GET /v1/*': all,
+  'POST /v1/*': all,
+  'PUT /v1/*': all,
+  'PATCH /v1/*': all,
+  'DELETE /v1/*': all,
+  'OPTIONS /v1/*': all,
 
   // Customers: sales create and read them; operators read.
   'POST /v1/customers': adminAndSales,
@@ -196,22 +210,23 @@ const MATRIX: Record<string, Expectation> = {
   // Customer portal: staff who talk to the customer open a session for it (and end one early)...
   'POST /v1/customers/:id/portal-sessions': all,
   'POST /v1/customers/:id/portal-sessions/:session/revoke': all,
-  // ...and the session alone opens the portal, on its own customer's records.
+  // ...and the session alone opens the portal, on its own customer's records, doing only what the role
+  // that opened it may do through the staff routes (pause, resume, collection method, charging: operators').
   'GET /v1/portal/customer': portalSession,
   'POST /v1/portal/payment-method': portalSession,
   'GET /v1/portal/subscriptions': portalSession,
   'GET /v1/portal/subscriptions/:id': portalSession,
-  'POST /v1/portal/subscriptions/:id/pause': portalSession,
-  'POST /v1/portal/subscriptions/:id/resume': portalSession,
+  'POST /v1/portal/subscriptions/:id/pause': portalSessionNotSales,
+  'POST /v1/portal/subscriptions/:id/resume': portalSessionNotSales,
   'POST /v1/portal/subscriptions/:id/cancel': portalSession,
-  'POST /v1/portal/subscriptions/:id/collection-method': portalSession,
+  'POST /v1/portal/subscriptions/:id/collection-method': portalSessionNotSales,
   'GET /v1/portal/invoices': portalSession,
   'GET /v1/portal/invoices/:id': portalSession,
   'GET /v1/portal/invoices/:id/pdf': portalSession,
-  'POST /v1/portal/invoices/:id/pay': portalSession,
+  'POST /v1/portal/invoices/:id/pay': portalSessionNotSales,
 };
 
-const CALLERS = ['admin', 'operator', 'sales', 'customer', 'none'] as const;
+const CALLERS = ['admin', 'operator', 'sales', 'customer (admin)', 'customer (operator)', 'customer (sales)', 'none'] as const;
 type Caller = (typeof CALLERS)[number];
 
 let api: ApiHarness;
@@ -219,8 +234,8 @@ let app: FastifyInstance;
 /** Where the app listens for the spellings that need a real request line (light-my-request rewrites an absolute-form URL). */
 let origin: { host: string; port: number };
 const agent = new Agent({ keepAlive: true, maxSockets: 4 });
-/** A portal session of a customer that has no subscriptions or invoices: the `customer` caller. */
-let portalToken: string;
+/** Portal sessions, one opened by each role, of a customer that has no subscriptions or invoices: the `customer (<role>)` callers. */
+const portalTokens = {} as Record<ApiKeyRole, string>;
 /** Every `METHOD /path` the app registered, HEAD included. */
 const registered = new Set<string>();
 
@@ -229,8 +244,10 @@ beforeAll(async () => {
   // built on them with the route hook, the same buildApp() the harness (and api/main.ts) uses.
   api = await startApiHarness();
   const customer = await api.call('sales', 'POST', '/v1/customers', { email: 'authz-portal@example.com', name: 'Portal caller', currency: 'usd' });
-  portalToken = (await api.call('sales', 'POST', `/v1/customers/${customer.body.id}/portal-sessions`)).body.token;
-  expect(portalToken).toMatch(/^cps_/);
+  for (const role of ['admin', 'operator', 'sales'] as const) {
+    portalTokens[role] = (await api.call(role, 'POST', `/v1/customers/${customer.body.id}/portal-sessions`)).body.token;
+    expect(portalTokens[role]).toMatch(/^cps_/);
+  }
   app = await buildApp(
     { orm: api.orm, temporal: api.temporal, taskQueue: 'authorization-matrix-unused', logger: pino({ level: 'silent' }) },
     {
@@ -324,13 +341,13 @@ function authorizationOf(caller: Caller | 'unknown key' | 'unknown portal token'
       ? 'Bearer bk_this_key_does_not_exist'
       : caller === 'unknown portal token'
         ? 'Bearer cps_this_session_does_not_exist'
-        : caller === 'customer'
-          ? `Bearer ${portalToken}`
-          : `Bearer ${api.keys[caller]}`;
+        : caller.startsWith('customer (')
+          ? `Bearer ${portalTokens[caller.slice('customer ('.length, -1) as ApiKeyRole]}`
+          : `Bearer ${api.keys[caller as ApiKeyRole]}`;
 }
 
 async function send(route: string, caller: Caller | 'unknown key' | 'unknown portal token') {
-  const [method, path] = route.split(' ') as ['GET' | 'HEAD' | 'POST', string];
+  const [method, path] = route.split(' ') as ['GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS', string];
   const authorization = authorizationOf(caller);
   const response = await app.inject({
     method,
