@@ -89,6 +89,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     // pino's Logger is a FastifyBaseLogger; the cast keeps the app's type the default one plugins expect.
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    // Path parameters are bounded by the routes' schemas (a 400 naming the param), not by the router: past
+    // its default 100 characters it would fall through to the /v1 catch-all (api/plugins/auth.ts), a 404.
+    routerOptions: { maxParamLength: 16 * 1024 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();

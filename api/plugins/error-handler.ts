@@ -53,7 +53,7 @@ function isUnavailable(err: unknown): boolean {
  * Fastify's `frameworkErrors` option: errors its router raises before any route, hook or error handler
  * runs, which Fastify would otherwise answer with a body of its own shape (`{"error": "Bad Request",
  * "statusCode": ...}`, found by schemathesis). They get the API's error shape and a 400:
- *   - FST_ERR_MAX_PARAM_LENGTH: a path parameter over the router's 100 characters (Fastify's 414);
+ *   - FST_ERR_MAX_PARAM_LENGTH: a path parameter over the router's limit (Fastify's 414; see app.ts);
  *     ids have at most 64, so it is invalid input like a 65-character id;
  *   - FST_ERR_BAD_URL: a malformed %-escape in the path (`/v1/customers/%E0%A4%A`).
  */
