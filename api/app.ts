@@ -7,7 +7,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import errorHandler, { frameworkErrorHandler } from './plugins/error-handler';
-import auth from './plugins/auth';
+import auth, { publicRoutes } from './plugins/auth';
 import idempotency from './plugins/idempotency';
 import strictInput from './plugins/strict-input';
 import jsonBody from './plugins/json-body';
@@ -120,6 +120,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     requestTimeout: deps.requestTimeoutMs ?? 30_000,
     http: { headersTimeout: deps.requestTimeoutMs ?? 30_000, connectionsCheckingInterval: timeoutCheckInterval(deps.requestTimeoutMs ?? 30_000) } as ServerOptions,
     trustProxy: deps.trustProxy ?? false,
+    // Path parameters are bounded by the routes' schemas (a 400 naming the param), not by the router: past
+    // its default 100 characters it would fall through to the /v1 catch-all (api/plugins/auth.ts), a 404.
+    routerOptions: { maxParamLength: 16 * 1024 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -128,13 +131,15 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
 
   await app.register(errorHandler);
   await app.register(securityHeaders);
+  // Before auth: the cap on failed authentications is checked before any credential is looked up.
+  await app.register(rateLimits, { orm: deps.orm, limits: deps.rateLimits ?? DEFAULT_RATE_LIMITS });
+  // Before any route: it checks every route's access rule as the route is registered.
+  await app.register(auth, { orm: deps.orm });
 
   await app.register(jsonBody);
   app.addSchema(ErrorSchema);
   await app.register(strictInput);
   await app.register(dateBounds);
-  // Before auth: the cap on failed authentications is checked before any credential is looked up.
-  await app.register(rateLimits, { orm: deps.orm, limits: deps.rateLimits ?? DEFAULT_RATE_LIMITS });
 
   await app.register(swagger, {
     openapi: {
@@ -158,10 +163,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     transformObject: (document) => ('openapiObject' in document ? documentApiWideBehaviour(document.openapiObject) : document.swaggerObject),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(publicRoutes(swaggerUi), { routePrefix: '/docs' });
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(auth, { orm: deps.orm });
   await app.register(idempotency, { orm: deps.orm });
 
   await app.register(healthRoutes, { orm: deps.orm, temporal: deps.temporal });

@@ -34,6 +34,10 @@ export const missingReference = (param: string, kind: string, id: string): ApiEr
 export const notFound = (kind: string, id: string): ApiError =>
   new ApiError(404, 'invalid_request_error', 'resource_missing', `No such ${kind}: '${id}'`);
 
+/** No route answers this method and URL. */
+export const routeNotFound = (method: string, url: string): ApiError =>
+  new ApiError(404, 'invalid_request_error', 'route_not_found', `Unrecognized request URL (${method}: ${url}).`);
+
 /** The request is well formed but breaks a billing rule (currency mismatch, one-time price on a subscription...). */
 export const unprocessable = (param: string | undefined, code: string, message: string): ApiError =>
   new ApiError(422, 'invalid_request_error', code, message, param);

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { PortalSession } from '../db/entities';
+import { PortalSession, type ApiKey } from '../db/entities';
 import { newId } from '../db/ids';
 import { hashApiKey } from './api-keys';
 import { ApiError } from './errors';
@@ -29,7 +29,18 @@ export interface IssuedPortalSession {
 
 export async function issuePortalSession(
   em: EntityManager,
-  { customerId, expiresInSeconds, returnUrl, createdByKeyId }: { customerId: string; expiresInSeconds: number; returnUrl: string | null; createdByKeyId: string | null },
+  {
+    customerId,
+    expiresInSeconds,
+    returnUrl,
+    openedBy,
+  }: {
+    customerId: string;
+    expiresInSeconds: number;
+    returnUrl: string | null;
+    /** The API key that opens it: the session may never do more than this key's role (api/portal-permissions.ts). */
+    openedBy: Pick<ApiKey, 'id' | 'role'>;
+  },
 ): Promise<IssuedPortalSession> {
   const token = generatePortalToken();
   const now = new Date();
@@ -40,7 +51,8 @@ export async function issuePortalSession(
     returnUrl,
     expiresAt: new Date(now.getTime() + expiresInSeconds * 1000),
     revokedAt: null,
-    createdByKeyId,
+    createdByKeyId: openedBy.id,
+    openedByRole: openedBy.role,
     createdAt: now,
   });
   await em.flush();

@@ -1,23 +1,39 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+/**
+ * Who may call a route, decided on the route the router matched (`request.routeOptions`), never on how
+ * the URL was spelled: the router decodes %-escapes (`/%761/customers` is `/v1/customers`) and reads the
+ * path out of an absolute-form request line (`GET http://host/v1/customers`), so any test on the raw
+ * URL can be walked around.
+ *
+ * Deny by default: every route declares, when it is registered, either `config.roles` (an API key of one
+ * of those roles) or `config.public: true` (no API key: health, docs, signed webhooks, links whose token
+ * is the credential, the portal's session-authenticated routes). A route that declares neither, or both,
+ * is refused at registration, so a forgotten rule fails the app's start instead of opening a hole.
+ */
+import type { FastifyInstance, FastifyPluginAsync, FastifyPluginCallback, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { ApiKey, ApiKeyRole } from '../../db/entities';
-import { ApiError } from '../errors';
-import { findActiveKey } from '../api-keys';
+import { ApiError, routeNotFound } from '../errors';
+import { API_KEY_ROLES, findActiveKey } from '../api-keys';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Roles allowed on this route. Every `/v1` route must declare it; there is no default. */
+    /** Roles allowed on this route. Every route declares it or `public`; there is no default. */
     roles?: readonly ApiKeyRole[];
     /**
-     * A `/v1` route that authenticates its callers itself and takes no API key: a signed gateway
-     * webhook, or a quote's acceptance link (its token is the credential). Must be `true` exactly and
-     * never combined with `roles`: a route is either public or role-checked, never ambiguously both.
+     * A route that takes no API key and authenticates its callers itself, or needs none: a signed gateway
+     * webhook, a quote's acceptance link (its token is the credential), the portal (its session token),
+     * health checks, the API docs. Must be `true` exactly and never combined with `roles`: a route is
+     * either public or role-checked, never ambiguously both.
      */
     public?: boolean;
   }
   interface FastifyRequest {
     apiKey: ApiKey | null;
+  }
+  interface FastifyInstance {
+    /** The roles a registered route declares (`'POST /v1/subscriptions/:id/pause'`), undefined for a public or unknown route. */
+    routeRoles(route: string): readonly ApiKeyRole[] | undefined;
   }
 }
 
@@ -30,32 +46,82 @@ function bearerToken(request: FastifyRequest): string | null {
   return match?.[1] ?? null;
 }
 
-/** API keys (`Authorization: Bearer bk_...`) with roles, checked on every `/v1` route. */
+/** Why a route's access rule is unusable, or null when it is one of the two allowed forms. */
+function accessRuleProblem(config: RouteOptions['config']): string | null {
+  const isPublic = config?.public;
+  const roles = config?.roles;
+  if (isPublic !== undefined && isPublic !== true) return 'config.public must be exactly true when given';
+  if (isPublic === true) return roles === undefined ? null : 'a public route takes no roles';
+  if (roles === undefined) return 'declares neither config.roles nor config.public: true';
+  if (roles.length === 0 || roles.some((role) => !API_KEY_ROLES.includes(role))) return `config.roles must list roles among ${API_KEY_ROLES.join(', ')}`;
+  return null;
+}
+
+/** Marks a plugin scope whose routes are all public (see `publicRoutes`); inherited by its child scopes. */
+const kPublicScope = Symbol('publicRoutesScope');
+type MaybePublicScope = FastifyInstance & { [kPublicScope]?: true };
+
+/**
+ * Registers a third-party plugin whose routes cannot declare an access rule themselves (the docs UI) and
+ * are all public: every route it adds gets `config.public = true`, as if it had said so.
+ */
+export function publicRoutes<Options extends Record<string, unknown>>(
+  plugin: FastifyPluginAsync<Options> | FastifyPluginCallback<Options>,
+): FastifyPluginAsync<Options> {
+  return async (scope, options) => {
+    (scope as MaybePublicScope)[kPublicScope] = true;
+    // The prefix is already this scope's: passed on, the plugin's routes would get it twice.
+    const { prefix: _prefix, ...rest } = options as Options & { prefix?: string };
+    await scope.register(plugin as FastifyPluginAsync<Options>, rest as Options);
+  };
+}
+
+/**
+ * API keys (`Authorization: Bearer bk_...`) with roles, on every route not declared public. Register it
+ * before any route, so that every route's access rule is checked.
+ */
 export default fp(async function auth(app: FastifyInstance, opts: { orm: MikroORM }) {
   app.decorateRequest('apiKey', null);
+  const rolesByRoute = new Map<string, readonly ApiKeyRole[]>();
+  app.decorate('routeRoles', (route: string) => rolesByRoute.get(route));
 
-  // Refuse an ambiguous access rule when the route is registered, not when it is first called.
-  app.addHook('onRoute', (route) => {
-    if (route.config?.public === true && route.config.roles !== undefined) {
-      throw new Error(`${String(route.method)} ${route.url}: a public route takes no roles`);
-    }
+  // Refuse a missing or ambiguous access rule when the route is registered, not when it is first called.
+  app.addHook('onRoute', function checkAccessRule(this: MaybePublicScope, route) {
+    if (this[kPublicScope]) route.config = { ...route.config, public: true };
+    const problem = accessRuleProblem(route.config);
+    if (problem) throw new Error(`${String(route.method)} ${route.url}: ${problem}`);
+    const roles = route.config?.roles;
+    if (roles) for (const method of ([] as string[]).concat(route.method)) rolesByRoute.set(`${method} ${route.url}`, roles);
   });
 
   app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/v1/')) return;
-    if (request.routeOptions.config.public === true) return;
-    const roles = request.routeOptions.config.roles;
-    if (!roles) {
-      // An unmatched /v1 URL falls through to the 404 handler, but only for authenticated callers.
-      if (request.routeOptions.url !== undefined) throw new ApiError(500, 'api_error', 'route_without_roles', 'Route has no access rule.');
-    }
+    // No route matched: the not-found handler answers 404 and runs nothing else. Unknown /v1 URLs do not
+    // get here: the catch-all route below takes them, so they are matched and need a key.
+    if (request.is404) return;
+    const { config } = request.routeOptions;
+    if (config.public === true) return;
+    // Deny by default: a context without roles (no route can be registered so) admits no role.
+    const roles = config.roles ?? [];
     const token = bearerToken(request);
     if (!token) throw unauthenticated('No API key provided. Send it as "Authorization: Bearer <key>".');
     const key = await findActiveKey(opts.orm.em.fork(), token);
     if (!key) throw unauthenticated('Invalid or revoked API key.');
     request.apiKey = key;
-    if (roles && !roles.includes(key.role)) {
+    if (!roles.includes(key.role)) {
       throw new ApiError(403, 'permission_error', 'role_not_allowed', `The ${key.role} role cannot use ${request.method} ${request.routeOptions.url}.`);
     }
+  });
+
+  // Any other URL the router reads as under /v1 (however it is spelled): a 404 for any valid key, a 401
+  // without one, so an anonymous caller cannot tell which /v1 routes exist. A route on the root scope,
+  // so that every hook the app adds (limits, headers) applies to it as to the others.
+  app.route({
+    method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    url: '/v1/*',
+    config: { roles: API_KEY_ROLES },
+    schema: { hide: true },
+    handler: async (request) => {
+      throw routeNotFound(request.method, request.url);
+    },
   });
 });

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { DriverException, ConnectionException } from '@mikro-orm/core';
-import { ApiError, invalidParam, serviceUnavailable } from '../errors';
+import { ApiError, invalidParam, routeNotFound, serviceUnavailable } from '../errors';
 
 interface AjvError {
   instancePath: string;
@@ -53,7 +53,7 @@ function isUnavailable(err: unknown): boolean {
  * Fastify's `frameworkErrors` option: errors its router raises before any route, hook or error handler
  * runs, which Fastify would otherwise answer with a body of its own shape (`{"error": "Bad Request",
  * "statusCode": ...}`, found by schemathesis). They get the API's error shape and a 400:
- *   - FST_ERR_MAX_PARAM_LENGTH: a path parameter over the router's 100 characters (Fastify's 414);
+ *   - FST_ERR_MAX_PARAM_LENGTH: a path parameter over the router's limit (Fastify's 414; see app.ts);
  *     ids have at most 64, so it is invalid input like a 65-character id;
  *   - FST_ERR_BAD_URL: a malformed %-escape in the path (`/v1/customers/%E0%A4%A`).
  */
@@ -94,7 +94,6 @@ export default fp(async function errorHandler(app: FastifyInstance) {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const body = new ApiError(404, 'invalid_request_error', 'route_not_found', `Unrecognized request URL (${request.method}: ${request.url}).`);
-    return reply.status(404).send(body.toBody());
+    return reply.status(404).send(routeNotFound(request.method, request.url).toBody());
   });
 });

@@ -42,7 +42,9 @@ export default fp(async function rateLimits(app: FastifyInstance, opts: { orm: M
   app.addHook('onRequest', async (request, reply) => {
     // Anonymous calls to public routes present no credential to guess; everything else is checked.
     if (request.routeOptions.config.public === true && bearer(request) === null) return;
-    const { current, ttl } = await failures.current(request.ip);
+    // With PostgreSQL down the cap cannot be read; the request goes on and the credential lookup
+    // answers 503 like everything else that needs the database.
+    const { current, ttl } = await failures.current(request.ip).catch(() => ({ current: 0, ttl: 0 }));
     if (current < limits.authFailures) return;
     const seconds = Math.max(1, Math.ceil(ttl / 1000));
     reply.header('retry-after', seconds);
@@ -65,6 +67,8 @@ export default fp(async function rateLimits(app: FastifyInstance, opts: { orm: M
       }
     },
     keyGenerator: budgetKey,
+    // Fail open on a store error (PostgreSQL down): the route itself then answers 503, not the limiter 500.
+    skipOnError: true,
     max: (_request, key) => (isPublicBudget(key) ? limits.publicPerMinute : limits.perCredentialPerSecond),
     timeWindow: (_request, key) => (isPublicBudget(key) ? 60_000 : 1_000),
     errorResponseBuilder: (_request, context) => tooManyRequests(Math.max(1, Math.ceil(context.ttl / 1000))),

@@ -4,7 +4,8 @@
  * Staff issue a short-lived portal session for one customer (`POST /v1/customers/:id/portal-sessions`,
  * an ordinary API-key route); the routes under `/v1/portal` take no API key (`config.public`) and
  * authenticate that session's token instead (api/portal-auth.ts). A session sees and changes only its
- * customer's records: another customer's id is a 404, exactly as an id that does not exist.
+ * customer's records: another customer's id is a 404, exactly as an id that does not exist. It may do
+ * only what the role of the key that opened it may do through the staff API (api/portal-permissions.ts).
  *
  * Every action reuses the staff routes' own logic (subscription-lifecycle.ts, cancellation-requests.ts,
  * customers.ts, invoice-actions.ts) after the ownership check, and answers with the staff API's shapes.
@@ -28,6 +29,7 @@ import {
   issuePortalSession,
 } from '../portal-auth';
 import { oneCustomerRevenue } from '../customer-revenue';
+import { assertPortalActionAllowed, assertPortalRouteHasEquivalent } from '../portal-permissions';
 import { IdParams, ListQuery, Nullable, Timestamp, iso, listOf, paginate } from '../schemas';
 import { CustomerResource, PaymentMethodBody, customerResource, savePaymentMethod } from './customers';
 import { SubscriptionResource, subscriptionResource } from './subscriptions';
@@ -132,7 +134,9 @@ export const portalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions> = asyn
         description:
           'A short-lived token (cps_...) with which the customer sees and changes only its own records under /v1/portal: ' +
           'pay invoices, save a card, pause, resume, ask to cancel, switch to autopay. The token is returned once; hand the ' +
-          `customer the url. Lasts expires_in seconds (${PORTAL_SESSION_MIN_SECONDS} to ${PORTAL_SESSION_MAX_SECONDS}, default ${PORTAL_SESSION_DEFAULT_SECONDS}).`,
+          'customer the url. The session may do only what the role of the key opening it may do through the staff routes ' +
+          '(opened with a sales key, it cannot pause, resume, switch the collection method or pay: 403 portal_action_not_allowed). ' +
+          `Lasts expires_in seconds (${PORTAL_SESSION_MIN_SECONDS} to ${PORTAL_SESSION_MAX_SECONDS}, default ${PORTAL_SESSION_DEFAULT_SECONDS}).`,
         params: IdParams,
         body: CreatePortalSession,
         response: { 200: PortalSessionResource, '4xx': ErrorSchema },
@@ -147,7 +151,8 @@ export const portalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions> = asyn
         customerId: customer.id,
         expiresInSeconds: request.body.expires_in ?? PORTAL_SESSION_DEFAULT_SECONDS,
         returnUrl,
-        createdByKeyId: request.apiKey?.id ?? null,
+        // Always set: this route declares roles, so the auth plugin has checked a key.
+        openedBy: request.apiKey!,
       });
       request.log.info({ customerId: customer.id, portalSessionId: session.id, expiresAt: session.expiresAt }, 'portal session issued');
       return portalSessionResource(session, { token, url: portalUrlFor(request, token) });
@@ -191,9 +196,16 @@ const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions> = asy
   const security = [{ portalSession: [] }];
 
   app.decorateRequest('portalSession', null);
-  // onRequest, before the body is read or validated: a caller without a session learns nothing else.
+  // Every portal route says which staff route's roles it takes, or the app does not start.
+  app.addHook('onRoute', (route) => {
+    for (const method of ([] as string[]).concat(route.method)) assertPortalRouteHasEquivalent(method, route.url);
+  });
+  // onRequest, before the body is read or validated: a caller without a session learns nothing else,
+  // and a session is refused what the role that opened it may not do.
   app.addHook('onRequest', async (request) => {
-    request.portalSession = await authenticatePortalRequest(orm, request);
+    const session = await authenticatePortalRequest(orm, request);
+    request.portalSession = session;
+    assertPortalActionAllowed(app, request, session);
   });
 
   const customerId = (request: FastifyRequest): string => request.portalSession!.customerId;

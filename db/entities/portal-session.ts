@@ -1,5 +1,6 @@
 import { EntitySchema } from '@mikro-orm/core';
 import { timestamptz } from './columns';
+import type { ApiKeyRole } from './api-key';
 
 /**
  * A customer portal session: a short-lived bearer token (`cps_...`) that lets one customer see and
@@ -16,6 +17,8 @@ export class PortalSession {
   revokedAt!: Date | null;
   /** The API key that issued the session (audit). */
   createdByKeyId!: string | null;
+  /** That key's role: the session may do only what this role may do through the staff API. */
+  openedByRole!: ApiKeyRole;
   createdAt!: Date;
 }
 
@@ -30,6 +33,7 @@ export const PortalSessionSchema = new EntitySchema<PortalSession>({
     expiresAt: timestamptz(),
     revokedAt: timestamptz(true),
     createdByKeyId: { type: 'string', nullable: true },
+    openedByRole: { type: 'string' },
     createdAt: timestamptz(),
   },
 });

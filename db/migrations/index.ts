@@ -12,6 +12,7 @@ import { Migration20261122190000_subscription_terms } from './Migration202611221
 import { Migration20261122200000_quotes } from './Migration20261122200000_quotes';
 import { Migration20261122210000_portal_sessions } from './Migration20261122210000_portal_sessions';
 import { Migration20261202100000_rate_limits } from './Migration20261202100000_rate_limits';
+import { Migration20261202110000_portal_session_roles } from './Migration20261202110000_portal_session_roles';
 import { Migration20261202120000_quote_signer_links } from './Migration20261202120000_quote_signer_links';
 
 /** Every migration, in order. Listed explicitly so the compiled build and tsx runs find the same set. */
@@ -30,5 +31,6 @@ export const migrationsList = [
   { name: 'Migration20261122200000_quotes', class: Migration20261122200000_quotes },
   { name: 'Migration20261122210000_portal_sessions', class: Migration20261122210000_portal_sessions },
   { name: 'Migration20261202100000_rate_limits', class: Migration20261202100000_rate_limits },
+  { name: 'Migration20261202110000_portal_session_roles', class: Migration20261202110000_portal_session_roles },
   { name: 'Migration20261202120000_quote_signer_links', class: Migration20261202120000_quote_signer_links },
 ];

@@ -5,7 +5,7 @@
  * The routes come from the app itself (Fastify's `onRoute`, through `buildApp(deps, { onRoute })`), so
  * a new route without a row here fails the test, as does a row for a route that no longer exists.
  *
- * Callers: the three API key roles, `customer` (a customer portal session's token, cps_..., see
+ * Callers: the three API key roles, `customer (<role>)` (a customer portal session's token, cps_..., see
  * api/portal-auth.ts) and `none` (no Authorization header; an unknown key and an unknown portal token
  * are checked to be the same). Staff routes refuse a portal token (401) and the `/v1/portal` routes
  * refuse every API key (401): the two credentials never stand in for each other.
@@ -13,25 +13,40 @@
  * Outcomes: `'allowed'` means the auth layer let the request through: any status but 401/403 (and no
  * 5xx). Requests use ids that do not exist and empty bodies, so an allowed call is a 404 or a 400 and
  * changes nothing. `401`/`403` are the exact statuses expected. `'public'` routes need no key at all.
+ *
+ * Spellings: the router matches more than the canonical URL (find-my-way decodes %-escapes in the path
+ * and reads the path out of an absolute-form request line), so every route is also called, by every
+ * caller, with other spellings that reach the same handler (see `spellings`), over a real socket, and
+ * each must answer exactly the status the canonical spelling gets: the gate is decided on the route,
+ * never on how the URL is written. (Double slashes, `/./` segments, `;` and an upper-case `/V1` do not
+ * route, and a trailing slash reaches a different route or none: those are 404s, not spellings.)
  */
+import { Agent, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, HTTPMethods, RouteOptions } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../api/app';
 import type { ApiKeyRole } from '../../db/entities';
 import { startApiHarness, type ApiHarness } from '../support/api-harness';
+import { TEST_RATE_LIMITS } from '../support/rate-limits';
 
 type Outcome = 'allowed' | 401 | 403;
 /** A protected route: each role's outcome, a portal session's, and always a 401 without a key. */
-type Row = Record<ApiKeyRole, Outcome> & { customer: Outcome; none: 401 };
+/** A portal session, opened by a key of that role: it may never do more than that role (api/portal-permissions.ts). */
+type PortalCaller = `customer (${ApiKeyRole})`;
+type Row = Record<ApiKeyRole | PortalCaller, Outcome> & { none: 401 };
 type Expectation = Row | 'public';
 
 // Staff routes: a portal session's token is no API key (401).
-const all: Row = { admin: 'allowed', operator: 'allowed', sales: 'allowed', customer: 401, none: 401 };
-const adminAndOperator: Row = { admin: 'allowed', operator: 'allowed', sales: 403, customer: 401, none: 401 };
-const adminAndSales: Row = { admin: 'allowed', operator: 403, sales: 'allowed', customer: 401, none: 401 };
-const adminOnly: Row = { admin: 'allowed', operator: 403, sales: 403, customer: 401, none: 401 };
+const noPortal = { 'customer (admin)': 401, 'customer (operator)': 401, 'customer (sales)': 401 } as const;
+const all: Row = { admin: 'allowed', operator: 'allowed', sales: 'allowed', ...noPortal, none: 401 };
+const adminAndOperator: Row = { admin: 'allowed', operator: 'allowed', sales: 403, ...noPortal, none: 401 };
+const adminAndSales: Row = { admin: 'allowed', operator: 403, sales: 'allowed', ...noPortal, none: 401 };
+const adminOnly: Row = { admin: 'allowed', operator: 403, sales: 403, ...noPortal, none: 401 };
 /** The customer portal: a portal session only; an API key of any role is no session (401). */
-const portalSession: Row = { admin: 401, operator: 401, sales: 401, customer: 'allowed', none: 401 };
+const portalSession: Row = { admin: 401, operator: 401, sales: 401, 'customer (admin)': 'allowed', 'customer (operator)': 'allowed', 'customer (sales)': 'allowed', none: 401 };
+/** A portal action whose staff route is for admins and operators: a session a sales key opened is refused it (403). */
+const portalSessionNotSales: Row = { ...portalSession, 'customer (sales)': 403 };
 
 /**
  * THE table. Keys are `METHOD /path` exactly as Fastify registers them. HEAD routes Fastify derives from
@@ -50,6 +65,15 @@ const MATRIX: Record<string, Expectation> = {
   'GET /docs/static/swagger-initializer.js': 'public',
   'GET /docs/static/*': 'public',
   'HEAD /docs/static/*': 'public',
+
+  // Any other /v1 URL (the catch-all in api/plugins/auth.ts): a key of any role, then a 404, so an
+  // anonymous caller cannot tell which routes exist. Allowed here means the 404.
+  'GET /v1/*': all,
+  'POST /v1/*': all,
+  'PUT /v1/*': all,
+  'PATCH /v1/*': all,
+  'DELETE /v1/*': all,
+  'OPTIONS /v1/*': all,
 
   // Customers: sales create and read them; operators read.
   'POST /v1/customers': adminAndSales,
@@ -187,28 +211,32 @@ const MATRIX: Record<string, Expectation> = {
   // Customer portal: staff who talk to the customer open a session for it (and end one early)...
   'POST /v1/customers/:id/portal-sessions': all,
   'POST /v1/customers/:id/portal-sessions/:session/revoke': all,
-  // ...and the session alone opens the portal, on its own customer's records.
+  // ...and the session alone opens the portal, on its own customer's records, doing only what the role
+  // that opened it may do through the staff routes (pause, resume, collection method, charging: operators').
   'GET /v1/portal/customer': portalSession,
   'POST /v1/portal/payment-method': portalSession,
   'GET /v1/portal/subscriptions': portalSession,
   'GET /v1/portal/subscriptions/:id': portalSession,
-  'POST /v1/portal/subscriptions/:id/pause': portalSession,
-  'POST /v1/portal/subscriptions/:id/resume': portalSession,
+  'POST /v1/portal/subscriptions/:id/pause': portalSessionNotSales,
+  'POST /v1/portal/subscriptions/:id/resume': portalSessionNotSales,
   'POST /v1/portal/subscriptions/:id/cancel': portalSession,
-  'POST /v1/portal/subscriptions/:id/collection-method': portalSession,
+  'POST /v1/portal/subscriptions/:id/collection-method': portalSessionNotSales,
   'GET /v1/portal/invoices': portalSession,
   'GET /v1/portal/invoices/:id': portalSession,
   'GET /v1/portal/invoices/:id/pdf': portalSession,
-  'POST /v1/portal/invoices/:id/pay': portalSession,
+  'POST /v1/portal/invoices/:id/pay': portalSessionNotSales,
 };
 
-const CALLERS = ['admin', 'operator', 'sales', 'customer', 'none'] as const;
+const CALLERS = ['admin', 'operator', 'sales', 'customer (admin)', 'customer (operator)', 'customer (sales)', 'none'] as const;
 type Caller = (typeof CALLERS)[number];
 
 let api: ApiHarness;
 let app: FastifyInstance;
-/** A portal session of a customer that has no subscriptions or invoices: the `customer` caller. */
-let portalToken: string;
+/** Where the app listens for the spellings that need a real request line (light-my-request rewrites an absolute-form URL). */
+let origin: { host: string; port: number };
+const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+/** Portal sessions, one opened by each role, of a customer that has no subscriptions or invoices: the `customer (<role>)` callers. */
+const portalTokens = {} as Record<ApiKeyRole, string>;
 /** Every `METHOD /path` the app registered, HEAD included. */
 const registered = new Set<string>();
 
@@ -217,19 +245,24 @@ beforeAll(async () => {
   // built on them with the route hook, the same buildApp() the harness (and api/main.ts) uses.
   api = await startApiHarness();
   const customer = await api.call('sales', 'POST', '/v1/customers', { email: 'authz-portal@example.com', name: 'Portal caller', currency: 'usd' });
-  portalToken = (await api.call('sales', 'POST', `/v1/customers/${customer.body.id}/portal-sessions`)).body.token;
-  expect(portalToken).toMatch(/^cps_/);
+  for (const role of ['admin', 'operator', 'sales'] as const) {
+    portalTokens[role] = (await api.call(role, 'POST', `/v1/customers/${customer.body.id}/portal-sessions`)).body.token;
+    expect(portalTokens[role]).toMatch(/^cps_/);
+  }
   app = await buildApp(
-    { orm: api.orm, temporal: api.temporal, taskQueue: 'authorization-matrix-unused', logger: pino({ level: 'silent' }) },
+    { orm: api.orm, temporal: api.temporal, taskQueue: 'authorization-matrix-unused', logger: pino({ level: 'silent' }), rateLimits: TEST_RATE_LIMITS },
     {
       onRoute: (route: RouteOptions) => {
         for (const method of ([] as HTTPMethods[]).concat(route.method)) registered.add(`${method} ${route.url}`);
       },
     },
   );
-  await app.ready();
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address() as AddressInfo;
+  origin = { host: address.address, port: address.port };
 });
 afterAll(async () => {
+  agent.destroy();
   await app?.close();
   await api?.close();
 });
@@ -243,18 +276,80 @@ function expectationFor(route: string): Expectation | undefined {
 /** A concrete URL for a route pattern: ids that exist nowhere, a real file for the docs wildcard. */
 const concreteUrl = (path: string): string => path.replace(/:(\w+)/g, 'authz_missing_$1').replace(/\*$/, 'swagger-ui.css');
 
+/** `%xx` for one character, in upper- or lower-case hex. */
+const percent = (char: string, upper: boolean): string => {
+  const hex = char.charCodeAt(0).toString(16).padStart(2, '0');
+  return `%${upper ? hex.toUpperCase() : hex}`;
+};
+
+/**
+ * Request targets the router sends to the same route as `path`'s canonical URL: the `v` or the `1` of
+ * `/v1` encoded, the static segments encoded (lower- and upper-case hex), and absolute-form request
+ * lines (`GET http://host/v1/...`), plain and encoded. Parameters keep their canonical value.
+ */
+function spellings(path: string): { name: string; target: string }[] {
+  const segments = path.split('/');
+  const encodeStatic = (encode: (segment: string) => string) =>
+    concreteUrl(segments.map((segment) => (segment === '' || segment.startsWith(':') || segment === '*' ? segment : encode(segment))).join('/'));
+  const canonical = concreteUrl(path);
+  const encodedFirst = encodeStatic((segment) => percent(segment[0]!, false) + segment.slice(1));
+  const encodedAll = encodeStatic((segment) => [...segment].map((char) => percent(char, true)).join(''));
+  const result = [
+    { name: 'first letter of each static segment encoded', target: encodedFirst },
+    { name: 'every static character encoded, upper-case hex', target: encodedAll },
+    { name: 'absolute-form request line', target: `http://billing.example${canonical}` },
+    { name: 'absolute-form request line, encoded', target: `HTTPS://billing.example:8443${encodedFirst}` },
+  ];
+  if (canonical.startsWith('/v1/')) {
+    result.unshift(
+      { name: '/%761', target: `/%761${canonical.slice(3)}` },
+      { name: '/v%31', target: `/v%31${canonical.slice(3)}` },
+      { name: 'absolute-form request line, /v%31', target: `http://billing.example/v%31${canonical.slice(3)}` },
+    );
+  }
+  return result;
+}
+
+/**
+ * The status a spelling must answer: the canonical one. Except the docs' static files: @fastify/static
+ * finds the file from the raw URL, so another spelling reaches the (public) handler and is a 404 there.
+ */
+function spellingStatus(path: string, canonical: number, seen: number): number {
+  return path === '/docs/static/*' && seen === 404 ? 404 : canonical;
+}
+
+/** One request over a real socket, with `target` as the request line's target exactly as given. */
+function sendRaw(method: string, target: string, authorization: string | undefined): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = authorization ? { authorization } : {};
+    const body = method === 'POST' ? '{}' : undefined;
+    if (body) headers['content-type'] = 'application/json';
+    const req = httpRequest({ ...origin, agent, method, path: target, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function authorizationOf(caller: Caller | 'unknown key' | 'unknown portal token'): string | undefined {
+  return caller === 'none'
+    ? undefined
+    : caller === 'unknown key'
+      ? 'Bearer bk_this_key_does_not_exist'
+      : caller === 'unknown portal token'
+        ? 'Bearer cps_this_session_does_not_exist'
+        : caller.startsWith('customer (')
+          ? `Bearer ${portalTokens[caller.slice('customer ('.length, -1) as ApiKeyRole]}`
+          : `Bearer ${api.keys[caller as ApiKeyRole]}`;
+}
+
 async function send(route: string, caller: Caller | 'unknown key' | 'unknown portal token') {
-  const [method, path] = route.split(' ') as ['GET' | 'HEAD' | 'POST', string];
-  const authorization =
-    caller === 'none'
-      ? undefined
-      : caller === 'unknown key'
-        ? 'Bearer bk_this_key_does_not_exist'
-        : caller === 'unknown portal token'
-          ? 'Bearer cps_this_session_does_not_exist'
-          : caller === 'customer'
-            ? `Bearer ${portalToken}`
-            : `Bearer ${api.keys[caller]}`;
+  const [method, path] = route.split(' ') as ['GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS', string];
+  const authorization = authorizationOf(caller);
   const response = await app.inject({
     method,
     url: concreteUrl(path),
@@ -280,6 +375,13 @@ describe.each(Object.entries(MATRIX))('%s', (route, expectation) => {
     const expected: Outcome | 'public' = expectation === 'public' ? 'public' : expectation[caller];
     for (const variant of variants()) {
       const { status, body } = await send(variant, caller);
+      // Every other spelling of the same route answers exactly as the canonical one.
+      const [method, path] = variant.split(' ') as [string, string];
+      const seenSpellings = [];
+      for (const { name, target } of spellings(path)) {
+        seenSpellings.push({ spelling: `${method} ${target} (${name}) as ${caller}`, status: (await sendRaw(method, target, authorizationOf(caller))).status });
+      }
+      expect(seenSpellings).toEqual(seenSpellings.map((seen) => ({ spelling: seen.spelling, status: spellingStatus(path, status, seen.status) })));
       const seen = `${variant} as ${caller}: ${status} ${body.slice(0, 200)}`;
       if (expected === 'allowed' || expected === 'public') {
         expect({ seen, denied: status === 401 || status === 403, serverError: status >= 500 }).toEqual({ seen, denied: false, serverError: false });
@@ -300,6 +402,11 @@ describe.each(Object.entries(MATRIX))('%s', (route, expectation) => {
       for (const variant of variants()) {
         expect((await send(variant, 'unknown key')).status).toBe(401);
         expect((await send(variant, 'unknown portal token')).status).toBe(401);
+        const [method, path] = variant.split(' ') as [string, string];
+        for (const { name, target } of spellings(path)) {
+          const statuses = [(await sendRaw(method, target, authorizationOf('unknown key'))).status, (await sendRaw(method, target, authorizationOf('unknown portal token'))).status];
+          expect({ spelling: `${method} ${target} (${name})`, statuses }).toEqual({ spelling: `${method} ${target} (${name})`, statuses: [401, 401] });
+        }
       }
     });
   }
@@ -310,4 +417,9 @@ test('an unknown /v1 URL is a 401 without a key and a 404 with one, so it does n
   expect(anonymous.statusCode).toBe(401);
   const withKey = await app.inject({ method: 'GET', url: '/v1/no-such-resource', headers: { authorization: `Bearer ${api.keys.sales}` } });
   expect(withKey.statusCode).toBe(404);
+  // The same for every spelling the router reads as a /v1 URL.
+  for (const { name, target } of spellings('/v1/no-such-resource')) {
+    const statuses = { spelling: name, anonymous: (await sendRaw('GET', target, undefined)).status, withKey: (await sendRaw('GET', target, `Bearer ${api.keys.sales}`)).status };
+    expect(statuses).toEqual({ spelling: name, anonymous: 401, withKey: 404 });
+  }
 });

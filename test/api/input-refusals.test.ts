@@ -54,7 +54,7 @@ describe('payment methods are gateway ids, never card numbers', () => {
   it("refuses a card number for a quote's new customer", async () => {
     const quote = await api.call('sales', 'POST', '/v1/quotes', {
       contact: { name: 'Ada', email: email(), currency: 'usd', default_payment_method: '4242424242424242' },
-      owner: { name: 'Sam Seller', email: 'sam@seller.example' },
+      owner: { name: 'Refusal Tester', email: 'refusals-owner@seller.example' },
       lines: [{ description: 'Consulting', unit_amount: 1_000_00 }],
     });
     expectError(quote, 400, 'contact[default_payment_method]');
@@ -156,7 +156,7 @@ describe('dates at most ten years ahead, on every date field', () => {
     const quote = (fields: Record<string, unknown>) =>
       api.call('sales', 'POST', '/v1/quotes', {
         customer: cus,
-        owner: { name: 'Sam Seller', email: 'sam@seller.example' },
+        owner: { name: 'Refusal Tester', email: 'refusals-owner@seller.example' },
         lines: [{ description: 'Consulting', unit_amount: 1_000_00 }],
         ...fields,
       });

@@ -8,7 +8,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { startApiHarness, type ApiHarness } from '../support/api-harness';
 import { eventually } from '../support/eventually';
-import { Customer, PortalSession } from '../../db/entities';
+import { Customer, PortalSession, type ApiKeyRole } from '../../db/entities';
 
 let api: ApiHarness;
 let price: string; // 30.00 a month
@@ -34,8 +34,13 @@ async function newCustomer(fields: Record<string, unknown> = {}): Promise<string
   return res.body.id;
 }
 
-async function openSession(customer: string, body: Record<string, unknown> = {}): Promise<{ id: string; token: string; url: string; expires_at: string }> {
-  const res = await api.call('sales', 'POST', `/v1/customers/${customer}/portal-sessions`, body);
+/** A session opened by an operator's key unless said otherwise: it may do what an operator may (pause included). */
+async function openSession(
+  customer: string,
+  body: Record<string, unknown> = {},
+  role: ApiKeyRole = 'operator',
+): Promise<{ id: string; token: string; url: string; expires_at: string }> {
+  const res = await api.call(role, 'POST', `/v1/customers/${customer}/portal-sessions`, body);
   expect(res.status).toBe(200);
   return res.body;
 }
@@ -228,6 +233,53 @@ describe('a session sees only its own customer', () => {
     expect((await api.call('operator', 'GET', `/v1/subscriptions/${subA}`)).body.status).toBe('active');
     expectError(await portal(tokenA, 'POST', `/v1/portal/subscriptions/${subA}/cancel`), 409, 'cancellation_request_pending');
     expectError(await portal(tokenA, 'POST', `/v1/portal/subscriptions/${subA}/cancel`, { reason: 'bored' }), 400, undefined, 'reason');
+  });
+});
+
+describe('a session does only what the role that opened it may do through the staff API', () => {
+  let customer: string;
+  let subscription: string;
+  let invoice: string;
+  beforeAll(async () => {
+    customer = await newCustomer();
+    subscription = await billedSubscription(customer);
+    invoice = await openInvoice(customer, 12_00, 'send_invoice');
+  });
+
+  test('a sales key cannot pause, so neither can a session it opened: 403 portal_action_not_allowed, nothing changes', async () => {
+    const session = await openSession(customer, {}, 'sales');
+    expect((await api.orm.em.fork().findOneOrFail(PortalSession, { id: session.id })).openedByRole).toBe('sales');
+    // The staff route says so for the key itself...
+    expectError(await api.call('sales', 'POST', `/v1/subscriptions/${subscription}/pause`), 403, 'role_not_allowed');
+    // ...and the portal for its session, on every action that is operators' on the staff side.
+    const refused: [url: string, body?: unknown][] = [
+      [`/v1/portal/subscriptions/${subscription}/pause`],
+      [`/v1/portal/subscriptions/${subscription}/resume`],
+      [`/v1/portal/subscriptions/${subscription}/collection-method`, { collection_method: 'send_invoice' }],
+      [`/v1/portal/invoices/${invoice}/pay`],
+    ];
+    for (const [url, body] of refused) {
+      const res = await portal(session.token, 'POST', url, body);
+      expect({ url, status: res.status, type: res.body.error?.type, code: res.body.error?.code }).toEqual({
+        url,
+        status: 403,
+        type: 'permission_error',
+        code: 'portal_action_not_allowed',
+      });
+    }
+    expect((await api.call('operator', 'GET', `/v1/subscriptions/${subscription}`)).body).toMatchObject({ status: 'active', collection_method: 'charge_automatically' });
+    expect((await api.call('operator', 'GET', `/v1/invoices/${invoice}`)).body.status).toBe('open');
+    // What a sales key may do, its session may: read the subscription.
+    expect((await portal(session.token, 'GET', `/v1/portal/subscriptions/${subscription}`)).status).toBe(200);
+  });
+
+  test('a session an operator opened pauses; one an admin opened resumes', async () => {
+    const byOperator = await openSession(customer, {}, 'operator');
+    const paused = await portal(byOperator.token, 'POST', `/v1/portal/subscriptions/${subscription}/pause`);
+    expect({ status: paused.status, subscription: paused.body.status }).toEqual({ status: 200, subscription: 'paused' });
+    const byAdmin = await openSession(customer, {}, 'admin');
+    const resumed = await portal(byAdmin.token, 'POST', `/v1/portal/subscriptions/${subscription}/resume`);
+    expect({ status: resumed.status, subscription: resumed.body.status }).toEqual({ status: 200, subscription: 'active' });
   });
 });
 
