@@ -124,6 +124,17 @@ describe('deeply nested bodies', () => {
     expect({ status: publicRoute.statusCode, error: JSON.parse(publicRoute.body).error }).toMatchObject({ status: 400, error: { param: 'body' } });
   });
 
+  it('a body over 1 MiB is a 413, with or without a key', async () => {
+    const payload = JSON.stringify({ email: email(), name: 'x'.repeat(2 * 1024 * 1024), currency: 'usd' });
+    for (const [url, headers] of [
+      ['/v1/customers', { authorization: `Bearer ${api.keys.admin}` }],
+      ['/v1/public/quotes/qtl_unknown/decline', {}],
+    ] as const) {
+      const r = await api.app.inject({ method: 'POST', url, headers: { ...headers, 'content-type': 'application/json' }, payload });
+      expect({ status: r.statusCode, code: JSON.parse(r.body).error?.code }).toEqual({ status: 413, code: 'body_too_large' });
+    }
+  });
+
   it('brackets inside strings do not count', async () => {
     const created = await api.call('admin', 'POST', '/v1/customers', { email: email(), name: '[[[[{{{{'.repeat(10), currency: 'usd' });
     expect(created.status).toBe(200);
