@@ -1,0 +1,81 @@
+/**
+ * The layering lint rules fire on a planted bad import at any depth, and leave legal imports alone.
+ * Runs the project's own ESLint config (ESLint's Node API) on in-memory source given a path in the
+ * tree; no file is written. ESLint loads eslint.config.mjs with a dynamic import(), which Jest's module
+ * loader cannot do, so the API runs in one child Node process for all the cases.
+ */
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '../..');
+
+const LINT_IN_NODE = `
+import { readFileSync } from 'node:fs';
+import { ESLint } from 'eslint';
+const eslint = new ESLint({ cwd: process.cwd() });
+const planted = JSON.parse(readFileSync(0, 'utf8'));
+const problems = {};
+for (const [name, { filePath, code }] of Object.entries(planted)) {
+  const [result] = await eslint.lintText(code, { filePath });
+  problems[name] = result.messages.map((m) => m.ruleId + ': ' + m.message);
+}
+process.stdout.write(JSON.stringify(problems));
+`;
+
+const planted = {
+  nestedDbImport: { filePath: 'workflows/subscription/planted.ts', code: "import { Invoice } from '../../db/entities';\nexport const planted = Invoice;\n" },
+  nestedBuiltin: { filePath: 'workflows/invoice-collection/planted.ts', code: "import { hostname } from 'os';\nexport const planted = hostname;\n" },
+  activityCode: { filePath: 'workflows/refund/planted.ts', code: "import { refundActivities } from '../../activities/refunds';\nexport const planted = refundActivities;\n" },
+  activityTypes: {
+    filePath: 'workflows/refund/planted.ts',
+    code:
+      "import type { BillingActivities } from '../../activities';\nimport { type RefundGatewayResult } from '../../activities/refunds';\n" +
+      'export type Planted = [BillingActivities, RefundGatewayResult];\n',
+  },
+  domainImportsApi: { filePath: 'domain/planted.ts', code: "import { buildApp } from '../api/app';\nexport const planted = buildApp;\n" },
+  domainImportsIo: { filePath: 'domain/planted.ts', code: "import { Pool } from 'pg';\nexport const planted = Pool;\n" },
+  domainRandomness: { filePath: 'domain/planted.ts', code: "import { randomUUID } from 'node:crypto';\nexport const planted = randomUUID;\n" },
+  domainLegal: {
+    filePath: 'domain/payments/planted.ts',
+    code:
+      "import { DateTime } from 'luxon';\nimport { dinero } from 'dinero.js';\nimport { createHash } from 'node:crypto';\n" +
+      "import { formatMoney } from '../money';\nexport const planted = [DateTime, dinero, createHash, formatMoney];\n",
+  },
+};
+
+let problems: Record<keyof typeof planted, string[]>;
+
+beforeAll(() => {
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', LINT_IN_NODE], { cwd: ROOT, input: JSON.stringify(planted), encoding: 'utf8' });
+  problems = JSON.parse(out);
+}, 60_000);
+
+describe('workflows/ imports no I/O, at any depth', () => {
+  it('rejects a value import of db/entities from a nested workflow file', () => {
+    expect(problems.nestedDbImport).toEqual([expect.stringMatching(/^no-restricted-imports: '\.\.\/\.\.\/db\/entities' .*workflows import no I\/O/)]);
+  });
+
+  it('rejects a Node built-in from a nested workflow file', () => {
+    expect(problems.nestedBuiltin).toEqual([expect.stringMatching(/^no-restricted-imports: 'os' .*no Node built-ins/)]);
+  });
+
+  it('rejects activity code but allows type-only imports of activity types', () => {
+    expect(problems.activityCode).toEqual([expect.stringMatching(/^no-restricted-imports: .*workflows import only activity types/)]);
+    expect(problems.activityTypes).toEqual([]);
+  });
+});
+
+describe('domain/ imports nothing outside domain/', () => {
+  it('rejects an import of api/', () => {
+    expect(problems.domainImportsApi).toEqual(["layering/domain-imports-only-domain: domain/ imports nothing outside domain/: '../api/app' is api/app"]);
+  });
+
+  it('rejects a package with I/O, and randomness from node:crypto', () => {
+    expect(problems.domainImportsIo).toEqual([expect.stringMatching(/^layering\/domain-imports-only-domain: domain\/ imports no I\/O: 'pg'/)]);
+    expect(problems.domainRandomness).toEqual(["layering/domain-imports-only-domain: domain/ may import only createHash from 'node:crypto'"]);
+  });
+
+  it('allows domain/ files at any depth and its pure packages', () => {
+    expect(problems.domainLegal).toEqual([]);
+  });
+});
