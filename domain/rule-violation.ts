@@ -1,7 +1,8 @@
 /**
  * A broken business rule: the one error every rules module throws (domain/, workflows/<name>/rules.ts).
  * `code` is the machine reason callers see; its `kind` says what sort of refusal it is, and the API
- * turns each kind into one HTTP status (api/workflow-errors.ts).
+ * turns each kind into one HTTP status (`ruleViolationError` in api/workflow-errors.ts), whether the
+ * violation comes back from a workflow or is thrown in a route (the error handler maps it too).
  *
  * The kind is looked up from the code here rather than chosen where the rule is written, because a
  * rule broken inside a workflow reaches the API as a Temporal failure that carries the code (and the
@@ -16,6 +17,9 @@ export const RULE_KINDS = {
   // Any workflow: not allowed in this state (the message says why), or one request field at fault.
   invalid_state_transition: 'conflict',
   parameter_invalid: 'invalid',
+
+  // Invoices (domain/invoice-status.ts).
+  invalid_invoice_transition: 'conflict',
 
   // Quotes (workflows/quote/rules.ts).
   quote_not_draft: 'conflict',

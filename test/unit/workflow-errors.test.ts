@@ -1,6 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, RetryState } from '@temporalio/common';
+import Fastify from 'fastify';
 import { ApiError } from '../../api/errors';
+import errorHandler from '../../api/plugins/error-handler';
+import { assertInvoiceTransition } from '../../domain/invoice-status';
 import { ruleViolationError, workflowCallError } from '../../api/workflow-errors';
 import { RuleViolation, fieldViolation, ruleKind, stateViolation } from '../../domain/rule-violation';
 import { RULE_FAILURE_TYPES, failingAs, ruleViolationOf, type RuleFailureType } from '../../workflows/rule-failure';
@@ -97,4 +100,16 @@ test('failures in the wire format of the classes this type replaced keep their a
   expect(asApiError(new WorkflowUpdateFailedError('Workflow Update failed', wrapped))).toMatchObject({ statusCode: 409, code: 'invalid_state_transition', message: 'Invoice in_1 is void.' });
   // Any other rejection keeps the generic answer.
   expect(rejected('SomethingElse', 'nope')).toMatchObject({ statusCode: 409, code: 'update_rejected', message: 'Cannot pause subscription sub_1: nope' });
+});
+
+test('a violation thrown in a route (an invoice transition) gets the same answer from the error handler', async () => {
+  const app = Fastify();
+  await app.register(errorHandler);
+  app.post('/finalize', async () => assertInvoiceTransition('paid', 'open', 'in_42'));
+  const res = await app.inject({ method: 'POST', url: '/finalize' });
+  expect(res.statusCode).toBe(409);
+  expect(res.json()).toEqual({
+    error: { type: 'invalid_request_error', code: 'invalid_invoice_transition', message: 'Invoice in_42 is paid; it cannot become open (paid is final).' },
+  });
+  await app.close();
 });
