@@ -33,6 +33,7 @@ import { DateTime, IANAZone } from 'luxon';
 import { money } from './money';
 import { allocateProportionally } from './pricing';
 import { instantMillis, normalizeInstant } from './instalment-schedule';
+import { RuleViolation } from './rule-violation';
 import type { ScheduledInstalment } from './instalment-schedule';
 
 /**
@@ -49,6 +50,7 @@ export interface PlanInstalment extends ScheduledInstalment {
   paidAt?: string | null;
 }
 
+/** Why a change is refused: codes of a RuleViolation (their kinds are in domain/rule-violation.ts). */
 export type InstalmentChangeErrorCode =
   | 'instalment_not_found'
   | 'instalment_not_editable'
@@ -62,19 +64,8 @@ export type InstalmentChangeErrorCode =
   | 'due_date_in_past'
   | 'loan_amount_edit';
 
-export class InstalmentChangeError extends Error {
-  override name = 'InstalmentChangeError';
-  constructor(
-    message: string,
-    /** Machine-readable reason, one of InstalmentChangeErrorCode. */
-    readonly code: string,
-  ) {
-    super(message);
-  }
-}
-
 function fail(message: string, code: InstalmentChangeErrorCode): never {
-  throw new InstalmentChangeError(message, code);
+  throw new RuleViolation(code, message);
 }
 
 /** Only 'scheduled' instalments can change; everything else (invoiced, paid, failed, canceled, overdue, written_off) is history. */

@@ -6,6 +6,8 @@
  * paid and void are final. Refunds never change the status: a refunded invoice stays paid and the
  * refund is recorded against its payment.
  */
+import { RuleViolation } from './rule-violation';
+
 export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
 
 export const INVOICE_STATUSES: readonly InvoiceStatus[] = ['draft', 'open', 'paid', 'void', 'uncollectible'];
@@ -31,27 +33,12 @@ export function isFinalInvoiceStatus(status: InvoiceStatus): boolean {
   return nextInvoiceStatuses(status).length === 0;
 }
 
-/**
- * A transition the lifecycle does not allow. `statusCode` and `code` let the API's error handler answer
- * 409 with this code without knowing about invoices (it maps any 4xx error carrying them).
- */
-export class InvalidInvoiceTransitionError extends Error {
-  override name = 'InvalidInvoiceTransitionError';
-  readonly statusCode = 409;
-  readonly code = 'invalid_invoice_transition';
-
-  constructor(
-    readonly from: InvoiceStatus,
-    readonly to: InvoiceStatus,
-    readonly invoiceId?: string,
-  ) {
-    super(
-      `Invoice ${invoiceId ? `${invoiceId} ` : ''}is ${from}; it cannot become ${to}` +
-        (nextInvoiceStatuses(from).length ? ` (allowed: ${nextInvoiceStatuses(from).join(', ')}).` : ` (${from} is final).`),
-    );
-  }
-}
-
+/** A transition the lifecycle does not allow: a RuleViolation naming the invoice and the moves it allows. */
 export function assertInvoiceTransition(from: InvoiceStatus, to: InvoiceStatus, invoiceId?: string): void {
-  if (!canTransition(from, to)) throw new InvalidInvoiceTransitionError(from, to, invoiceId);
+  if (canTransition(from, to)) return;
+  const allowed = nextInvoiceStatuses(from);
+  throw new RuleViolation(
+    'invalid_invoice_transition',
+    `Invoice ${invoiceId ? `${invoiceId} ` : ''}is ${from}; it cannot become ${to}` + (allowed.length ? ` (allowed: ${allowed.join(', ')}).` : ` (${from} is final).`),
+  );
 }

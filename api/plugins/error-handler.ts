@@ -1,7 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { DriverException, ConnectionException } from '@mikro-orm/core';
+import { RuleViolation } from '../../domain/rule-violation';
 import { ApiError, invalidParam, routeNotFound, serviceUnavailable } from '../errors';
+import { ruleViolationError } from '../workflow-errors';
 
 interface AjvError {
   instancePath: string;
@@ -74,6 +76,7 @@ export default fp(async function errorHandler(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     let apiError: ApiError;
     if (err instanceof ApiError) apiError = err;
+    else if (err instanceof RuleViolation) apiError = ruleViolationError(err);
     else if (err.validation) apiError = validationError(err);
     else if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
       apiError = invalidParam('body', 'The request body is not valid JSON.');

@@ -18,7 +18,8 @@ import { linkTokenHash } from '../../domain/quote-hash';
 import { declineQuoteUpdate, signQuoteUpdate } from '../../workflows/quote/contract';
 import type { quoteWorkflow } from '../../workflows/quote/workflow';
 import { ApiError, ErrorSchema, conflict } from '../errors';
-import { PublicQuoteResource, SignBody, loadQuoteRecords, publicQuoteResource, quoteCallError, userAgentOf } from './quotes';
+import { workflowCallError } from '../workflow-errors';
+import { PublicQuoteResource, SignBody, loadQuoteRecords, publicQuoteResource, userAgentOf } from './quotes';
 
 const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200, description: 'The token of the acceptance link' }) });
 
@@ -63,7 +64,7 @@ export const publicQuotesRoutes: FastifyPluginAsyncTypebox<PublicQuoteRoutesOpti
     try {
       await withinDeadline(() => send(quote.workflowId, link));
     } catch (err) {
-      throw quoteCallError(err, `Cannot ${what} the quote`);
+      throw workflowCallError(err, `Cannot ${what} the quote`);
     }
     return view(quote.id);
   }

@@ -10,8 +10,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import { ApiKey, Customer, OnboardingTask, Price, Product, Quote, QuoteSignature, QuoteVersion, TaxRate } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { isValidTimeZone } from '../../domain/calendar';
@@ -45,7 +44,6 @@ import {
   type QuoteVersionInput,
 } from '../../workflows/quote/contract';
 import type { quoteWorkflow } from '../../workflows/quote/workflow';
-import { QUOTE_RULE_FAILURE, QUOTE_STATE_CODES } from '../../workflows/quote/rules';
 import type { QuoteConfig } from '../../config';
 import { redeemableCoupon } from '../subscription-billing';
 import { ApiError, ErrorSchema, conflict, invalidParam, missingReference, notFound, unprocessable } from '../errors';
@@ -356,21 +354,6 @@ export function publicQuoteResource(records: QuoteRecords) {
       signers: version.content.signing.signers.map((s) => ({ kind: s.kind, name: s.name, signed: signed.has(s.id) })),
     },
   };
-}
-
-const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1) + (s.endsWith('.') ? '' : '.');
-
-/**
- * A change the quote workflow refused, with the rule's own code: 409 when the quote is past it (not a
- * draft, expired, a superseded version, already signed), 422 when the request breaks a rule.
- */
-export function quoteCallError(err: unknown, what: string): unknown {
-  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === QUOTE_RULE_FAILURE) {
-    const detail = err.cause.details?.[0];
-    const code = typeof detail === 'string' ? detail : 'quote_change_refused';
-    return new ApiError(QUOTE_STATE_CODES.has(code) ? 409 : 422, 'invalid_request_error', code, capitalise(err.cause.message));
-  }
-  return workflowCallError(err, what);
 }
 
 // ---- request bodies ---------------------------------------------------------------------------
@@ -940,7 +923,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
     try {
       await withinDeadline(() => send(quote, current));
     } catch (err) {
-      throw quoteCallError(err, `Cannot ${what} quote ${id}`);
+      throw workflowCallError(err, `Cannot ${what} quote ${id}`);
     }
     return load(id);
   }

@@ -1,7 +1,7 @@
 /** The rules behind the collection workflow's update validators, and the dunning policy they apply. */
 import { classifyDecline, dunningPolicyProblem, retryDueAt, DEFAULT_DUNNING_POLICY } from '../../domain/dunning';
+import { RuleViolation } from '../../domain/rule-violation';
 import {
-  CollectionRuleError,
   checkExtendGrace,
   checkMarkUncollectible,
   checkOfflinePayment,
@@ -67,9 +67,9 @@ describe('retry schedule', () => {
 describe('operator actions', () => {
   test('nothing changes a paid or void invoice', () => {
     for (const stage of ['paid', 'void'] as const) {
-      expect(() => checkSettle(view(stage))).toThrow(CollectionRuleError);
+      expect(() => checkSettle(view(stage))).toThrow(RuleViolation);
       expect(() => checkRetryNow(view(stage))).toThrow(`invoice is already ${stage}`);
-      expect(() => checkOfflinePayment(view(stage), 500, offline())).toThrow(CollectionRuleError);
+      expect(() => checkOfflinePayment(view(stage), 500, offline())).toThrow(RuleViolation);
     }
   });
 

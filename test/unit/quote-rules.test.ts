@@ -4,11 +4,10 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { QuoteContent } from '../../domain/quote';
+import { RuleViolation, ruleKind } from '../../domain/rule-violation';
 import type { LegacySignQuoteRequest, QuoteSignatureRecord, QuoteState, QuoteVersionInput, SignQuoteRequest } from '../../workflows/quote/contract';
 import {
   QUOTE_RULE_FAILURE,
-  QUOTE_STATE_CODES,
-  QuoteRuleError,
   asQuoteRuleFailure,
   declineRule,
   legacySignRule,
@@ -103,7 +102,7 @@ const code = (rule: () => unknown): string | null => {
     rule();
     return null;
   } catch (err) {
-    if (err instanceof QuoteRuleError) return err.code;
+    if (err instanceof RuleViolation) return err.code;
     throw err;
   }
 };
@@ -133,7 +132,7 @@ describe('signing', () => {
 
   test('a link signs only for the version it was sent with', () => {
     expect(code(() => signRule(state(), sign('signer_1', 'h2', 1), NOW))).toBe('link_superseded');
-    expect(QUOTE_STATE_CODES.has('link_superseded')).toBe(true);
+    expect(ruleKind('link_superseded')).toBe('conflict');
   });
 
   test('an internal signer signs only with the API key bound to them', () => {
@@ -227,6 +226,6 @@ test('a broken rule becomes a non-retryable failure with its code, which the API
   }
   expect(failure).toBeInstanceOf(ApplicationFailure);
   expect(failure).toMatchObject({ type: QUOTE_RULE_FAILURE, details: ['version_superseded'], nonRetryable: true });
-  expect(QUOTE_STATE_CODES.has('version_superseded')).toBe(true);
-  expect(QUOTE_STATE_CODES.has('not_a_signer')).toBe(false);
+  expect(ruleKind('version_superseded')).toBe('conflict');
+  expect(ruleKind('not_a_signer')).toBe('unprocessable');
 });

@@ -4,7 +4,8 @@
  */
 import { billingPeriod } from '../../domain/calendar';
 import type { SubscriptionState, SubscriptionWorkflowInput } from '../../workflows/subscription/contract';
-import { LifecycleRuleError, applyPause, applyResume, applyUndoCancel, checkCancel, checkPause, checkResume, checkUndoCancel } from '../../workflows/subscription/lifecycle';
+import { RuleViolation } from '../../domain/rule-violation';
+import { applyPause, applyResume, applyUndoCancel, checkCancel, checkPause, checkResume, checkUndoCancel } from '../../workflows/subscription/lifecycle';
 import { endsTerm, pendingEvents, termBounds } from '../../workflows/subscription/timeline';
 
 const input = (extra: Partial<SubscriptionWorkflowInput> = {}): SubscriptionWorkflowInput => ({
@@ -85,7 +86,7 @@ describe('pauses', () => {
     expect(() => checkPause(state(), { pauseAt: '2040-01-01T00:00:00.000Z' }, now, anchor)).toThrow(/pause_at .* more than 3653 days/);
     expect(() => checkPause(state({ status: 'trialing' }), {}, now, '2027-03-01T00:00:00.000Z')).toThrow(/trial/);
     expect(() => checkPause(state({ status: 'trialing' }), { pauseAt: '2027-02-15T00:00:00.000Z' }, now, '2027-03-01T00:00:00.000Z')).toThrow(/before the first paid period/);
-    expect(() => checkPause(state({ status: 'paused' }), {}, now, anchor)).toThrow(LifecycleRuleError);
+    expect(() => checkPause(state({ status: 'paused' }), {}, now, anchor)).toThrow(RuleViolation);
     expect(() => checkPause(state({ scheduledPause: { pauseAt: '2027-03-01T00:00:00.000Z', resumeAt: null } }), {}, now, anchor)).toThrow(/already scheduled/);
   });
 

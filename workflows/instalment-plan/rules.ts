@@ -4,15 +4,15 @@
  * apply is rejected before it reaches history and the API answers with the reason. The schedule
  * arithmetic itself (keeping the total, spreading differences, due-date order) is domain/instalment-changes.ts.
  */
-import { ApplicationFailure } from '@temporalio/workflow';
+import { RuleViolation } from '../../domain/rule-violation';
 import {
-  InstalmentChangeError,
   deleteInstalment,
   editInstalment,
   payoffAmount,
   reschedule,
   type PlanInstalment,
 } from '../../domain/instalment-changes';
+import { RULE_FAILURE_TYPES, failingAs } from '../rule-failure';
 import type {
   CancelPlanRequest,
   DeleteInstalmentRequest,
@@ -23,30 +23,11 @@ import type {
   RescheduleRequest,
 } from './contract';
 
-/** The type the API maps to a 409/422 with `code` (the failure's first detail). */
-export const INSTALMENT_RULE_FAILURE = 'InstalmentPlanRuleError';
-
-export class InstalmentPlanRuleError extends Error {
-  override readonly name = 'InstalmentPlanRuleError';
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
-  }
-}
+/** The failure type a broken plan rule reaches the caller as (workflows/rule-failure.ts). */
+export const INSTALMENT_RULE_FAILURE = RULE_FAILURE_TYPES.instalmentPlan;
 
 /** Runs a rule; a broken rule becomes the failure Temporal returns to the caller of the update. */
-export function asRuleFailure<T>(rule: () => T): T {
-  try {
-    return rule();
-  } catch (err) {
-    if (err instanceof InstalmentPlanRuleError || err instanceof InstalmentChangeError) {
-      throw ApplicationFailure.create({ type: INSTALMENT_RULE_FAILURE, message: err.message, details: [err.code], nonRetryable: true });
-    }
-    throw err;
-  }
-}
+export const asRuleFailure = <T>(rule: () => T): T => failingAs(INSTALMENT_RULE_FAILURE, rule);
 
 /** Instalments whose invoice is still open: their payment can still change the plan. */
 export const hasOpenInvoice = (i: PlanInstalment): boolean => i.status === 'invoiced' || i.status === 'failed';
@@ -56,7 +37,7 @@ export const isSettled = (i: PlanInstalment): boolean => i.status === 'paid' || 
 
 function requireOpen(state: InstalmentPlanState): void {
   if (state.status === 'completed' || state.status === 'canceled') {
-    throw new InstalmentPlanRuleError(`the plan is ${state.status}`, 'plan_closed');
+    throw new RuleViolation('plan_closed', `the plan is ${state.status}`);
   }
 }
 
@@ -67,7 +48,7 @@ function scheduled(state: InstalmentPlanState): PlanInstalment[] {
 export function editRule(state: InstalmentPlanState, settings: InstalmentPlanSettings, request: EditInstalmentRequest, now: string): PlanInstalment[] {
   requireOpen(state);
   if (request.amount === undefined && request.dueDate === undefined) {
-    throw new InstalmentPlanRuleError('give a new amount, a new due date, or both', 'nothing_to_change');
+    throw new RuleViolation('nothing_to_change', 'give a new amount, a new due date, or both');
   }
   requireNotInvoicingNow(state, request.number);
   return editInstalment(state.instalments, request, now, settings.hasInterest);
@@ -86,24 +67,24 @@ export function deleteRule(state: InstalmentPlanState, settings: InstalmentPlanS
 
 export function rescheduleRule(state: InstalmentPlanState, settings: InstalmentPlanSettings, request: RescheduleRequest, now: string): PlanInstalment[] {
   requireOpen(state);
-  if (scheduled(state).length === 0) throw new InstalmentPlanRuleError('no instalment is left to reschedule', 'nothing_scheduled');
-  if (state.invoiceNow.length > 0 || state.invoicing !== null) throw new InstalmentPlanRuleError('an instalment is being invoiced early; try again once it is', 'invoicing_in_progress');
+  if (scheduled(state).length === 0) throw new RuleViolation('nothing_scheduled', 'no instalment is left to reschedule');
+  if (state.invoiceNow.length > 0 || state.invoicing !== null) throw new RuleViolation('invoicing_in_progress', 'an instalment is being invoiced early; try again once it is');
   return reschedule(state.instalments, request, now, settings.timeZone);
 }
 
 /** The instalment a pay-early request means: the one named, or the next scheduled one. */
 export function payEarlyRule(state: InstalmentPlanState, request: PayEarlyRequest): number {
   requireOpen(state);
-  if (state.status === 'paused') throw new InstalmentPlanRuleError('the plan is paused; resume it first', 'plan_paused');
+  if (state.status === 'paused') throw new RuleViolation('plan_paused', 'the plan is paused; resume it first');
   const candidates = scheduled(state).filter((i) => !state.invoiceNow.includes(i.number) && i.number !== state.invoicing);
   const target = request.number === undefined ? candidates[0] : state.instalments.find((i) => i.number === request.number);
   if (!target) {
     throw request.number === undefined
-      ? new InstalmentPlanRuleError('no instalment is left to pay early', 'nothing_scheduled')
-      : new InstalmentPlanRuleError(`the plan has no instalment ${request.number}`, 'instalment_not_found');
+      ? new RuleViolation('nothing_scheduled', 'no instalment is left to pay early')
+      : new RuleViolation('instalment_not_found', `the plan has no instalment ${request.number}`);
   }
-  if (target.status !== 'scheduled') throw new InstalmentPlanRuleError(`instalment ${target.number} is already ${target.status}`, 'instalment_not_editable');
-  if (state.invoiceNow.includes(target.number) || state.invoicing === target.number) throw new InstalmentPlanRuleError(`instalment ${target.number} is already being invoiced`, 'instalment_not_editable');
+  if (target.status !== 'scheduled') throw new RuleViolation('instalment_not_editable', `instalment ${target.number} is already ${target.status}`);
+  if (state.invoiceNow.includes(target.number) || state.invoicing === target.number) throw new RuleViolation('instalment_not_editable', `instalment ${target.number} is already being invoiced`);
   return target.number;
 }
 
@@ -113,9 +94,9 @@ export function payEarlyRule(state: InstalmentPlanState, request: PayEarlyReques
  */
 export function payOffRule(state: InstalmentPlanState, now: string): PlanInstalment[] {
   requireOpen(state);
-  if (state.status === 'paused') throw new InstalmentPlanRuleError('the plan is paused; resume it first', 'plan_paused');
+  if (state.status === 'paused') throw new RuleViolation('plan_paused', 'the plan is paused; resume it first');
   const rest = scheduled(state).filter((i) => !state.invoiceNow.includes(i.number) && i.number !== state.invoicing);
-  if (rest.length === 0) throw new InstalmentPlanRuleError('no instalment is left to pay off', 'nothing_scheduled');
+  if (rest.length === 0) throw new RuleViolation('nothing_scheduled', 'no instalment is left to pay off');
   const amount = payoffAmount(state.instalments.filter((i) => rest.includes(i)));
   const number = Math.max(...state.instalments.map((i) => i.number)) + 1;
   const payoff: PlanInstalment = {
@@ -134,20 +115,20 @@ export function payOffRule(state: InstalmentPlanState, now: string): PlanInstalm
 
 export function cancelRule(state: InstalmentPlanState, request: CancelPlanRequest): void {
   requireOpen(state);
-  if (request.reason !== undefined && request.reason.length > 500) throw new InstalmentPlanRuleError('reason is longer than 500 characters', 'reason_too_long');
+  if (request.reason !== undefined && request.reason.length > 500) throw new RuleViolation('reason_too_long', 'reason is longer than 500 characters');
 }
 
 export function pauseRule(state: InstalmentPlanState): void {
   requireOpen(state);
-  if (state.status === 'paused') throw new InstalmentPlanRuleError('the plan is already paused', 'plan_paused');
+  if (state.status === 'paused') throw new RuleViolation('plan_paused', 'the plan is already paused');
 }
 
 export function resumeRule(state: InstalmentPlanState): void {
-  if (state.status !== 'paused') throw new InstalmentPlanRuleError(`only a paused plan can be resumed (status is ${state.status})`, 'plan_not_paused');
+  if (state.status !== 'paused') throw new RuleViolation('plan_not_paused', `only a paused plan can be resumed (status is ${state.status})`);
 }
 
 function requireNotInvoicingNow(state: InstalmentPlanState, number: number): void {
   if (state.invoiceNow.includes(number) || state.invoicing === number) {
-    throw new InstalmentPlanRuleError(`instalment ${number} is being invoiced now and can no longer change`, 'instalment_not_editable');
+    throw new RuleViolation('instalment_not_editable', `instalment ${number} is being invoiced now and can no longer change`);
   }
 }

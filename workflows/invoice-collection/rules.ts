@@ -3,20 +3,17 @@
  * request that cannot apply is rejected before it reaches history, and the API answers 409 with
  * the reason.
  */
+import { stateViolation } from '../../domain/rule-violation';
 import type { CollectionView, ExtendGraceRequest, OfflinePaymentRequest } from './contract';
-
-export class CollectionRuleError extends Error {
-  override readonly name = 'CollectionRuleError';
-}
 
 /** An uncollectible invoice is still open to payment or void; paid and void ones are closed. */
 export function checkSettle(view: CollectionView): void {
-  if (view.stage === 'paid' || view.stage === 'void') throw new CollectionRuleError(`invoice is already ${view.stage}`);
+  if (view.stage === 'paid' || view.stage === 'void') throw stateViolation(`invoice is already ${view.stage}`);
 }
 
 export function checkMarkUncollectible(view: CollectionView): void {
   checkSettle(view);
-  if (view.stage === 'uncollectible') throw new CollectionRuleError('invoice is already uncollectible');
+  if (view.stage === 'uncollectible') throw stateViolation('invoice is already uncollectible');
 }
 
 /**
@@ -25,12 +22,12 @@ export function checkMarkUncollectible(view: CollectionView): void {
  */
 export function checkRetryNow(view: CollectionView): void {
   checkMarkUncollectible(view);
-  if (view.stage === 'charging') throw new CollectionRuleError('a charge attempt is already in progress');
+  if (view.stage === 'charging') throw stateViolation('a charge attempt is already in progress');
 }
 
 export function checkSkipRetry(view: CollectionView): void {
   checkSettle(view);
-  if (view.stage !== 'retry_scheduled') throw new CollectionRuleError('no retry is scheduled');
+  if (view.stage !== 'retry_scheduled') throw stateViolation('no retry is scheduled');
 }
 
 export const MAX_GRACE_DAYS = 60;
@@ -38,10 +35,10 @@ export const MAX_GRACE_DAYS = 60;
 export function checkExtendGrace(view: CollectionView, request: ExtendGraceRequest): void {
   checkSkipRetry(view);
   if (!Number.isInteger(request.days) || request.days < 1 || request.days > MAX_GRACE_DAYS) {
-    throw new CollectionRuleError(`days must be a whole number from 1 to ${MAX_GRACE_DAYS}`);
+    throw stateViolation(`days must be a whole number from 1 to ${MAX_GRACE_DAYS}`);
   }
   if (view.graceDays + request.days > MAX_GRACE_DAYS) {
-    throw new CollectionRuleError(`grace would total ${view.graceDays + request.days} days; at most ${MAX_GRACE_DAYS}`);
+    throw stateViolation(`grace would total ${view.graceDays + request.days} days; at most ${MAX_GRACE_DAYS}`);
   }
 }
 
@@ -49,8 +46,8 @@ const OFFLINE_METHODS = new Set(['check', 'bank_transfer', 'cash', 'other']);
 
 export function checkOfflinePayment(view: CollectionView, amountDue: number, request: OfflinePaymentRequest): void {
   checkSettle(view);
-  if (!OFFLINE_METHODS.has(request.method)) throw new CollectionRuleError(`unknown payment method "${request.method}"`);
-  if (!Number.isSafeInteger(request.amount) || request.amount < 1) throw new CollectionRuleError('amount must be a positive whole number of minor units');
-  if (request.amount > amountDue) throw new CollectionRuleError(`amount ${request.amount} is more than the ${amountDue} due`);
-  if (Number.isNaN(Date.parse(request.paidAt))) throw new CollectionRuleError('paid_at must be a date-time');
+  if (!OFFLINE_METHODS.has(request.method)) throw stateViolation(`unknown payment method "${request.method}"`);
+  if (!Number.isSafeInteger(request.amount) || request.amount < 1) throw stateViolation('amount must be a positive whole number of minor units');
+  if (request.amount > amountDue) throw stateViolation(`amount ${request.amount} is more than the ${amountDue} due`);
+  if (Number.isNaN(Date.parse(request.paidAt))) throw stateViolation('paid_at must be a date-time');
 }

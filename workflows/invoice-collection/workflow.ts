@@ -45,7 +45,11 @@ import {
   type OfflinePaymentRequest,
   type PaymentEvent,
 } from './contract';
-import { checkExtendGrace, checkMarkUncollectible, checkOfflinePayment, checkRetryNow, checkSettle, checkSkipRetry, CollectionRuleError } from './rules';
+import { stateViolation } from '../../domain/rule-violation';
+import { RULE_FAILURE_TYPES, failingAs, ruleFailure } from '../rule-failure';
+import { checkExtendGrace, checkMarkUncollectible, checkOfflinePayment, checkRetryNow, checkSettle, checkSkipRetry } from './rules';
+
+const COLLECTION_RULE_FAILURE = RULE_FAILURE_TYPES.invoiceCollection;
 
 const records = proxyActivities<BillingActivities>(RECORD_ACTIVITY_OPTIONS);
 const collection = proxyActivities<Pick<BillingActivities, 'chargeInvoice'>>(CHARGE_ACTIVITY_OPTIONS);
@@ -89,15 +93,10 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
   let loaded = false;
   const whenLoaded = async (check: () => void): Promise<void> => {
     await condition(() => loaded);
-    try {
-      check();
-    } catch (err) {
-      if (err instanceof CollectionRuleError) throw ApplicationFailure.nonRetryable(err.message, 'CollectionRuleError');
-      throw err;
-    }
+    failingAs(COLLECTION_RULE_FAILURE, check);
   };
   const validateLoaded = (check: () => void) => () => {
-    if (loaded) check();
+    if (loaded) failingAs(COLLECTION_RULE_FAILURE, check);
   };
   let pastDueAt: string | null = null;
   /** Charging stops once the invoice is settled or written off. */
@@ -163,11 +162,11 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
 
   function checkVoid(): void {
     checkSettle(view);
-    if (amountPaid > 0) throw new CollectionRuleError(`invoice has ${amountPaid} paid on it; refund the payments before voiding it`);
+    if (amountPaid > 0) throw stateViolation(`invoice has ${amountPaid} paid on it; refund the payments before voiding it`);
   }
 
   function refuseIfSettled(): void {
-    if (settled) throw ApplicationFailure.nonRetryable(`invoice ${input.invoiceId} is already ${settled}`, 'CollectionRuleError');
+    if (settled) throw ruleFailure(COLLECTION_RULE_FAILURE, stateViolation(`invoice ${input.invoiceId} is already ${settled}`));
   }
 
   setHandler(getCollectionQuery, snapshot);
@@ -335,7 +334,7 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
       await whenLoaded(() => checkMarkUncollectible(view));
       await notCharging();
       refuseIfSettled();
-      if (writtenOff) throw ApplicationFailure.nonRetryable(`invoice ${input.invoiceId} is already uncollectible`, 'CollectionRuleError');
+      if (writtenOff) throw ruleFailure(COLLECTION_RULE_FAILURE, stateViolation(`invoice ${input.invoiceId} is already uncollectible`));
       await records.markInvoiceUncollectible({ invoiceId: input.invoiceId });
       await writeOff(true);
       return snapshot();

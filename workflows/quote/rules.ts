@@ -1,10 +1,12 @@
 /**
  * What may be done to a quote in each stage. Pure: the workflow's update validators run the same
  * functions its handlers apply, so a change that cannot apply is rejected before it reaches history,
- * and the API answers with the rule's code (409 for the quote's state, 422 for the request itself).
+ * and the API answers with the rule's code (domain/rule-violation.ts gives each code its kind: 409 for
+ * the quote's state, 422 for the request itself).
  */
-import { ApplicationFailure } from '@temporalio/workflow';
+import { RuleViolation } from '../../domain/rule-violation';
 import { SIGNABLE_STAGES, type QuoteSigner, type QuoteStage } from '../../domain/quote';
+import { RULE_FAILURE_TYPES, failingAs } from '../rule-failure';
 import type {
   DeclineQuoteRequest,
   LegacySignQuoteRequest,
@@ -15,46 +17,11 @@ import type {
   UpdateDraftRequest,
 } from './contract';
 
-/** The failure type the API maps to a 409/422 with `code` (the failure's first detail). */
-export const QUOTE_RULE_FAILURE = 'QuoteRuleError';
-
-/** Codes that mean "not in this state" (409); every other code is a request breaking a rule (422). */
-export const QUOTE_STATE_CODES: ReadonlySet<string> = new Set([
-  'quote_not_draft',
-  'quote_changed',
-  'quote_not_pending_approval',
-  'quote_not_revisable',
-  'quote_closed',
-  'quote_expired',
-  'quote_not_signable',
-  'version_superseded',
-  'content_hash_mismatch',
-  'already_signed',
-  'out_of_order',
-  'link_superseded',
-]);
-
-export class QuoteRuleError extends Error {
-  override readonly name = 'QuoteRuleError';
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
-  }
-}
+/** The failure type a broken quote rule reaches the caller as (workflows/rule-failure.ts). */
+export const QUOTE_RULE_FAILURE = RULE_FAILURE_TYPES.quote;
 
 /** Runs a rule; a broken rule becomes the failure Temporal returns to the caller of the update. */
-export function asQuoteRuleFailure<T>(rule: () => T): T {
-  try {
-    return rule();
-  } catch (err) {
-    if (err instanceof QuoteRuleError) {
-      throw ApplicationFailure.create({ type: QUOTE_RULE_FAILURE, message: err.message, details: [err.code], nonRetryable: true });
-    }
-    throw err;
-  }
-}
+export const asQuoteRuleFailure = <T>(rule: () => T): T => failingAs(QUOTE_RULE_FAILURE, rule);
 
 const OPEN_STAGES: readonly QuoteStage[] = ['draft', 'pending_approval', 'sent', 'signing'];
 
@@ -66,47 +33,47 @@ export const isPastExpiry = (state: QuoteState, now: number): boolean => now >= 
 
 function requireNotExpired(state: QuoteState, now: number): void {
   if (state.stage === 'expired' || (isOpen(state.stage) && isPastExpiry(state, now))) {
-    throw new QuoteRuleError(`the quote expired on ${state.version.content.expiresAt}`, 'quote_expired');
+    throw new RuleViolation('quote_expired', `the quote expired on ${state.version.content.expiresAt}`);
   }
 }
 
 function requireFutureExpiry(version: QuoteVersionInput, now: number): void {
-  if (Date.parse(version.content.expiresAt) <= now) throw new QuoteRuleError('expires_at must be in the future', 'expiry_in_past');
+  if (Date.parse(version.content.expiresAt) <= now) throw new RuleViolation('expiry_in_past', 'expires_at must be in the future');
 }
 
 export function updateDraftRule(state: QuoteState, request: UpdateDraftRequest): void {
-  if (state.stage !== 'draft') throw new QuoteRuleError(`only a draft can be edited (the quote is ${state.stage}); revise it instead`, 'quote_not_draft');
-  if (request.baseHash !== state.version.contentHash) throw new QuoteRuleError('the quote changed since it was read; read it again and retry', 'quote_changed');
-  if (request.version.content.version !== state.version.content.version) throw new QuoteRuleError('a draft edit keeps the version number', 'version_mismatch');
+  if (state.stage !== 'draft') throw new RuleViolation('quote_not_draft', `only a draft can be edited (the quote is ${state.stage}); revise it instead`);
+  if (request.baseHash !== state.version.contentHash) throw new RuleViolation('quote_changed', 'the quote changed since it was read; read it again and retry');
+  if (request.version.content.version !== state.version.content.version) throw new RuleViolation('version_mismatch', 'a draft edit keeps the version number');
 }
 
 export function sendRule(state: QuoteState, now: number): void {
-  if (state.stage !== 'draft') throw new QuoteRuleError(`only a draft can be sent (the quote is ${state.stage})`, 'quote_not_draft');
+  if (state.stage !== 'draft') throw new RuleViolation('quote_not_draft', `only a draft can be sent (the quote is ${state.stage})`);
   requireNotExpired(state, now);
   const signers = state.version.content.signing.signers;
-  if (!signers.some((s) => s.kind === 'customer')) throw new QuoteRuleError('the quote has no customer signer', 'no_customer_signer');
-  if (state.version.content.lines.length === 0) throw new QuoteRuleError('the quote has no lines', 'quote_empty');
+  if (!signers.some((s) => s.kind === 'customer')) throw new RuleViolation('no_customer_signer', 'the quote has no customer signer');
+  if (state.version.content.lines.length === 0) throw new RuleViolation('quote_empty', 'the quote has no lines');
 }
 
 export function approvalRule(state: QuoteState): void {
-  if (state.stage !== 'pending_approval') throw new QuoteRuleError(`the quote is not waiting for approval (it is ${state.stage})`, 'quote_not_pending_approval');
+  if (state.stage !== 'pending_approval') throw new RuleViolation('quote_not_pending_approval', `the quote is not waiting for approval (it is ${state.stage})`);
 }
 
 export function reviseRule(state: QuoteState, request: ReviseQuoteRequest, now: number): void {
   requireNotExpired(state, now);
   if (!['pending_approval', 'sent', 'signing'].includes(state.stage)) {
-    throw new QuoteRuleError(`only a sent quote can be revised (the quote is ${state.stage})`, 'quote_not_revisable');
+    throw new RuleViolation('quote_not_revisable', `only a sent quote can be revised (the quote is ${state.stage})`);
   }
-  if (request.baseHash !== state.version.contentHash) throw new QuoteRuleError('the quote changed since it was read; read it again and retry', 'quote_changed');
+  if (request.baseHash !== state.version.contentHash) throw new RuleViolation('quote_changed', 'the quote changed since it was read; read it again and retry');
   if (request.version.content.version !== state.version.content.version + 1) {
-    throw new QuoteRuleError(`a revision is version ${state.version.content.version + 1}`, 'version_mismatch');
+    throw new RuleViolation('version_mismatch', `a revision is version ${state.version.content.version + 1}`);
   }
   requireFutureExpiry(request.version, now);
-  if (request.version.content.lines.length === 0) throw new QuoteRuleError('the quote has no lines', 'quote_empty');
+  if (request.version.content.lines.length === 0) throw new RuleViolation('quote_empty', 'the quote has no lines');
 }
 
 export function voidRule(state: QuoteState): void {
-  if (!isOpen(state.stage)) throw new QuoteRuleError(`the quote is ${state.stage} and can no longer be voided`, 'quote_closed');
+  if (!isOpen(state.stage)) throw new RuleViolation('quote_closed', `the quote is ${state.stage} and can no longer be voided`);
 }
 
 /** Signatures on the current version that still count. */
@@ -125,21 +92,21 @@ export const isLegacySignRequest = (request: SignQuoteRequest | LegacySignQuoteR
 /** The checks every signature passes first: not expired, signable, and the current version's hash. */
 function requireSignableVersion(state: QuoteState, contentHash: string, now: number): void {
   requireNotExpired(state, now);
-  if (!isSignable(state.stage)) throw new QuoteRuleError(`the quote cannot be signed (it is ${state.stage})`, 'quote_not_signable');
+  if (!isSignable(state.stage)) throw new RuleViolation('quote_not_signable', `the quote cannot be signed (it is ${state.stage})`);
   if (contentHash !== state.version.contentHash) {
     if (state.supersededHashes.includes(contentHash)) {
-      throw new QuoteRuleError(`that version of the quote was superseded by version ${state.version.content.version}; review the current version and sign it`, 'version_superseded');
+      throw new RuleViolation('version_superseded', `that version of the quote was superseded by version ${state.version.content.version}; review the current version and sign it`);
     }
-    throw new QuoteRuleError('content_hash does not match the current version of the quote', 'content_hash_mismatch');
+    throw new RuleViolation('content_hash_mismatch', 'content_hash does not match the current version of the quote');
   }
 }
 
 /** Already signed, or (sequential signing) not this signer's turn. The messages name nobody else. */
 function requireSignersTurn(state: QuoteState, signer: QuoteSigner): void {
-  if (currentSignatures(state).some((s) => s.signerId === signer.id)) throw new QuoteRuleError('you already signed this version', 'already_signed');
+  if (currentSignatures(state).some((s) => s.signerId === signer.id)) throw new RuleViolation('already_signed', 'you already signed this version');
   if (state.version.content.signing.order === 'sequential') {
     const next = pendingSigners(state)[0];
-    if (next && next.id !== signer.id) throw new QuoteRuleError('signatures go in order and another signer signs before you', 'out_of_order');
+    if (next && next.id !== signer.id) throw new RuleViolation('out_of_order', 'signatures go in order and another signer signs before you');
   }
 }
 
@@ -149,17 +116,17 @@ function requireSignersTurn(state: QuoteState, signer: QuoteSigner): void {
  * the one bound to the calling API key. Refusals never name another signer.
  */
 export function signRule(state: QuoteState, request: SignQuoteRequest | LegacySignQuoteRequest, now: number): QuoteSigner {
-  if (isLegacySignRequest(request)) throw new QuoteRuleError('a signature must come through the signer’s own link or API key', 'signer_not_bound');
+  if (isLegacySignRequest(request)) throw new RuleViolation('signer_not_bound', 'a signature must come through the signer’s own link or API key');
   requireSignableVersion(state, request.contentHash, now);
   const signer = state.version.content.signing.signers.find((s) => s.id === request.signerId);
   if (request.linkId !== null) {
     if (request.linkVersion !== state.version.content.version) {
-      throw new QuoteRuleError(`this link was sent for version ${request.linkVersion}; use the link sent with version ${state.version.content.version}`, 'link_superseded');
+      throw new RuleViolation('link_superseded', `this link was sent for version ${request.linkVersion}; use the link sent with version ${state.version.content.version}`);
     }
-    if (!signer || signer.kind !== 'customer') throw new QuoteRuleError('this link is not a signer’s link for this quote', 'not_a_signer');
+    if (!signer || signer.kind !== 'customer') throw new RuleViolation('not_a_signer', 'this link is not a signer’s link for this quote');
   } else {
     if (!signer || signer.kind !== 'internal' || request.apiKeyId === null || signer.apiKeyId !== request.apiKeyId) {
-      throw new QuoteRuleError('this API key is not an internal signer of this quote', 'not_a_signer');
+      throw new RuleViolation('not_a_signer', 'this API key is not an internal signer of this quote');
     }
   }
   requireSignersTurn(state, signer);
@@ -174,13 +141,13 @@ export function legacySignRule(state: QuoteState, request: LegacySignQuoteReques
   requireSignableVersion(state, request.contentHash, now);
   const email = request.email.trim().toLowerCase();
   const signer = state.version.content.signing.signers.find((s) => s.kind === request.kind && s.email.toLowerCase() === email);
-  if (!signer) throw new QuoteRuleError('not a signer of this quote', 'not_a_signer');
+  if (!signer) throw new RuleViolation('not_a_signer', 'not a signer of this quote');
   requireSignersTurn(state, signer);
   return signer;
 }
 
 export function declineRule(state: QuoteState, request: DeclineQuoteRequest, now: number): void {
   requireNotExpired(state, now);
-  if (!isSignable(state.stage)) throw new QuoteRuleError(`the quote cannot be declined (it is ${state.stage})`, 'quote_not_signable');
-  if (request.reason !== null && request.reason.length > 1000) throw new QuoteRuleError('reason is longer than 1000 characters', 'reason_too_long');
+  if (!isSignable(state.stage)) throw new RuleViolation('quote_not_signable', `the quote cannot be declined (it is ${state.stage})`);
+  if (request.reason !== null && request.reason.length > 1000) throw new RuleViolation('reason_too_long', 'reason is longer than 1000 characters');
 }

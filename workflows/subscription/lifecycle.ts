@@ -4,19 +4,8 @@
  */
 import type { BillingInterval } from '../../domain/frequency';
 import { ProrationError, checkProrationDate } from '../../domain/proration';
+import { fieldViolation, stateViolation } from '../../domain/rule-violation';
 import type { CancelRequest, ChangePlanRequest, PauseRequest, SubscriptionState, SubscriptionWorkflowInput } from './contract';
-
-/** Thrown by a validator: the update is rejected before it is written to history. */
-export class LifecycleRuleError extends Error {
-  override readonly name = 'LifecycleRuleError';
-  /** The request field at fault, when one is (the API names it as `param`). */
-  constructor(
-    message: string,
-    readonly param?: string,
-  ) {
-    super(message);
-  }
-}
 
 const before = (a: string, b: string): boolean => Date.parse(a) < Date.parse(b);
 
@@ -28,9 +17,9 @@ export const MAX_PAUSE_HORIZON_DAYS = 3653;
 const DAY_MS = 86_400_000;
 
 function requireInstant(value: string, field: string, now: string): void {
-  if (Number.isNaN(Date.parse(value))) throw new LifecycleRuleError(`${field} must be an ISO 8601 instant, got ${JSON.stringify(value)}`);
+  if (Number.isNaN(Date.parse(value))) throw stateViolation(`${field} must be an ISO 8601 instant, got ${JSON.stringify(value)}`);
   if (Date.parse(value) - Date.parse(now) > MAX_PAUSE_HORIZON_DAYS * DAY_MS) {
-    throw new LifecycleRuleError(`${field} ${value} is more than ${MAX_PAUSE_HORIZON_DAYS} days (10 years) ahead`);
+    throw stateViolation(`${field} ${value} is more than ${MAX_PAUSE_HORIZON_DAYS} days (10 years) ahead`);
   }
 }
 
@@ -39,46 +28,46 @@ function requireInstant(value: string, field: string, now: string): void {
  * that has not started (or is in its trial) can only have a pause scheduled from its first paid period.
  */
 export function checkPause(state: SubscriptionState, request: PauseRequest, now: string, billingAnchor: string): void {
-  if (state.status === 'paused') throw new LifecycleRuleError('subscription is already paused');
-  if (state.status === 'canceled') throw new LifecycleRuleError('subscription is canceled');
+  if (state.status === 'paused') throw stateViolation('subscription is already paused');
+  if (state.status === 'canceled') throw stateViolation('subscription is canceled');
   if (state.scheduledPause) {
-    throw new LifecycleRuleError(`a pause is already scheduled for ${state.scheduledPause.pauseAt}; resume the subscription to drop it first`);
+    throw stateViolation(`a pause is already scheduled for ${state.scheduledPause.pauseAt}; resume the subscription to drop it first`);
   }
   const pauseAt = request.pauseAt ?? null;
   const resumeAt = request.resumeAt ?? null;
   if (pauseAt !== null) {
     requireInstant(pauseAt, 'pause_at', now);
-    if (!before(now, pauseAt)) throw new LifecycleRuleError(`pause_at ${pauseAt} is not in the future; leave it out to pause now`);
+    if (!before(now, pauseAt)) throw stateViolation(`pause_at ${pauseAt} is not in the future; leave it out to pause now`);
     if (before(pauseAt, billingAnchor)) {
-      throw new LifecycleRuleError(`pause_at ${pauseAt} is before the first paid period starts (${billingAnchor})`);
+      throw stateViolation(`pause_at ${pauseAt} is before the first paid period starts (${billingAnchor})`);
     }
   } else if (state.status === 'scheduled' || state.status === 'trialing') {
-    throw new LifecycleRuleError(
+    throw stateViolation(
       state.status === 'trialing' ? 'subscription is in its trial; cancel it, or schedule a pause after the trial' : 'subscription has not started yet; cancel it instead',
     );
   }
   if (resumeAt !== null) {
     requireInstant(resumeAt, 'resume_at', now);
     const from = pauseAt ?? now;
-    if (!before(from, resumeAt)) throw new LifecycleRuleError(`resume_at ${resumeAt} must be after the pause starts (${from})`);
+    if (!before(from, resumeAt)) throw stateViolation(`resume_at ${resumeAt} must be after the pause starts (${from})`);
   }
 }
 
 export function checkResume(state: SubscriptionState): void {
   if (state.status !== 'paused' && !state.scheduledPause) {
-    throw new LifecycleRuleError(`only a paused subscription, or one with a pause scheduled, can be resumed (status is ${state.status})`);
+    throw stateViolation(`only a paused subscription, or one with a pause scheduled, can be resumed (status is ${state.status})`);
   }
 }
 
 export function checkCancel(state: SubscriptionState, request: CancelRequest): void {
-  if (state.status === 'canceled') throw new LifecycleRuleError('subscription is already canceled');
+  if (state.status === 'canceled') throw stateViolation('subscription is already canceled');
   if (request.atPeriodEnd && state.cancelAtPeriodEnd) {
-    throw new LifecycleRuleError('subscription is already set to cancel at period end');
+    throw stateViolation('subscription is already set to cancel at period end');
   }
   // Before period 0 a running subscription (a trial, or the partial period before a chosen anchor)
   // ends at the anchor; one that has not started has no period to end.
   if (request.atPeriodEnd && state.currentPeriod === null && state.status === 'scheduled') {
-    throw new LifecycleRuleError('subscription has no billed period to end yet; cancel it now instead');
+    throw stateViolation('subscription has no billed period to end yet; cancel it now instead');
   }
 }
 
@@ -93,8 +82,8 @@ export function canceledBeforeStart(input: Pick<SubscriptionWorkflowInput, 'bill
 }
 
 export function checkUndoCancel(state: SubscriptionState): void {
-  if (state.status === 'canceled') throw new LifecycleRuleError('subscription is already canceled; start a new one instead');
-  if (!state.cancelAtPeriodEnd) throw new LifecycleRuleError('subscription is not set to cancel at period end');
+  if (state.status === 'canceled') throw stateViolation('subscription is already canceled; start a new one instead');
+  if (!state.cancelAtPeriodEnd) throw stateViolation('subscription is not set to cancel at period end');
 }
 
 export function applyPause(state: SubscriptionState, request: PauseRequest, now: string): void {
@@ -143,19 +132,19 @@ export function applyUndoCancel(state: SubscriptionState): void {
  * running (a paused one has no period to prorate against) and a proration date in the billed period.
  */
 export function checkChangePlan(state: SubscriptionState, interval: BillingInterval, request: ChangePlanRequest): void {
-  if (state.status === 'canceled') throw new LifecycleRuleError('subscription is canceled');
+  if (state.status === 'canceled') throw stateViolation('subscription is canceled');
   if (request.interval.unit !== interval.unit || request.interval.count !== interval.count) {
-    throw new LifecycleRuleError(
+    throw stateViolation(
       `the new price bills every ${request.interval.count} ${request.interval.unit}(s) but the subscription every ${interval.count} ${interval.unit}(s); ` +
         'changing the billing frequency needs a new subscription',
     );
   }
   if (request.atPeriodEnd) {
-    if (state.cancelAtPeriodEnd) throw new LifecycleRuleError('subscription is set to cancel at period end');
-    if (state.currentPeriod === null) throw new LifecycleRuleError('subscription has no billed period to end yet; change it now instead');
+    if (state.cancelAtPeriodEnd) throw stateViolation('subscription is set to cancel at period end');
+    if (state.currentPeriod === null) throw stateViolation('subscription has no billed period to end yet; change it now instead');
     return;
   }
-  if (state.status === 'paused') throw new LifecycleRuleError('subscription is paused; resume it first, or change it at period end');
+  if (state.status === 'paused') throw stateViolation('subscription is paused; resume it first, or change it at period end');
   if (state.status === 'scheduled' || state.currentPeriod === null) return; // nothing billed yet: nothing to prorate
   checkProrationDateOf(state, request);
 }
@@ -168,12 +157,12 @@ export function checkChangePlan(state: SubscriptionState, interval: BillingInter
  */
 export function checkProrationDateOf(state: SubscriptionState, request: Pick<ChangePlanRequest, 'prorationDate' | 'prorationBehavior'>): void {
   const period = state.currentPeriod;
-  if (period === null) throw new LifecycleRuleError(`proration_date ${request.prorationDate} is outside the current billing period; preview the change again`, 'proration_date');
+  if (period === null) throw fieldViolation('proration_date', `proration_date ${request.prorationDate} is outside the current billing period; preview the change again`);
   const last = request.prorationBehavior === 'none' ? null : (state.lastProrationDate ?? null);
   try {
     checkProrationDate(period, request.prorationDate, last);
   } catch (err) {
-    if (err instanceof ProrationError) throw new LifecycleRuleError(`${err.message}; preview the change again`, 'proration_date');
+    if (err instanceof ProrationError) throw fieldViolation('proration_date', `${err.message}; preview the change again`);
     throw err;
   }
 }
@@ -183,9 +172,9 @@ export function prorationDateInPeriod(state: SubscriptionState, prorationDate: s
   const period = state.currentPeriod;
   const at = Date.parse(prorationDate);
   if (period === null || Number.isNaN(at) || at < Date.parse(period.start) || at >= Date.parse(period.end)) {
-    throw new LifecycleRuleError(
-      `proration_date ${prorationDate} is outside the current billing period${period ? ` (${period.start} to ${period.end})` : ''}; preview the change again`,
+    throw fieldViolation(
       'proration_date',
+      `proration_date ${prorationDate} is outside the current billing period${period ? ` (${period.start} to ${period.end})` : ''}; preview the change again`,
     );
   }
 }

@@ -4,7 +4,6 @@
  * updates (API); the loop re-evaluates whenever they change the state.
  */
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -19,6 +18,7 @@ import type { BillingActivities, InvoiceSummary } from '../../activities';
 import { billingPeriod, firstPeriodStartingAtOrAfter } from '../../domain/calendar';
 import { BillingStatusAttribute, NextBillingDateAttribute } from '../search-attributes';
 import { CHARGE_ACTIVITY_OPTIONS, RECORD_ACTIVITY_OPTIONS } from '../activity-options';
+import { RULE_FAILURE_TYPES, failingAs } from '../rule-failure';
 import { invoiceCollectionOutcomeSignal, type InvoiceCollectionOutcome } from '../invoice-collection/contract';
 import {
   cancelSignal,
@@ -43,7 +43,6 @@ import {
   waitUntilRecordedUpdate,
 } from './contract';
 import {
-  LifecycleRuleError,
   applyCancel,
   applyPause,
   applyResume,
@@ -170,6 +169,12 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     apply();
   };
 
+  /**
+   * A broken rule as the failure the API reads: its message, and the request field at fault (`param`),
+   * which a plain error thrown from a validator or handler would lose on its way to the caller.
+   */
+  const rethrowingRule = (check: () => void): void => failingAs(RULE_FAILURE_TYPES.subscription, check);
+
   setHandler(getSubscriptionQuery, view);
   setHandler(waitUntilRecordedUpdate, answerWhenRecorded);
   setHandler(pauseSignal, (request: PauseRequest = {}) =>
@@ -184,7 +189,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       pause(request);
       return answerWhenRecorded();
     },
-    { validator: (request: PauseRequest = {}) => checkPause(state, request, nowIso(), input.billingAnchor) },
+    { validator: (request: PauseRequest = {}) => rethrowingRule(() => checkPause(state, request, nowIso(), input.billingAnchor)) },
   );
   setHandler(
     undoCancelUpdate,
@@ -192,7 +197,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       undoCancel();
       return answerWhenRecorded();
     },
-    { validator: () => checkUndoCancel(state) },
+    { validator: () => rethrowingRule(() => checkUndoCancel(state)) },
   );
   setHandler(
     resumeUpdate,
@@ -200,7 +205,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       resume();
       return answerWhenRecorded();
     },
-    { validator: () => checkResume(state) },
+    { validator: () => rethrowingRule(() => checkResume(state)) },
   );
   setHandler(
     cancelUpdate,
@@ -208,21 +213,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       cancel(request);
       return answerWhenRecorded();
     },
-    { validator: (request: CancelRequest) => checkCancel(state, request) },
+    { validator: (request: CancelRequest) => rethrowingRule(() => checkCancel(state, request)) },
   );
-
-  /**
-   * A broken rule as the failure the API reads: its message, and the request field at fault (`param`),
-   * which a plain error thrown from a validator or handler would lose on its way to the caller.
-   */
-  const rethrowingRule = (check: () => void): void => {
-    try {
-      check();
-    } catch (err) {
-      if (!(err instanceof LifecycleRuleError)) throw err;
-      throw ApplicationFailure.create({ type: 'LifecycleRuleError', message: err.message, nonRetryable: true, details: err.param ? [{ param: err.param }] : [] });
-    }
-  };
 
   /** True while a boundary is being billed: a plan change waits for it, so it never lands mid-invoice. */
   let billing = false;

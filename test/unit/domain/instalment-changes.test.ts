@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import {
-  InstalmentChangeError,
   deleteInstalment,
   editInstalment,
   isChangeable,
@@ -10,6 +9,7 @@ import {
   type InstalmentStatus,
   type PlanInstalment,
 } from '../../../domain/instalment-changes';
+import { RuleViolation } from '../../../domain/rule-violation';
 import { buildInstalmentSchedule, type ScheduleInput } from '../../../domain/instalment-schedule';
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
@@ -42,10 +42,10 @@ function codeOf(change: () => unknown): string {
   try {
     change();
   } catch (error) {
-    expect(error).toBeInstanceOf(InstalmentChangeError);
-    return (error as InstalmentChangeError).code;
+    expect(error).toBeInstanceOf(RuleViolation);
+    return (error as RuleViolation).code;
   }
-  throw new Error('expected an InstalmentChangeError');
+  throw new Error('expected a RuleViolation');
 }
 
 /** Deep-frozen copy, so any mutation of an input throws in strict mode. */
@@ -105,8 +105,8 @@ describe('changes: properties', () => {
         try {
           after = editInstalment(frozen(before), { number: target.number, amount }, NOW, false);
         } catch (error) {
-          expect(['total_would_change', 'nothing_to_rebalance']).toContain((error as InstalmentChangeError).code);
-          if ((error as InstalmentChangeError).code === 'nothing_to_rebalance') expect(scheduled).toHaveLength(1);
+          expect(['total_would_change', 'nothing_to_rebalance']).toContain((error as RuleViolation).code);
+          if ((error as RuleViolation).code === 'nothing_to_rebalance') expect(scheduled).toHaveLength(1);
           return;
         }
         expect(totalOf(after)).toBe(totalOf(before));
@@ -140,7 +140,7 @@ describe('changes: properties', () => {
         try {
           after = deleteInstalment(frozen(before), { number: target.number }, NOW, false);
         } catch (error) {
-          expect((error as InstalmentChangeError).code).toBe('nothing_to_rebalance');
+          expect((error as RuleViolation).code).toBe('nothing_to_rebalance');
           expect(scheduled).toHaveLength(1);
           return;
         }
@@ -171,7 +171,7 @@ describe('changes: properties', () => {
           check(after);
           expect(after.filter(isChangeable)[0]!.dueDate).toBe(firstDueDate);
         } catch (error) {
-          expect(['due_date_order', 'due_date_in_past']).toContain((error as InstalmentChangeError).code);
+          expect(['due_date_order', 'due_date_in_past']).toContain((error as RuleViolation).code);
         }
         const scheduled = before.filter(isChangeable);
         const target = scheduled[pick % scheduled.length]!;
@@ -179,7 +179,7 @@ describe('changes: properties', () => {
         try {
           check(editInstalment(frozen(before), { number: target.number, dueDate }, NOW, hasInterest));
         } catch (error) {
-          expect(['due_date_order', 'due_date_in_past']).toContain((error as InstalmentChangeError).code);
+          expect(['due_date_order', 'due_date_in_past']).toContain((error as RuleViolation).code);
         }
       }),
     );

@@ -1,11 +1,11 @@
 import {
   INVOICE_STATUSES,
-  InvalidInvoiceTransitionError,
   assertInvoiceTransition,
   canTransition,
   isFinalInvoiceStatus,
   type InvoiceStatus,
 } from '../../../domain/invoice-status';
+import { RuleViolation } from '../../../domain/rule-violation';
 
 const ALLOWED: [InvoiceStatus, InvoiceStatus][] = [
   ['draft', 'open'],
@@ -25,7 +25,7 @@ describe('invoice transitions', () => {
     if (isAllowed(from, to)) {
       expect(() => assertInvoiceTransition(from, to)).not.toThrow();
     } else {
-      expect(() => assertInvoiceTransition(from, to, 'in_123')).toThrow(InvalidInvoiceTransitionError);
+      expect(() => assertInvoiceTransition(from, to, 'in_123')).toThrow(RuleViolation);
     }
   });
 
@@ -37,14 +37,14 @@ describe('invoice transitions', () => {
   });
 
   it('throws an error the API answers with 409 and a message naming the invoice and the allowed moves', () => {
-    let error: InvalidInvoiceTransitionError | undefined;
+    let error: RuleViolation | undefined;
     try {
       assertInvoiceTransition('open', 'draft', 'in_42');
     } catch (err) {
-      error = err as InvalidInvoiceTransitionError;
+      error = err as RuleViolation;
     }
-    expect(error).toBeInstanceOf(InvalidInvoiceTransitionError);
-    expect(error).toMatchObject({ statusCode: 409, code: 'invalid_invoice_transition', from: 'open', to: 'draft', invoiceId: 'in_42' });
+    expect(error).toBeInstanceOf(RuleViolation);
+    expect(error).toMatchObject({ kind: 'conflict', code: 'invalid_invoice_transition' });
     expect(error!.message).toBe('Invoice in_42 is open; it cannot become draft (allowed: paid, void, uncollectible).');
     expect(() => assertInvoiceTransition('paid', 'void')).toThrow('paid is final');
   });
