@@ -6,6 +6,7 @@ import { Customer, Invoice, Payment } from '../db/entities';
 import { newId } from '../db/ids';
 import { recordNotFound } from './errors';
 import { GatewayUnavailableError } from './payments/gateway';
+import { chargeIdempotencyKey } from '../domain/idempotency-keys';
 
 export interface ChargeInvoiceInput {
   invoiceId: string;
@@ -20,8 +21,8 @@ export type ChargeInvoiceResult =
   | { outcome: 'failed'; paymentId: string; failureCode: string; failureMessage: string }
   | { outcome: 'nothing_due'; paymentId: null };
 
-/** The key the gateway sees: stable across activity retries, new for each dunning attempt. */
-export const chargeIdempotencyKey = (invoiceId: string, attempt: number): string => `${invoiceId}-attempt-${attempt}`;
+// The key the gateway sees, derived in domain/idempotency-keys (re-exported for existing callers).
+export { chargeIdempotencyKey } from '../domain/idempotency-keys';
 
 const resultOf = (payment: Payment): ChargeInvoiceResult =>
   payment.status === 'succeeded'

@@ -8,6 +8,7 @@ import type { InvoiceStatus } from '../db/entities';
 import { newId } from '../db/ids';
 import { assertInvoiceTransition } from '../domain/invoice-status';
 import { DEFAULT_DUNNING_POLICY, type DunningPolicy } from '../domain/dunning';
+import { gatewayPaymentKey, offlinePaymentKey } from '../domain/idempotency-keys';
 import { recordNotFound } from './errors';
 import type { InvoiceCollectionInput, OfflinePaymentMethod } from '../workflows/invoice-collection/contract';
 import { startInvoiceCollection } from './invoice-collection-start';
@@ -145,7 +146,7 @@ export function collectionActivities({ orm, gateway, dunningPolicy = DEFAULT_DUN
      * payment it recorded instead of recording another.
      */
     async recordOfflinePayment(input: RecordOfflinePaymentInput): Promise<{ paymentId: string; invoice: CollectionInvoice }> {
-      const idempotencyKey = `offline-${input.invoiceId}-${input.requestKey}`;
+      const idempotencyKey = offlinePaymentKey(input.invoiceId, input.requestKey);
       const recorded = async () => {
         const em = orm.em.fork();
         const payment = await em.findOne(Payment, { idempotencyKey });
@@ -234,7 +235,7 @@ export function collectionActivities({ orm, gateway, dunningPolicy = DEFAULT_DUN
             gatewayChargeId: input.gatewayChargeId,
             failureCode: null,
             failureMessage: null,
-            idempotencyKey: `gateway-${invoice.id}-${input.gatewayChargeId ?? input.paidAt}`,
+            idempotencyKey: gatewayPaymentKey(invoice.id, input.gatewayChargeId, input.paidAt),
             reference: null,
             createdAt: new Date(),
             completedAt: new Date(input.paidAt),

@@ -17,8 +17,8 @@ import { GatewayUnavailableError } from './payments/gateway';
  */
 export const OFFLINE_GATEWAY = 'offline';
 
-/** The key the gateway sees for a refund: one refund, one key, across every activity retry. */
-export const refundIdempotencyKey = (refundId: string): string => `refund-${refundId}`;
+// The key the gateway sees for a refund, derived in domain/idempotency-keys (re-exported for existing callers).
+export { refundIdempotencyKey } from '../domain/idempotency-keys';
 
 /** What the gateway said about a refund (or what an offline refund is by definition). */
 export interface RefundGatewayResult {
