@@ -11,9 +11,9 @@ import { newId } from '../db/ids';
 import { previousPeriodStart } from '../domain/calendar';
 import { prorate } from '../domain/proration';
 import { money, multiplyMoney } from '../domain/money';
-import { priceDescription } from '../activities/subscription-invoice';
+import { priceDescription } from '../services/subscriptions/subscription-invoice';
 import { INTERVAL_UNITS, periodsPerTerm, type BillingInterval, type IntervalUnit } from '../domain/frequency';
-import type { SubscriptionCommitment } from '../activities/subscription-start';
+import type { SubscriptionCommitment } from '../services/subscriptions/start-subscription';
 import { invalidParam, unprocessable } from './errors';
 import { Nullable, Timestamp, iso } from './schemas';
 

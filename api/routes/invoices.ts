@@ -26,10 +26,10 @@ import {
 } from '../../domain/pricing';
 import { PAYMENT_TERMS, computeDueDate, defaultPaymentTerms, type PaymentTerms } from '../../domain/payment-terms';
 import { INVOICE_STATUSES, assertInvoiceTransition } from '../../domain/invoice-status';
-import { takeInvoiceNumber, type InvoiceNumberFormat } from '../../activities/invoice-numbering';
+import { takeInvoiceNumber, type InvoiceNumberFormat } from '../../services/invoices/invoice-numbering';
 import { invoiceCollectionWorkflowId } from '../../workflows/invoice-collection/contract';
-import { startInvoiceCollection } from '../../activities/invoice-collection-start';
-import { applyTotals, createLines, priceInvoice, type PricedInvoice } from '../../activities/invoice-records';
+import { startInvoiceCollection } from '../../services/invoices/start-invoice-collection';
+import { applyTotals, createLines, priceInvoice, type PricedInvoice } from '../../services/invoices/invoice-records';
 import { ErrorSchema, conflict, invalidParam, missingReference, notFound, unprocessable } from '../errors';
 import { CurrencyCode, IdParams, ListQuery, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
 import { workflowCallError } from '../workflow-errors';
@@ -332,7 +332,7 @@ interface ResolvedLine {
   quantity: number;
 }
 
-/** Persisted by the helpers in activities/invoice-records.ts, which subscription invoices share. */
+/** Persisted by the helpers in services/invoices/invoice-records.ts, which subscription invoices share. */
 type PricedDraft = PricedInvoice<ResolvedLine>;
 
 async function resolveLines(em: EntityManager, lines: CreateInvoice['lines'], currency: string): Promise<ResolvedLine[]> {

@@ -8,7 +8,7 @@ import type { IntervalUnit } from '../../domain/frequency';
 import { newId } from '../../db/ids';
 import { MoneyError, money, multiplyMoney } from '../../domain/money';
 import { waitUntilRecordedUpdate } from '../../workflows/subscription/contract';
-import { addSubscriptionRecord, startSubscriptionWorkflow } from '../../activities/subscription-start';
+import { addSubscriptionRecord, startSubscriptionWorkflow } from '../../services/subscriptions/start-subscription';
 import { ErrorSchema, invalidParam, missingReference, notFound, unprocessable } from '../errors';
 import { IdParams, ListQuery, Metadata, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
 import { instantRange } from '../instant-range';

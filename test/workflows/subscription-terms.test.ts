@@ -12,7 +12,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { openDatabase, type MikroORM } from '../../db/orm';
 import { Email, Invoice, Subscription, type CollectionMethod } from '../../db/entities';
 import { newId } from '../../db/ids';
-import { addSubscriptionRecord, startSubscriptionWorkflow, type SubscriptionCommitment } from '../../activities/subscription-start';
+import { addSubscriptionRecord, startSubscriptionWorkflow, type SubscriptionCommitment } from '../../services/subscriptions/start-subscription';
 import { addPartialPeriodCharges } from '../../api/subscription-terms';
 import type { subscriptionWorkflow } from '../../workflows/subscription/workflow';
 import { cancelUpdate, getSubscriptionQuery, pauseUpdate, resumeUpdate, undoCancelUpdate } from '../../workflows/subscription/contract';

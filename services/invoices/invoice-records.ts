@@ -4,11 +4,11 @@
  * preview) persist discounts, fees, taxes and the per-line shares the same way through these helpers.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Invoice, InvoiceLine, type InvoiceDiscountRecord, type InvoiceFeeRecord, type InvoiceTaxRecord } from '../db/entities';
-import { newId } from '../db/ids';
-import type { PaymentTerms } from '../domain/payment-terms';
+import { Invoice, InvoiceLine, type InvoiceDiscountRecord, type InvoiceFeeRecord, type InvoiceTaxRecord } from '../../db/entities';
+import { newId } from '../../db/ids';
+import type { PaymentTerms } from '../../domain/payment-terms';
 import { takeInvoiceNumber, type InvoiceNumberFormat } from './invoice-numbering';
-import { computeInvoiceTotals, type DiscountInput, type FeeInput, type InvoiceTotals, type TaxRateInput } from '../domain/pricing';
+import { computeInvoiceTotals, type DiscountInput, type FeeInput, type InvoiceTotals, type TaxRateInput } from '../../domain/pricing';
 
 export interface PricedLineInput {
   description: string;
