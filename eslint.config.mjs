@@ -26,4 +26,14 @@ export default tseslint.config(
       ] }],
     },
   },
+  {
+    // api/ calls services/, never activities/ (type imports included): activities are what workflows
+    // call, and a route that needs one of their operations needs it moved to services/.
+    files: ['api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { regex: '^(\\.\\./)+activities(/|$)', message: 'api/ imports no activities/ code: call services/ instead' },
+      ] }],
+    },
+  },
 );
