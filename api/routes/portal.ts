@@ -28,7 +28,7 @@ import {
   authenticatePortalRequest,
   issuePortalSession,
 } from '../portal-auth';
-import { oneCustomerRevenue } from '../customer-revenue';
+import { oneCustomerRevenue } from '../../services/customers/customer-revenue';
 import { assertPortalActionAllowed, assertPortalRouteHasEquivalent } from '../portal-permissions';
 import { IdParams, ListQuery, Nullable, Timestamp, iso, listOf, paginate } from '../schemas';
 import { CustomerResource, PaymentMethodBody, customerResource, savePaymentMethod } from './customers';

@@ -24,10 +24,10 @@ import {
 import {
   SubscriptionTermsInputFields,
   SubscriptionTermsResourceFields,
-  addPartialPeriodCharges,
   resolveSubscriptionTerms,
   subscriptionTermsResource,
 } from '../subscription-terms';
+import { addPartialPeriodCharges } from '../../services/subscriptions/partial-period-charges';
 
 /** A start date this far in the past is a client clock skew, treated as "now"; further back is an error. */
 const START_DATE_SKEW_MS = 5 * 60 * 1000;

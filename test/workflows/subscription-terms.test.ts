@@ -13,7 +13,7 @@ import { openDatabase, type MikroORM } from '../../db/orm';
 import { Email, Invoice, Subscription, type CollectionMethod } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { addSubscriptionRecord, startSubscriptionWorkflow, type SubscriptionCommitment } from '../../services/subscriptions/start-subscription';
-import { addPartialPeriodCharges } from '../../api/subscription-terms';
+import { addPartialPeriodCharges } from '../../services/subscriptions/partial-period-charges';
 import type { subscriptionWorkflow } from '../../workflows/subscription/workflow';
 import { cancelUpdate, getSubscriptionQuery, pauseUpdate, resumeUpdate, undoCancelUpdate } from '../../workflows/subscription/contract';
 import { requireEnv } from '../support/env';
