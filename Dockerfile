@@ -17,7 +17,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund \
 COPY . .
 # tsc emits only JavaScript: copy the runtime assets that sit beside the sources (email templates, ...).
 RUN npm run build \
- && find activities api db domain workflows worker -type f ! -name '*.ts' -exec cp --parents {} dist/ \; \
+ && find activities services api db domain workflows worker -type f ! -name '*.ts' -exec cp --parents {} dist/ \; \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 # --- runtime -------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
  * Every configuration variable the processes read, in one place. The README's configuration table
  * lists the same variables; keep the two in step.
  */
-import { DEFAULT_INVOICE_NUMBER_FORMAT, validateInvoiceNumberFormat } from './activities/invoice-numbering';
+import { DEFAULT_INVOICE_NUMBER_FORMAT, validateInvoiceNumberFormat } from './services/invoices/invoice-numbering';
 import { DEFAULT_DUNNING_POLICY, dunningPolicyProblem, type DunningPolicy } from './domain/dunning';
 import { parsePercentage } from './domain/pricing';
 

@@ -113,4 +113,14 @@ export default tseslint.config(
       'layering/domain-imports-only-domain': ['error', { packages: { 'dinero.js': true, luxon: true, 'node:crypto': ['createHash'] } }],
     },
   },
+  {
+    // api/ calls services/, never activities/ (type imports included): activities are what workflows
+    // call, and a route that needs one of their operations needs it moved to services/.
+    files: ['api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { regex: '^(\\.\\./)+activities(/|$)', message: 'api/ imports no activities/ code: call services/ instead' },
+      ] }],
+    },
+  },
 );

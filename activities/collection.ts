@@ -11,7 +11,7 @@ import { DEFAULT_DUNNING_POLICY, type DunningPolicy } from '../domain/dunning';
 import { gatewayPaymentKey, offlinePaymentKey } from '../domain/idempotency-keys';
 import { recordNotFound } from './errors';
 import type { InvoiceCollectionInput, OfflinePaymentMethod } from '../workflows/invoice-collection/contract';
-import { startInvoiceCollection } from './invoice-collection-start';
+import { startInvoiceCollection } from '../services/invoices/start-invoice-collection';
 
 /** What the collection workflow needs to know about its invoice. */
 export interface CollectionInvoice {

@@ -7,12 +7,13 @@ import { computeDueDate } from '../domain/payment-terms';
 import { formatMoney } from '../domain/money';
 import type { PlanBalances, PlanInstalment } from '../domain/instalment-changes';
 import { recordNotFound } from './errors';
-import { DEFAULT_INVOICE_NUMBER_FORMAT } from './invoice-numbering';
-import { issueInvoice, priceInvoice } from './invoice-records';
+import { DEFAULT_INVOICE_NUMBER_FORMAT } from '../services/invoices/invoice-numbering';
+import { issueInvoice, priceInvoice } from '../services/invoices/invoice-records';
 import { summariseInvoice, type InvoiceSummary } from './invoicing';
 import { queueAndDeliver } from './email/outbox';
 import { renderEmail } from './email/templates';
-import { brandEmailView, loadBrand } from './documents/brand';
+import { brandEmailView, loadBrand } from '../services/documents/brand';
+import { instalmentRowFields } from '../services/instalment-plans/instalment-rows';
 
 export interface InstalmentPlanStateRecord {
   planId: string;
@@ -35,19 +36,6 @@ export interface CreateInstalmentInvoiceInput {
 }
 
 const toDate = (iso: string | null | undefined): Date | null => (iso ? new Date(iso) : null);
-
-/** An instalment of the workflow's schedule as its row stores it (all but the row's ids). */
-export const instalmentRowFields = (i: PlanInstalment) => ({
-  kind: i.kind,
-  dueDate: new Date(i.dueDate),
-  amount: i.amount,
-  principal: i.principal,
-  interest: i.interest,
-  remainingPrincipal: i.remainingPrincipal,
-  status: i.status,
-  invoiceId: i.invoiceId,
-  paidAt: toDate(i.paidAt),
-});
 
 const KIND_LABELS: Record<InstalmentKind, (n: number) => string> = {
   down_payment: () => 'Down payment',

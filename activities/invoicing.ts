@@ -2,10 +2,10 @@ import { LockMode, UniqueConstraintViolationException, type EntityManager } from
 import type { ActivityDeps } from './deps';
 import { Invoice, Subscription, SubscriptionPendingItem } from '../db/entities';
 import { newId } from '../db/ids';
-import { issueInvoice } from './invoice-records';
-import { priceSubscriptionPeriod, type SubscriptionPeriodInvoice } from './subscription-invoice';
+import { issueInvoice } from '../services/invoices/invoice-records';
+import { priceSubscriptionPeriod, type SubscriptionPeriodInvoice } from '../services/subscriptions/subscription-invoice';
 import { recordNotFound } from './errors';
-import { DEFAULT_INVOICE_NUMBER_FORMAT } from './invoice-numbering';
+import { DEFAULT_INVOICE_NUMBER_FORMAT } from '../services/invoices/invoice-numbering';
 
 export interface CreateSubscriptionInvoiceInput {
   subscriptionId: string;
@@ -71,7 +71,7 @@ export function invoicingActivities({ orm, invoiceNumberPrefix, invoiceNumberPad
      * Creates (once) the open invoice for one billing period, finalized at `issuedAt`: numbered in the
      * same transaction and due by the collection method's default terms (net 30 when emailed, on
      * receipt when charged) in the subscription's time zone. Its line, coupon discount, fees and taxes
-     * come from priceSubscriptionPeriod (activities/subscription-invoice.ts), which the upcoming-invoice
+     * come from priceSubscriptionPeriod (services/subscriptions/subscription-invoice.ts), which the upcoming-invoice
      * preview shares. Unique on (subscription, period): a retried or replayed call returns the invoice
      * that already exists, priced as it was then, even if the subscription's discount changed since.
      */

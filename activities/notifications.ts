@@ -5,7 +5,7 @@ import { formatMoney } from '../domain/money';
 import { recordNotFound } from './errors';
 import { queueAndDeliver } from './email/outbox';
 import { renderEmail, type EmailKind } from './email/templates';
-import { brandEmailView, loadBrand } from './documents/brand';
+import { brandEmailView, loadBrand } from '../services/documents/brand';
 
 const formatDate = (date: Date | null, timeZone: string): string | null =>
   date === null ? null : DateTime.fromJSDate(date, { zone: timeZone }).toFormat('d LLL yyyy');

@@ -23,14 +23,14 @@ import { quoteScheduleInput, type QuoteContent, type QuoteTotals } from '../doma
 import { linkTokenHash } from '../domain/quote-hash';
 import type { QuoteView } from '../workflows/quote/contract';
 import { recordNotFound } from './errors';
-import { DEFAULT_INVOICE_NUMBER_FORMAT } from './invoice-numbering';
-import { issueInvoice, priceInvoice } from './invoice-records';
+import { DEFAULT_INVOICE_NUMBER_FORMAT } from '../services/invoices/invoice-numbering';
+import { issueInvoice, priceInvoice } from '../services/invoices/invoice-records';
 import { summariseInvoice, type InvoiceSummary } from './invoicing';
 import { queueAndDeliver } from './email/outbox';
 import { renderEmail, type EmailKind } from './email/templates';
-import { brandEmailView, loadBrand } from './documents/brand';
-import { addInstalmentPlanRecords, newInstalmentPlanFields, startInstalmentPlanWorkflow, toPlanInstalments } from './instalment-plan-start';
-import { addSubscriptionRecord, startSubscriptionWorkflow } from './subscription-start';
+import { brandEmailView, loadBrand } from '../services/documents/brand';
+import { addInstalmentPlanRecords, newInstalmentPlanFields, startInstalmentPlanWorkflow, toPlanInstalments } from '../services/instalment-plans/start-instalment-plan';
+import { addSubscriptionRecord, startSubscriptionWorkflow } from '../services/subscriptions/start-subscription';
 
 export interface RecordQuoteStateInput {
   quoteId: string;
@@ -361,7 +361,7 @@ export function quoteActivities({ orm, mailer, emailFrom, publicUrl, invoiceNumb
 
     /**
      * Starts (once) the subscriptions for the recurring lines, from `startDate`, through
-     * activities/subscription-start.ts. One subscription per price (quantities of the same price are
+     * services/subscriptions/start-subscription.ts. One subscription per price (quantities of the same price are
      * added up): `NewSubscription.items` holds exactly one item today. Once several items per
      * subscription land, the lines of one interval can go into one subscription here.
      */

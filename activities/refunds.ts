@@ -5,7 +5,7 @@ import type { ActivityDeps } from './deps';
 import { Customer, Invoice, Payment, Refund, type RefundStatus } from '../db/entities';
 import { formatMoney } from '../domain/money';
 import { recordNotFound } from './errors';
-import { brandEmailView, loadBrand } from './documents/brand';
+import { brandEmailView, loadBrand } from '../services/documents/brand';
 import { queueAndDeliver } from './email/outbox';
 import { renderEmail } from './email/templates';
 import { GatewayUnavailableError } from './payments/gateway';

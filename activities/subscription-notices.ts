@@ -5,7 +5,7 @@ import { describeInterval } from '../domain/frequency';
 import { recordNotFound } from './errors';
 import { queueAndDeliver } from './email/outbox';
 import { renderEmail, type EmailKind } from './email/templates';
-import { brandEmailView, loadBrand } from './documents/brand';
+import { brandEmailView, loadBrand } from '../services/documents/brand';
 
 export interface SubscriptionNoticeRequest {
   subscriptionId: string;

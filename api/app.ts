@@ -27,7 +27,7 @@ import { subscriptionLifecycleRoutes } from './routes/subscription-lifecycle';
 import { cancellationRequestsRoutes } from './routes/cancellation-requests';
 import { invoicesRoutes } from './routes/invoices';
 import { invoiceActionsRoutes } from './routes/invoice-actions';
-import { DEFAULT_INVOICE_NUMBER_FORMAT, type InvoiceNumberFormat } from '../activities/invoice-numbering';
+import { DEFAULT_INVOICE_NUMBER_FORMAT, type InvoiceNumberFormat } from '../services/invoices/invoice-numbering';
 import { paymentsRoutes } from './routes/payments';
 import { emailsRoutes } from './routes/emails';
 import { apiKeysRoutes } from './routes/api-keys';

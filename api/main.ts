@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { openDatabase } from '../db/orm';
-import { ensureAdminKey } from './api-keys';
+import { ensureAdminKey } from '../services/access/api-keys';
 import { buildApp } from './app';
 
 async function main(): Promise<void> {

@@ -8,7 +8,7 @@ import type { FastifyRequest } from 'fastify';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { PortalSession, type ApiKey } from '../db/entities';
 import { newId } from '../db/ids';
-import { hashApiKey } from './api-keys';
+import { hashApiKey } from '../services/access/api-keys';
 import { ApiError } from './errors';
 
 export const PORTAL_TOKEN_PREFIX = 'cps_';

@@ -13,8 +13,8 @@ import { Coupon, TaxRate, couponIsValid, type Subscription, type SubscriptionFee
 import { MoneyError } from '../domain/money';
 import { PERCENTAGE_PATTERN, PricingError, formatPercentage, parsePercentage } from '../domain/pricing';
 import { firstPeriodStartingAtOrAfter } from '../domain/calendar';
-import { priceInvoice } from '../activities/invoice-records';
-import { subscriptionFeeInput } from '../activities/subscription-invoice';
+import { priceInvoice } from '../services/invoices/invoice-records';
+import { subscriptionFeeInput } from '../services/subscriptions/subscription-invoice';
 import { ApiError, invalidParam, missingReference, unprocessable } from './errors';
 import { Nullable, Timestamp, iso } from './schemas';
 

@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as mupdf from 'mupdf';
-import { brandFromProfile, defaultCompanyProfile } from '../activities/documents/brand.ts';
-import { renderInvoicePdf } from '../activities/documents/invoice-pdf.ts';
-import { renderReceiptPdf } from '../activities/documents/receipt-pdf.ts';
+import { brandFromProfile, defaultCompanyProfile } from '../services/documents/brand.ts';
+import { renderInvoicePdf } from '../services/documents/invoice-pdf.ts';
+import { renderReceiptPdf } from '../services/documents/receipt-pdf.ts';
 
 const { values } = parseArgs({
   options: {

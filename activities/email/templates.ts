@@ -18,7 +18,7 @@ export interface RenderedEmail {
  * Branding comes from shared partials in `templates/partials`: an HTML template starts with
  * `{{> header}}` and ends with `{{> footer}}` (the logo or company name in the brand colour, then the
  * legal name, address, contact details and invoice footer); a text template ends with `{{> footer}}`.
- * They read `brand` from the view (activities/documents/brand.ts `brandEmailView`), which
+ * They read `brand` from the view (services/documents/brand.ts `brandEmailView`), which
  * notifications.ts adds to every email.
  */
 const TEMPLATE_DIR = join(__dirname, 'templates');

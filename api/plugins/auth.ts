@@ -14,7 +14,7 @@ import fp from 'fastify-plugin';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { ApiKey, ApiKeyRole } from '../../db/entities';
 import { ApiError, routeNotFound } from '../errors';
-import { API_KEY_ROLES, findActiveKey } from '../api-keys';
+import { API_KEY_ROLES, findActiveKey } from '../../services/access/api-keys';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

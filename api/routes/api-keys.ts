@@ -4,7 +4,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { ApiKey } from '../../db/entities';
 import { ErrorSchema, conflict, notFound } from '../errors';
 import { IdParams, ListQuery, Nullable, Timestamp, iso, listOf, paginate } from '../schemas';
-import { API_KEY_ROLES, issueApiKey } from '../api-keys';
+import { API_KEY_ROLES, issueApiKey } from '../../services/access/api-keys';
 
 const Role = Type.Enum([...API_KEY_ROLES], {
   description: 'admin: everything; operator: read everything, pause/resume/cancel; sales: customers and subscriptions',

@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { COMPANY_PROFILE_ID, CompanyProfile, type LogoContentType } from '../../db/entities';
-import { defaultCompanyProfile } from '../../activities/documents/brand';
-import { canEmbedImage } from '../../activities/documents/layout';
+import { defaultCompanyProfile } from '../../services/documents/brand';
+import { canEmbedImage } from '../../services/documents/layout';
 import { ErrorSchema, invalidParam } from '../errors';
 import { Nullable, Timestamp, definedOnly, iso } from '../schemas';
 

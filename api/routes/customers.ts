@@ -10,7 +10,7 @@ import { isSupportedCurrency } from '../../domain/money';
 import { isValidTimeZone } from '../../domain/calendar';
 import { ErrorSchema, invalidParam, notFound } from '../errors';
 import { InstalmentBalance, customerInstalmentBalances } from './instalment-balances';
-import { CustomerRevenueFields, NO_REVENUE, customerRevenue, oneCustomerRevenue, type CustomerRevenue } from '../customer-revenue';
+import { NO_REVENUE, customerRevenue, oneCustomerRevenue, type CustomerRevenue } from '../../services/customers/customer-revenue';
 import { CurrencyCode, IdParams, PaymentMethodId, ListQuery, Metadata, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
 
 const Address = Type.Object(
@@ -24,6 +24,22 @@ const Address = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** How a customer resource shows its revenue (services/customers/customer-revenue.ts computes it). */
+const CustomerRevenueFields = {
+  next_renewal_date: Nullable(
+    Type.String({
+      format: 'date-time',
+      description: 'Earliest next billing date over the customer’s active, past_due and unpaid subscriptions; null when none has one',
+    }),
+  ),
+  mrr: Type.Integer({
+    description:
+      'Monthly recurring revenue in integer minor units of the customer’s currency: unit_amount × quantity of every item of each active or ' +
+      'past_due subscription, per month (a month is a twelfth of a year of 52 weeks or 365 days), summed exactly and rounded ' +
+      'half-up once. Before discounts, fees and taxes.',
+  }),
+};
 
 export const CustomerResource = Type.Object(
   {
@@ -75,7 +91,7 @@ export const PaymentMethodBody = Type.Object(
   { additionalProperties: false },
 );
 
-/** `revenue` comes from the customer's subscriptions (customer-revenue.ts), read for a whole page at once in lists. */
+/** `revenue` comes from the customer's subscriptions (services/customers/customer-revenue.ts), read for a whole page at once in lists. */
 export function customerResource(c: Customer, revenue: CustomerRevenue) {
   const a = c.billingAddress;
   return {

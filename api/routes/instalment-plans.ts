@@ -30,7 +30,7 @@ import {
   newInstalmentPlanFields,
   startInstalmentPlanWorkflow,
   toPlanInstalments,
-} from '../../activities/instalment-plan-start';
+} from '../../services/instalment-plans/start-instalment-plan';
 import { invoiceCollectionWorkflowId, voidInvoiceUpdate } from '../../workflows/invoice-collection/contract';
 import {
   cancelPlanUpdate,

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { loadBrand } from '../../activities/documents/brand';
-import { loadInvoiceDocumentData, loadReceiptDocumentData } from '../../activities/documents/data';
-import { invoiceFileName, renderInvoicePdf } from '../../activities/documents/invoice-pdf';
-import { receiptFileName, renderReceiptPdf } from '../../activities/documents/receipt-pdf';
+import { loadBrand } from '../../services/documents/brand';
+import { loadInvoiceDocumentData, loadReceiptDocumentData } from '../../services/documents/data';
+import { invoiceFileName, renderInvoicePdf } from '../../services/documents/invoice-pdf';
+import { receiptFileName, renderReceiptPdf } from '../../services/documents/receipt-pdf';
 import { ErrorSchema, conflict, notFound } from '../errors';
 import { IdParams } from '../schemas';
 

@@ -26,10 +26,11 @@ import {
 } from '../../domain/pricing';
 import { PAYMENT_TERMS, computeDueDate, defaultPaymentTerms, type PaymentTerms } from '../../domain/payment-terms';
 import { INVOICE_STATUSES, assertInvoiceTransition } from '../../domain/invoice-status';
-import { takeInvoiceNumber, type InvoiceNumberFormat } from '../../activities/invoice-numbering';
+import type { InvoiceNumberFormat } from '../../services/invoices/invoice-numbering';
+import { finalizeDraftInvoice } from '../../services/invoices/finalize-invoice';
 import { invoiceCollectionWorkflowId } from '../../workflows/invoice-collection/contract';
-import { startInvoiceCollection } from '../../activities/invoice-collection-start';
-import { applyTotals, createLines, priceInvoice, type PricedInvoice } from '../../activities/invoice-records';
+import { startInvoiceCollection } from '../../services/invoices/start-invoice-collection';
+import { applyTotals, createLines, priceInvoice, type PricedInvoice } from '../../services/invoices/invoice-records';
 import { ErrorSchema, conflict, invalidParam, missingReference, notFound, unprocessable } from '../errors';
 import { CurrencyCode, IdParams, ListQuery, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
 import { workflowCallError } from '../workflow-errors';
@@ -332,7 +333,7 @@ interface ResolvedLine {
   quantity: number;
 }
 
-/** Persisted by the helpers in activities/invoice-records.ts, which subscription invoices share. */
+/** Persisted by the helpers in services/invoices/invoice-records.ts, which subscription invoices share. */
 type PricedDraft = PricedInvoice<ResolvedLine>;
 
 async function resolveLines(em: EntityManager, lines: CreateInvoice['lines'], currency: string): Promise<ResolvedLine[]> {
@@ -788,20 +789,8 @@ export const invoicesRoutes: FastifyPluginAsyncTypebox<InvoiceRoutesOptions> = a
         if (terms === 'custom' && invoice.dueDate && invoice.dueDate.getTime() <= now.getTime()) {
           throw unprocessable('due_date', 'due_date_in_past', `The invoice's due date ${invoice.dueDate.toISOString()} has passed; update it before finalizing.`);
         }
-        invoice.number = await takeInvoiceNumber(em, invoiceNumbering);
-        invoice.paymentTerms = terms;
-        invoice.dueDate = computeDueDate(terms, now, customer.timeZone, invoice.dueDate);
-        invoice.status = 'open';
-        invoice.finalizedAt = now;
-        invoice.amountDue = invoice.total - invoice.amountPaid;
-        invoice.updatedAt = now;
-        if (invoice.total === 0) {
-          // Nothing to collect, as at Stripe: paid on finalize, and no collection workflow.
-          assertInvoiceTransition('open', 'paid', invoice.id);
-          invoice.status = 'paid';
-          invoice.paidAt = now;
-          invoice.amountDue = 0;
-        }
+        // A zero total comes back paid: nothing to collect, so no collection workflow below.
+        await finalizeDraftInvoice(em, invoice, invoiceNumbering, { paymentTerms: terms, timeZone: customer.timeZone, now });
         await em.flush();
         return invoice;
       });

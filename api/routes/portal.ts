@@ -17,9 +17,9 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FilterQuery } from '@mikro-orm/core';
 import type { Client } from '@temporalio/client';
 import { Customer, Invoice, PortalSession, Subscription } from '../../db/entities';
-import { loadBrand } from '../../activities/documents/brand';
-import { loadInvoiceDocumentData } from '../../activities/documents/data';
-import { invoiceFileName, renderInvoicePdf } from '../../activities/documents/invoice-pdf';
+import { loadBrand } from '../../services/documents/brand';
+import { loadInvoiceDocumentData } from '../../services/documents/data';
+import { invoiceFileName, renderInvoicePdf } from '../../services/documents/invoice-pdf';
 import { ErrorSchema, invalidParam, notFound, unprocessable } from '../errors';
 import {
   PORTAL_SESSION_DEFAULT_SECONDS,
@@ -28,7 +28,7 @@ import {
   authenticatePortalRequest,
   issuePortalSession,
 } from '../portal-auth';
-import { oneCustomerRevenue } from '../customer-revenue';
+import { oneCustomerRevenue } from '../../services/customers/customer-revenue';
 import { assertPortalActionAllowed, assertPortalRouteHasEquivalent } from '../portal-permissions';
 import { IdParams, ListQuery, Nullable, Timestamp, iso, listOf, paginate } from '../schemas';
 import { CustomerResource, PaymentMethodBody, customerResource, savePaymentMethod } from './customers';

@@ -31,7 +31,7 @@ import {
   type QuoteSigner,
   type QuoteTaxRate,
 } from '../../domain/quote';
-import { addQuoteRecords, quoteVersionInput, startQuoteWorkflow } from '../../activities/quote-start';
+import { addQuoteRecords, quoteVersionInput, startQuoteWorkflow } from '../../services/quotes/start-quote';
 import {
   approveQuoteUpdate,
   rejectQuoteUpdate,

@@ -5,7 +5,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import { Payment, Refund } from '../../db/entities';
 import { newId } from '../../db/ids';
-import { refundIdempotencyKey } from '../../activities/refunds';
+import { refundIdempotencyKey } from '../../domain/idempotency-keys';
 import { refundWorkflowId, type RefundWorkflowInput } from '../../workflows/refund/contract';
 import type { refundWorkflow } from '../../workflows/refund/workflow';
 import { CustomerIdAttribute } from '../../workflows/search-attributes';

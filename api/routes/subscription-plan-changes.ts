@@ -3,7 +3,7 @@
  * (with proration of that item only) or at the period end, and
  * a preview that returns the exact amounts first. The change itself is an update on the subscription
  * workflow, which owns when it applies; the preview prices it with the same functions the workflow's
- * activity uses (activities/plan-changes.ts), so a change made with the previewed `proration_date`
+ * activity uses (services/subscriptions/plan-change-proration.ts), so a change made with the previewed `proration_date`
  * bills exactly what the preview said.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -14,7 +14,7 @@ import { Price, Subscription, SubscriptionPlanChange } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { MoneyError, money, multiplyMoney } from '../../domain/money';
 import { ProrationError, checkProrationDate } from '../../domain/proration';
-import { describeProration, priceOnOtherItem, priceProrationInvoice, subscriptionItemFor } from '../../activities/plan-changes';
+import { describeProration, priceOnOtherItem, priceProrationInvoice, subscriptionItemFor } from '../../services/subscriptions/plan-change-proration';
 import { changePlanUpdate, type ChangePlanRequest } from '../../workflows/subscription/contract';
 import type { subscriptionWorkflow } from '../../workflows/subscription/workflow';
 import { ErrorSchema, conflict, invalidParam, missingReference, notFound, unprocessable } from '../errors';

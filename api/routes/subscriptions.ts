@@ -8,7 +8,7 @@ import type { IntervalUnit } from '../../domain/frequency';
 import { newId } from '../../db/ids';
 import { MoneyError, money, multiplyMoney } from '../../domain/money';
 import { waitUntilRecordedUpdate } from '../../workflows/subscription/contract';
-import { addSubscriptionRecord, startSubscriptionWorkflow } from '../../activities/subscription-start';
+import { addSubscriptionRecord, startSubscriptionWorkflow } from '../../services/subscriptions/start-subscription';
 import { ErrorSchema, invalidParam, missingReference, notFound, unprocessable } from '../errors';
 import { IdParams, ListQuery, Metadata, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
 import { instantRange } from '../instant-range';
@@ -24,10 +24,10 @@ import {
 import {
   SubscriptionTermsInputFields,
   SubscriptionTermsResourceFields,
-  addPartialPeriodCharges,
   resolveSubscriptionTerms,
   subscriptionTermsResource,
 } from '../subscription-terms';
+import { addPartialPeriodCharges } from '../../services/subscriptions/partial-period-charges';
 
 /** A start date this far in the past is a client clock skew, treated as "now"; further back is an error. */
 const START_DATE_SKEW_MS = 5 * 60 * 1000;

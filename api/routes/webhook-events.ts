@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { WEBHOOK_EVENT_STATUSES, WebhookEvent } from '../../db/entities';
 import { ErrorSchema, conflict, notFound, serviceUnavailable } from '../errors';
 import { IdParams, ListQuery, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
-import { StripeWebhookRouter, TemporalUnavailableError, type WebhookRouterDeps } from '../webhook-routing';
+import { StripeWebhookRouter, TemporalUnavailableError, type WebhookRouterDeps } from '../../services/webhooks/webhook-routing';
 
 export const WebhookEventStatusSchema = Type.Enum([...WEBHOOK_EVENT_STATUSES], {
   description:

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import Stripe from 'stripe';
 import { ApiError, ErrorSchema, invalidParam, serviceUnavailable } from '../errors';
-import { StripeWebhookRouter, TemporalUnavailableError, type StripeEventEnvelope, type WebhookRouterDeps } from '../webhook-routing';
+import { StripeWebhookRouter, TemporalUnavailableError, type StripeEventEnvelope, type WebhookRouterDeps } from '../../services/webhooks/webhook-routing';
 import { WebhookEventStatusSchema } from './webhook-events';
 
 /** Stripe's own default: a signature older than this is refused, so a captured request cannot be replayed later. */

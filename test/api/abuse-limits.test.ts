@@ -8,7 +8,7 @@ import { randomInt } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../api/app';
-import { issueApiKey } from '../../api/api-keys';
+import { issueApiKey } from '../../services/access/api-keys';
 import { startApiHarness, type ApiHarness } from '../support/api-harness';
 import { TEST_RATE_LIMITS } from '../support/rate-limits';
 

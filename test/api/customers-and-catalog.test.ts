@@ -1,6 +1,6 @@
 /** Customers, products, prices, API keys, idempotency and the error shape, through the real API. */
 import { startApiHarness, type ApiHarness } from '../support/api-harness';
-import { hashApiKey } from '../../api/api-keys';
+import { hashApiKey } from '../../services/access/api-keys';
 import { buildApp } from '../../api/app';
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { buildApp } from '../../api/app';
 import { startApiHarness, type ApiHarness } from '../support/api-harness';
 import { Invoice } from '../../db/entities';
-import { formatInvoiceNumber, takeInvoiceNumber, validateInvoiceNumberFormat } from '../../activities/invoice-numbering';
+import { formatInvoiceNumber, takeInvoiceNumber, validateInvoiceNumberFormat } from '../../services/invoices/invoice-numbering';
 import { TEST_RATE_LIMITS } from '../support/rate-limits';
 
 let api: ApiHarness;

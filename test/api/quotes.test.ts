@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { startApiHarness, type ApiHarness } from '../support/api-harness';
 import { eventually } from '../support/eventually';
-import { issueApiKey } from '../../api/api-keys';
+import { issueApiKey } from '../../services/access/api-keys';
 import { buildApp } from '../../api/app';
 import { loggerOptions } from '../../logger';
 import { QuoteLink } from '../../db/entities';

@@ -13,7 +13,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import pino from 'pino';
 import Stripe from 'stripe';
 import { buildApp } from '../../api/app';
-import { StripeWebhookRouter, type StripeEventEnvelope } from '../../api/webhook-routing';
+import { StripeWebhookRouter, type StripeEventEnvelope } from '../../services/webhooks/webhook-routing';
 import { newId } from '../../db/ids';
 import { invoiceCollectionWorkflowId, type PaymentEvent } from '../../workflows/invoice-collection/contract';
 import { startApiHarness, type ApiHarness } from '../support/api-harness';

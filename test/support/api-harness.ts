@@ -5,7 +5,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { openDatabase, type MikroORM } from '../../db/orm';
 import { buildApp } from '../../api/app';
-import { issueApiKey } from '../../api/api-keys';
+import { issueApiKey } from '../../services/access/api-keys';
 import type { ApiKeyRole } from '../../db/entities';
 import { requireEnv } from './env';
 import { testBillingWorker } from './billing-worker';

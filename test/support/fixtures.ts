@@ -2,7 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { Customer, Price, Product, Subscription, type CollectionMethod } from '../../db/entities';
 import { newId } from '../../db/ids';
 import type { IntervalUnit } from '../../domain/frequency';
-import { addSubscriptionRecord } from '../../activities/subscription-start';
+import { addSubscriptionRecord } from '../../services/subscriptions/start-subscription';
 
 /** Records the API would write, inserted directly so workflow tests start from a known catalog. */
 export async function createCustomer(orm: MikroORM, overrides: Partial<Customer> = {}): Promise<Customer> {

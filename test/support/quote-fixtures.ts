@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Customer, Price } from '../../db/entities';
 import { newId } from '../../db/ids';
 import type { QuoteContent, QuoteDiscount, QuoteLine, QuotePayment, QuoteSigner, SigningOrder } from '../../domain/quote';
-import { addQuoteRecords, quoteVersionInput, startQuoteWorkflow } from '../../activities/quote-start';
+import { addQuoteRecords, quoteVersionInput, startQuoteWorkflow } from '../../services/quotes/start-quote';
 import type { QuoteVersionInput } from '../../workflows/quote/contract';
 
 const DAY = 86_400_000;

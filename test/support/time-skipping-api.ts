@@ -11,7 +11,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { openDatabase, type MikroORM } from '../../db/orm';
 import { buildApp } from '../../api/app';
-import { issueApiKey } from '../../api/api-keys';
+import { issueApiKey } from '../../services/access/api-keys';
 import type { ApiKeyRole } from '../../db/entities';
 import { requireEnv } from './env';
 import { eventually } from './eventually';

@@ -1,4 +1,4 @@
-import { planStripeEvent, type StripeEventEnvelope } from '../../api/webhook-routing';
+import { planStripeEvent, type StripeEventEnvelope } from '../../services/webhooks/webhook-routing';
 
 const CREATED = 1_795_000_000; // 2026-11-18T11:06:40Z, in Unix seconds as Stripe sends it
 

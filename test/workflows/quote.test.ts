@@ -25,7 +25,7 @@ import {
   voidQuoteUpdate,
   type SignQuoteRequest,
 } from '../../workflows/quote/contract';
-import { quoteVersionInput } from '../../activities/quote-start';
+import { quoteVersionInput } from '../../services/quotes/start-quote';
 import { invoiceCollectionWorkflowId, recordOfflinePaymentUpdate } from '../../workflows/invoice-collection/contract';
 import { requireEnv } from '../support/env';
 import { eventually } from '../support/eventually';
@@ -33,7 +33,7 @@ import { testBillingWorker } from '../support/billing-worker';
 import { createTimeSkippingEnv } from '../support/temporal-env';
 import { createCustomer, createRecurringPrice } from '../support/fixtures';
 import { CapturingMailer } from '../support/capturing-mailer';
-import { issueApiKey } from '../../api/api-keys';
+import { issueApiKey } from '../../services/access/api-keys';
 import { OWNER, oneTimeLine, quoteContent, recurringLine, startQuote, type QuoteFixtureOptions } from '../support/quote-fixtures';
 
 const TASK_QUEUE = 'quote-test';

@@ -1,7 +1,7 @@
 /** Every email template carries the company's branding through the shared header and footer partials. */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { brandEmailView, brandFromProfile, defaultCompanyProfile } from '../../../activities/documents/brand';
+import { brandEmailView, brandFromProfile, defaultCompanyProfile } from '../../../services/documents/brand';
 import { renderEmail, type EmailKind } from '../../../activities/email/templates';
 
 const TEMPLATE_DIR = join(__dirname, '../../../activities/email/templates');

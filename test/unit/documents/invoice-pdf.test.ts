@@ -3,11 +3,11 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { deflateSync } from 'node:zlib';
-import { brandFromProfile, defaultCompanyProfile, tint } from '../../../activities/documents/brand';
-import type { InvoiceDocumentData, ReceiptDocumentData } from '../../../activities/documents/data';
-import { invoiceFileName, renderInvoicePdf } from '../../../activities/documents/invoice-pdf';
-import { paymentMethodText, renderReceiptPdf } from '../../../activities/documents/receipt-pdf';
-import { canEmbedImage, pdfMoney, pdfText } from '../../../activities/documents/layout';
+import { brandFromProfile, defaultCompanyProfile, tint } from '../../../services/documents/brand';
+import type { InvoiceDocumentData, ReceiptDocumentData } from '../../../services/documents/data';
+import { invoiceFileName, renderInvoicePdf } from '../../../services/documents/invoice-pdf';
+import { paymentMethodText, renderReceiptPdf } from '../../../services/documents/receipt-pdf';
+import { canEmbedImage, pdfMoney, pdfText } from '../../../services/documents/layout';
 
 interface Probe {
   pages: number;

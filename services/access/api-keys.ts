@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ApiKey, type ApiKeyRole } from '../db/entities';
-import { newId } from '../db/ids';
+import { ApiKey, type ApiKeyRole } from '../../db/entities';
+import { newId } from '../../db/ids';
 
 export const API_KEY_ROLES: readonly ApiKeyRole[] = ['admin', 'operator', 'sales'];
 

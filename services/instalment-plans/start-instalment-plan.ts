@@ -1,21 +1,21 @@
 /**
  * Setting up a new instalment plan: its records and its workflow. Shared by `POST /v1/instalment-plans`
  * and by the quote workflow's activity (a quote paid by a payment schedule), so both create exactly
- * the same plan. Like activities/subscription-start.ts: the caller adds the records in its own
+ * the same plan. Like services/subscriptions/start-subscription.ts: the caller adds the records in its own
  * transaction (with whatever must commit alongside), then starts the workflow.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Customer, Instalment, InstalmentPlan, type PermanentFailureHandling } from '../db/entities';
-import { newId } from '../db/ids';
-import type { BillingInterval } from '../domain/frequency';
-import type { PaymentTerms } from '../domain/payment-terms';
-import type { InstalmentSchedule } from '../domain/instalment-schedule';
-import type { PlanInstalment } from '../domain/instalment-changes';
-import { instalmentPlanWorkflowId, type InstalmentPlanWorkflowInput } from '../workflows/instalment-plan/contract';
-import type { instalmentPlanWorkflow } from '../workflows/instalment-plan/workflow';
-import { BillingStatusAttribute, CustomerIdAttribute } from '../workflows/search-attributes';
-import { instalmentRowFields } from './instalment-plans';
+import { Customer, Instalment, InstalmentPlan, type PermanentFailureHandling } from '../../db/entities';
+import { newId } from '../../db/ids';
+import type { BillingInterval } from '../../domain/frequency';
+import type { PaymentTerms } from '../../domain/payment-terms';
+import type { InstalmentSchedule } from '../../domain/instalment-schedule';
+import type { PlanInstalment } from '../../domain/instalment-changes';
+import { instalmentPlanWorkflowId, type InstalmentPlanWorkflowInput } from '../../workflows/instalment-plan/contract';
+import type { instalmentPlanWorkflow } from '../../workflows/instalment-plan/workflow';
+import { BillingStatusAttribute, CustomerIdAttribute } from '../../workflows/search-attributes';
+import { instalmentRowFields } from './instalment-rows';
 
 /** What a new plan is made of, already validated against the customer and the catalog. */
 export interface NewInstalmentPlanSpec {

@@ -1,17 +1,17 @@
 /**
  * Setting up a new quote: its records and its workflow (`quote-<id>`). Used by `POST /v1/quotes`
- * (and the quote tests, which start quotes as the API does). Like activities/subscription-start.ts:
+ * (and the quote tests, which start quotes as the API does). Like services/subscriptions/start-subscription.ts:
  * the caller adds the records in its own transaction, then starts the workflow.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Quote, QuoteVersion } from '../db/entities';
-import { newId } from '../db/ids';
-import { computeQuoteTotals, requiresApproval, type QuoteContent } from '../domain/quote';
-import { quoteContentHash } from '../domain/quote-hash';
-import { quoteWorkflowId, type QuoteVersionInput, type QuoteWorkflowInput } from '../workflows/quote/contract';
-import type { quoteWorkflow } from '../workflows/quote/workflow';
-import { BillingStatusAttribute, CustomerIdAttribute } from '../workflows/search-attributes';
+import { Quote, QuoteVersion } from '../../db/entities';
+import { newId } from '../../db/ids';
+import { computeQuoteTotals, requiresApproval, type QuoteContent } from '../../domain/quote';
+import { quoteContentHash } from '../../domain/quote-hash';
+import { quoteWorkflowId, type QuoteVersionInput, type QuoteWorkflowInput } from '../../workflows/quote/contract';
+import type { quoteWorkflow } from '../../workflows/quote/workflow';
+import { BillingStatusAttribute, CustomerIdAttribute } from '../../workflows/search-attributes';
 
 /** A version as the workflow takes it: priced, hashed, and checked against the approval threshold. */
 export function quoteVersionInput(content: QuoteContent, approvalThresholdPpm: number): QuoteVersionInput {

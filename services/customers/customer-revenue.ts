@@ -2,12 +2,11 @@
  * What a customer's subscriptions add up to, on every customer resource: the next renewal date and
  * the monthly recurring revenue (MRR). Read from the subscriptions table, which the subscription
  * workflows keep current; computed for a whole page of customers with two queries, never one per customer.
+ * The customer routes (api/routes/customers.ts) and the portal show it.
  */
-import { Type } from 'typebox';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { monthlyRecurringRevenue, type RecurringAmount } from '../domain/mrr';
-import type { IntervalUnit } from '../domain/frequency';
-import { Nullable } from './schemas';
+import { monthlyRecurringRevenue, type RecurringAmount } from '../../domain/mrr';
+import type { IntervalUnit } from '../../domain/frequency';
 
 /**
  * Subscriptions that will bill again on their own: active ones, past_due ones whose collection is still
@@ -22,21 +21,6 @@ const RENEWING_STATUSES = ['active', 'past_due', 'unpaid'] as const;
  * incomplete and canceled ones bill nothing.
  */
 const MRR_STATUSES = ['active', 'past_due'] as const;
-
-export const CustomerRevenueFields = {
-  next_renewal_date: Nullable(
-    Type.String({
-      format: 'date-time',
-      description: 'Earliest next billing date over the customer’s active, past_due and unpaid subscriptions; null when none has one',
-    }),
-  ),
-  mrr: Type.Integer({
-    description:
-      'Monthly recurring revenue in integer minor units of the customer’s currency: unit_amount × quantity of every item of each active or ' +
-      'past_due subscription, per month (a month is a twelfth of a year of 52 weeks or 365 days), summed exactly and rounded ' +
-      'half-up once. Before discounts, fees and taxes.',
-  }),
-};
 
 export interface CustomerRevenue {
   next_renewal_date: string | null;

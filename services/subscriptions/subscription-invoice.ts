@@ -6,11 +6,11 @@
  * preview is what the invoice will be.
  */
 import type { EntityManager } from '@mikro-orm/core';
-import { Coupon, Invoice, Price, Product, SubscriptionPendingItem, TaxRate, type Subscription, type SubscriptionFeeRecord } from '../db/entities';
-import { couponCoversPeriod } from '../domain/coupon-duration';
-import { computeDueDate, defaultPaymentTerms, type PaymentTerms } from '../domain/payment-terms';
-import type { DiscountInput, FeeInput, TaxRateInput } from '../domain/pricing';
-import { priceInvoice, type PricedInvoice, type PricedLineInput } from './invoice-records';
+import { Coupon, Invoice, Price, Product, SubscriptionPendingItem, TaxRate, type Subscription, type SubscriptionFeeRecord } from '../../db/entities';
+import { couponCoversPeriod } from '../../domain/coupon-duration';
+import { computeDueDate, defaultPaymentTerms, type PaymentTerms } from '../../domain/payment-terms';
+import type { DiscountInput, FeeInput, TaxRateInput } from '../../domain/pricing';
+import { priceInvoice, type PricedInvoice, type PricedLineInput } from '../invoices/invoice-records';
 
 export interface SubscriptionPeriod {
   index: number;

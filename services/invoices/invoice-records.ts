@@ -4,11 +4,12 @@
  * preview) persist discounts, fees, taxes and the per-line shares the same way through these helpers.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Invoice, InvoiceLine, type InvoiceDiscountRecord, type InvoiceFeeRecord, type InvoiceTaxRecord } from '../db/entities';
-import { newId } from '../db/ids';
-import type { PaymentTerms } from '../domain/payment-terms';
-import { takeInvoiceNumber, type InvoiceNumberFormat } from './invoice-numbering';
-import { computeInvoiceTotals, type DiscountInput, type FeeInput, type InvoiceTotals, type TaxRateInput } from '../domain/pricing';
+import { Invoice, InvoiceLine, type InvoiceDiscountRecord, type InvoiceFeeRecord, type InvoiceTaxRecord } from '../../db/entities';
+import { newId } from '../../db/ids';
+import type { PaymentTerms } from '../../domain/payment-terms';
+import type { InvoiceNumberFormat } from './invoice-numbering';
+import { openInvoice } from './finalize-invoice';
+import { computeInvoiceTotals, type DiscountInput, type FeeInput, type InvoiceTotals, type TaxRateInput } from '../../domain/pricing';
 
 export interface PricedLineInput {
   description: string;
@@ -127,8 +128,8 @@ export async function issueInvoice(em: EntityManager, numbering: InvoiceNumberFo
   const now = new Date();
   const invoice = em.create(Invoice, {
     id: newId('invoice'),
-    number: await takeInvoiceNumber(em, numbering),
-    status: 'open',
+    number: null,
+    status: 'draft',
     subtotal: 0,
     tax: 0,
     total: 0,
@@ -139,6 +140,7 @@ export async function issueInvoice(em: EntityManager, numbering: InvoiceNumberFo
     updatedAt: now,
     ...fields,
   });
+  await openInvoice(em, invoice, numbering, fields.finalizedAt);
   applyTotals(invoice, priced);
   // Foreign keys are plain columns here, so the invoice row must exist before its lines.
   await em.flush();

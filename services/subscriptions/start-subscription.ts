@@ -1,10 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { MAX_SUBSCRIPTION_ITEMS, Subscription, SubscriptionItem, type CollectionMethod, type SubscriptionFeeRecord } from '../db/entities';
-import { newId } from '../db/ids';
-import { periodsPerTerm, type BillingInterval, type IntervalUnit } from '../domain/frequency';
-import { subscriptionWorkflowId, type SubscriptionWorkflowInput } from '../workflows/subscription/contract';
-import { BillingStatusAttribute, CustomerIdAttribute } from '../workflows/search-attributes';
+import { MAX_SUBSCRIPTION_ITEMS, Subscription, SubscriptionItem, type CollectionMethod, type SubscriptionFeeRecord } from '../../db/entities';
+import { newId } from '../../db/ids';
+import { periodsPerTerm, type BillingInterval, type IntervalUnit } from '../../domain/frequency';
+import { subscriptionWorkflowId, type SubscriptionWorkflowInput } from '../../workflows/subscription/contract';
+import { BillingStatusAttribute, CustomerIdAttribute } from '../../workflows/search-attributes';
 
 /** A subscription as the API or a quote decided it; already validated against the catalog and the customer. */
 export interface NewSubscription {
