@@ -13,6 +13,7 @@ import { issueApiKey } from '../../services/access/api-keys';
 import { buildApp } from '../../api/app';
 import { loggerOptions } from '../../logger';
 import { QuoteLink } from '../../db/entities';
+import { TEST_RATE_LIMITS } from '../support/rate-limits';
 
 let api: ApiHarness;
 beforeAll(async () => {
@@ -560,7 +561,7 @@ describe('quote link tokens are never kept in clear', () => {
       },
     });
     // The API's own logger options (logger.ts createLogger), writing to this test.
-    const logged = await buildApp({ orm: api.orm, temporal: api.temporal, taskQueue: api.taskQueue, logger: pino({ name: 'api', level: 'info', ...loggerOptions }, stream) });
+    const logged = await buildApp({ orm: api.orm, temporal: api.temporal, taskQueue: api.taskQueue, logger: pino({ name: 'api', level: 'info', ...loggerOptions }, stream), rateLimits: TEST_RATE_LIMITS });
     try {
       expect((await logged.inject({ method: 'GET', url: `/v1/public/quotes/${token}` })).statusCode).toBe(200);
       expect((await logged.inject({ method: 'POST', url: `/v1/public/quotes/${token}/decline?token=${token}`, payload: {} })).statusCode).toBe(200);
