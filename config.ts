@@ -62,7 +62,7 @@ export interface QuoteConfig {
   reminderDaysBefore: number[];
 }
 
-/** The API's abuse limits (README, "Limits"); every one answers 429 with `Retry-After`. */
+/** The API's abuse limits (docs/api-guide.md, "Limits and refused input"); every one answers 429 with `Retry-After`. */
 export interface RateLimits {
   /** Requests per second per credential (API key or portal session); without one, per client IP (RATE_LIMIT_PER_SECOND). */
   perCredentialPerSecond: number;
