@@ -1,5 +1,5 @@
 /**
- * Recorded histories of earlier workflow code (subscriptions, invoice collection) must replay against
+ * Recorded histories of earlier workflow code (subscriptions, invoice collection, instalment plans, quotes, refunds) must replay against
  * the current code: a change that would break a running workflow fails here (wrap it in `patched()`).
  */
 import { readdirSync, readFileSync } from 'node:fs';

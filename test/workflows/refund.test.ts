@@ -5,6 +5,9 @@
  */
 import pino from 'pino';
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { LockMode } from '@mikro-orm/core';
@@ -179,6 +182,13 @@ async function reload(refund: Refund, payment: Payment) {
   };
 }
 
+/** `RECORD_HISTORIES=1 npm test` refreshes the fixtures that test/replay replays on every run. */
+async function recordHistory(refund: Refund, file: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = await env.client.workflow.getHandle(refundWorkflowId(refund.id)).fetchHistory();
+  writeFileSync(join(__dirname, '../replay/histories', file), historyToJSON(history));
+}
+
 async function sandboxRefundsOf(gatewayChargeId: string): Promise<{ amount: string; status: string; idempotency_key: string }[]> {
   return orm.em
     .fork()
@@ -210,6 +220,8 @@ test('a lost gateway answer is retried with the same key: one refund at the gate
   // The shared branding partials frame the receipt (company name from the seeded company profile).
   expect(after.receipts[0]?.html).toMatch(/^<!doctype html>/i);
   expect(after.receipts[0]?.html).toContain('</html>');
+
+  await recordHistory(refund, 'refund-happy-path.json');
 });
 
 test('a refund the gateway holds pending is checked again later and completed when it settles', async () => {
@@ -228,6 +240,8 @@ test('a refund the gateway holds pending is checked again later and completed wh
   expect(after.payment.amountRefunded).toBe(5000);
   expect(after.invoice.amountRefunded).toBe(5000);
   expect(after.receipts).toHaveLength(1);
+
+  await recordHistory(refund, 'refund-pending-then-settled.json');
 });
 
 test('while the gateway holds it pending, the refund stays pending with the gateway id, and counts only once settled', async () => {
