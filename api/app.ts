@@ -40,8 +40,9 @@ import { instalmentPlansRoutes } from './routes/instalment-plans';
 import { instalmentBalancesRoutes } from './routes/instalment-balances';
 import { subscriptionPlanChangesRoutes } from './routes/subscription-plan-changes';
 import { portalRoutes } from './routes/portal';
-import { quotesRoutes } from './routes/quotes';
-import { publicQuotesRoutes } from './routes/public-quotes';
+import { quotesRoutes } from './quotes/routes';
+import { onboardingTasksRoutes } from './quotes/onboarding-tasks';
+import { publicQuotesRoutes } from './quotes/public-routes';
 import { DEFAULT_QUOTE_CONFIG, DEFAULT_RATE_LIMITS, type QuoteConfig, type RateLimits } from '../config';
 
 export interface AppDeps {
@@ -221,6 +222,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000,
     quotes: deps.quotes ?? DEFAULT_QUOTE_CONFIG,
   });
+  await app.register(onboardingTasksRoutes, { orm: deps.orm });
   await app.register(publicQuotesRoutes, { orm: deps.orm, temporal: deps.temporal, workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000 });
 
   return app;

@@ -19,7 +19,9 @@ import { declineQuoteUpdate, signQuoteUpdate } from '../../workflows/quote/contr
 import type { quoteWorkflow } from '../../workflows/quote/workflow';
 import { ApiError, ErrorSchema, conflict } from '../errors';
 import { workflowCallError } from '../workflow-errors';
-import { PublicQuoteResource, SignBody, loadQuoteRecords, publicQuoteResource, userAgentOf } from './quotes';
+import { userAgentOf } from './callers';
+import { PublicQuoteResource, SignBody } from './schemas';
+import { loadQuoteRecords, publicQuoteResource } from './serialization';
 
 const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200, description: 'The token of the acceptance link' }) });
 
