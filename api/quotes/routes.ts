@@ -218,6 +218,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
     async (request) =>
       change(request.params.id, 'remove a line from', async (quote, current) => {
         requireDraft(quote);
+        if (!current.content.lines.some((l) => l.id === request.params.line_id)) throw notFound('quote line', request.params.line_id);
         const version = await draftWithLineRemoved(orm.em.fork(), { quote, current, config, lineId: request.params.line_id });
         return updateDraft(request, quote, current, version);
       }),

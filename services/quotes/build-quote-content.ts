@@ -2,10 +2,14 @@
  * A quote version's content from what the caller asked for: the changes applied to the current
  * version (or to the defaults for a new quote), every catalog reference resolved. The defaults of a
  * new quote: valid DEFAULT_QUOTE_VALIDITY_DAYS, signed by the customer alone, in sequence, charged now.
+ *
+ * Refusals: a RuleViolation where its mapping answers exactly as before (api/workflow-errors.ts); the
+ * resolvers throw the API's error helpers where the answer has its own code or status (resource_missing
+ * as a 400, currency_mismatch, tax_rate_inactive), which no rule kind gives.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { QuoteContent, QuoteLine } from '../../domain/quote';
-import { invalidParam } from '../../api/errors';
+import { fieldViolation } from '../../domain/rule-violation';
 import { resolveQuoteLine } from './resolve-quote-line';
 import { resolveQuoteDiscounts, resolveQuoteFees, resolveQuoteTaxRates } from './resolve-quote-adjustments';
 import { resolveQuotePayment } from './resolve-quote-payment';
@@ -36,9 +40,9 @@ export async function buildQuoteContent(
   const lines: QuoteLine[] = [];
   if (changes.lines) for (const [i, line] of changes.lines.entries()) lines.push(await resolveQuoteLine(em, line, `lines[${i}]`, currency));
   const expiresAt = changes.expires_at !== undefined ? new Date(changes.expires_at).toISOString() : (base?.expiresAt ?? new Date(now.getTime() + DEFAULT_QUOTE_VALIDITY_DAYS * DAY_MS).toISOString());
-  if (Date.parse(expiresAt) <= now.getTime()) throw invalidParam('expires_at', 'expires_at must be in the future.');
+  if (Date.parse(expiresAt) <= now.getTime()) throw fieldViolation('expires_at', 'expires_at must be in the future.');
   const owner = changes.owner ? { name: changes.owner.name, email: changes.owner.email.toLowerCase() } : base?.owner;
-  if (!owner) throw invalidParam('owner', 'owner is required.');
+  if (!owner) throw fieldViolation('owner', 'owner is required.');
   const signers = changes.signers || !base ? await resolveQuoteSigners(em, changes.signers, customer, callerKeyId) : base.signing.signers;
   return {
     quoteId,

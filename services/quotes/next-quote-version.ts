@@ -7,7 +7,6 @@ import { Customer, type Quote, type QuoteVersion } from '../../db/entities';
 import type { QuoteContent } from '../../domain/quote';
 import type { QuoteVersionInput } from '../../workflows/quote/contract';
 import type { QuoteConfig } from '../../config';
-import { notFound } from '../../api/errors';
 import { buildQuoteContent } from './build-quote-content';
 import { priceQuoteVersion } from './price-quote-version';
 import { resolveQuoteLine } from './resolve-quote-line';
@@ -44,8 +43,8 @@ export async function draftWithLineAdded(em: EntityManager, { quote, current, co
   return priceQuoteVersion(base, config, (await em.findOneOrFail(Customer, { id: quote.customerId })).timeZone, new Date());
 }
 
+/** The caller has checked that the line is on the current version (a 404 on the path otherwise). */
 export async function draftWithLineRemoved(em: EntityManager, { quote, current, config, lineId }: Current & { lineId: string }): Promise<QuoteVersionInput> {
-  if (!current.content.lines.some((l) => l.id === lineId)) throw notFound('quote line', lineId);
   const base: QuoteContent = { ...current.content, lines: current.content.lines.filter((l) => l.id !== lineId) };
   const customer = await em.findOneOrFail(Customer, { id: quote.customerId });
   return priceQuoteVersion(base, config, customer.timeZone, new Date());
