@@ -25,7 +25,7 @@ import { subscriptionDiscountsRoutes } from './routes/subscription-discounts';
 import { subscriptionsRoutes } from './routes/subscriptions';
 import { subscriptionLifecycleRoutes } from './routes/subscription-lifecycle';
 import { cancellationRequestsRoutes } from './routes/cancellation-requests';
-import { invoicesRoutes } from './routes/invoices';
+import { invoicesRoutes } from './invoices/routes';
 import { invoiceActionsRoutes } from './routes/invoice-actions';
 import { DEFAULT_INVOICE_NUMBER_FORMAT, type InvoiceNumberFormat } from '../services/invoices/invoice-numbering';
 import { paymentsRoutes } from './routes/payments';
