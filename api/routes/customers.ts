@@ -9,7 +9,7 @@ import { newId } from '../../db/ids';
 import { isSupportedCurrency } from '../../domain/money';
 import { isValidTimeZone } from '../../domain/calendar';
 import { ErrorSchema, invalidParam, notFound } from '../errors';
-import { InstalmentBalance, customerInstalmentBalances } from './instalment-balances';
+import { InstalmentBalance, customerInstalmentBalances } from '../instalment-plans/balances-routes';
 import { NO_REVENUE, customerRevenue, oneCustomerRevenue, type CustomerRevenue } from '../../services/customers/customer-revenue';
 import { CurrencyCode, IdParams, PaymentMethodId, ListQuery, Metadata, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
 

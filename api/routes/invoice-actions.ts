@@ -27,7 +27,8 @@ import { MAX_GRACE_DAYS } from '../../workflows/invoice-collection/rules';
 import { ErrorSchema, conflict, invalidParam, notFound } from '../errors';
 import { IdParams, Nullable, Timestamp, iso } from '../schemas';
 import { workflowCallError } from '../workflow-errors';
-import { InvoiceResource, invoiceWithLines } from './invoices';
+import { InvoiceResource } from '../invoices/schemas';
+import { invoiceWithLines } from '../invoices/serialization';
 
 const CollectionResource = Type.Object(
   {

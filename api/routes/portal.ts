@@ -36,7 +36,8 @@ import { SubscriptionResource, subscriptionResource } from './subscriptions';
 import { CollectionMethodBody, PauseBody, subscriptionLifecycleActions } from './subscription-lifecycle';
 import { CancellationRequestResource, CreateCancellationRequest, cancellationRequestActions } from './cancellation-requests';
 import { invoiceCollectionActions } from './invoice-actions';
-import { InvoiceResource, InvoiceSummaryResource, invoiceSummary, invoiceWithLines } from './invoices';
+import { InvoiceResource, InvoiceSummaryResource } from '../invoices/schemas';
+import { invoiceSummary, invoiceWithLines } from '../invoices/serialization';
 
 declare module 'fastify' {
   interface FastifyRequest {

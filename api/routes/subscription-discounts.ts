@@ -10,7 +10,8 @@ import { priceSubscriptionPeriod } from '../../services/subscriptions/subscripti
 import { ErrorSchema, conflict, notFound } from '../errors';
 import { IdParams, Nullable, Timestamp } from '../schemas';
 import { nextPeriodToBill, redeemCoupon, redeemableCoupon } from '../subscription-billing';
-import { DiscountResource, FeeResource, TaxAmountResource, discountResource, feeResource, taxResource } from './invoices';
+import { DiscountResource, FeeResource, TaxAmountResource } from '../invoices/schemas';
+import { discountResource, feeResource, taxResource } from '../invoices/serialization';
 import { SubscriptionResource, subscriptionResource } from './subscriptions';
 
 const ApplyDiscount = Type.Object(

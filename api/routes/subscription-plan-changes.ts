@@ -20,7 +20,8 @@ import type { subscriptionWorkflow } from '../../workflows/subscription/workflow
 import { ErrorSchema, conflict, invalidParam, missingReference, notFound, unprocessable } from '../errors';
 import { IdParams, Nullable, Timestamp, iso } from '../schemas';
 import { workflowCallError } from '../workflow-errors';
-import { TaxAmountResource, taxResource } from './invoices';
+import { TaxAmountResource } from '../invoices/schemas';
+import { taxResource } from '../invoices/serialization';
 
 const ProrationBehavior = Type.Enum(['create_prorations', 'always_invoice', 'none'], {
   description:

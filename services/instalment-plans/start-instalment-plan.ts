@@ -5,17 +5,18 @@
  * transaction (with whatever must commit alongside), then starts the workflow.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Customer, Instalment, InstalmentPlan, type PermanentFailureHandling } from '../../db/entities';
 import { newId } from '../../db/ids';
 import type { BillingInterval } from '../../domain/frequency';
 import type { PaymentTerms } from '../../domain/payment-terms';
 import type { InstalmentSchedule } from '../../domain/instalment-schedule';
 import type { PlanInstalment } from '../../domain/instalment-changes';
-import { instalmentPlanWorkflowId, type InstalmentPlanWorkflowInput } from '../../workflows/instalment-plan/contract';
+import { instalmentPlanWorkflowId, waitUntilPlanRecordedUpdate, type InstalmentPlanWorkflowInput } from '../../workflows/instalment-plan/contract';
 import type { instalmentPlanWorkflow } from '../../workflows/instalment-plan/workflow';
 import { BillingStatusAttribute, CustomerIdAttribute } from '../../workflows/search-attributes';
 import { instalmentRowFields } from './instalment-rows';
+import type { PlanRefusals } from './plan-refusals';
 
 /** What a new plan is made of, already validated against the customer and the catalog. */
 export interface NewInstalmentPlanSpec {
@@ -136,4 +137,32 @@ export async function startInstalmentPlanWorkflow(
       { key: BillingStatusAttribute, value: 'incomplete' },
     ],
   });
+}
+
+/** What the API's plan operations need: the database, Temporal, and the deadline its answers keep. */
+export interface PlanServiceDeps {
+  orm: MikroORM;
+  temporal: Client;
+  taskQueue: string;
+  /** Runs one workflow call under the caller's answer deadline. */
+  withinDeadline: <R>(call: () => Promise<R>) => Promise<R>;
+  refuse: PlanRefusals;
+}
+
+export interface WarnLog {
+  warn: (obj: object, msg: string) => void;
+}
+
+/**
+ * Starts the plan's workflow and waits (within the deadline) until it has recorded its first state,
+ * so the answer shows the plan active. A start that fails throws; a slow first write only logs.
+ */
+export async function startAndAwaitFirstState(deps: PlanServiceDeps, plan: InstalmentPlan, instalments: PlanInstalment[], log: WarnLog): Promise<void> {
+  const handle = await startInstalmentPlanWorkflow(deps.temporal, deps.taskQueue, plan, instalments);
+  try {
+    await deps.withinDeadline(() => handle.executeUpdate(waitUntilPlanRecordedUpdate));
+  } catch (err) {
+    // The workflow is started and durable; it records its state as soon as a worker picks it up.
+    log.warn({ err, planId: plan.id }, 'instalment plan started; its first state write is still pending');
+  }
 }
