@@ -23,6 +23,9 @@ export class ApiError extends Error {
   }
 }
 
+/** `['billing_address', 'city']` → `billing_address[city]`: how every error names a nested param, as Stripe does. */
+export const paramPath = ([head, ...rest]: readonly string[]): string => (head ?? '') + rest.map((p) => `[${p}]`).join('');
+
 export const invalidParam = (param: string, message: string, code = 'parameter_invalid'): ApiError =>
   new ApiError(400, 'invalid_request_error', code, message, param);
 

@@ -10,6 +10,7 @@ import { PortalSession, type ApiKey } from '../db/entities';
 import { newId } from '../db/ids';
 import { hashApiKey } from '../services/access/api-keys';
 import { ApiError } from './errors';
+import { bearerToken } from './bearer-token';
 
 export const PORTAL_TOKEN_PREFIX = 'cps_';
 export const PORTAL_SESSION_DEFAULT_SECONDS = 3600;
@@ -60,12 +61,6 @@ export async function issuePortalSession(
 }
 
 const invalidSession = (message: string) => new ApiError(401, 'authentication_error', 'portal_session_invalid', message);
-
-function bearerToken(request: FastifyRequest): string | null {
-  const header = request.headers.authorization;
-  if (!header) return null;
-  return /^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? null;
-}
 
 /**
  * The session a portal request carries, or a 401 `portal_session_invalid`: no token, not a portal

@@ -9,12 +9,13 @@
  * is the credential, the portal's session-authenticated routes). A route that declares neither, or both,
  * is refused at registration, so a forgotten rule fails the app's start instead of opening a hole.
  */
-import type { FastifyInstance, FastifyPluginAsync, FastifyPluginCallback, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyPluginCallback, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { ApiKey, ApiKeyRole } from '../../db/entities';
 import { ApiError, routeNotFound } from '../errors';
 import { API_KEY_ROLES, findActiveKey } from '../../services/access/api-keys';
+import { bearerToken } from '../bearer-token';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -38,13 +39,6 @@ declare module 'fastify' {
 }
 
 const unauthenticated = (message: string) => new ApiError(401, 'authentication_error', 'api_key_invalid', message);
-
-function bearerToken(request: FastifyRequest): string | null {
-  const header = request.headers.authorization;
-  if (!header) return null;
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  return match?.[1] ?? null;
-}
 
 /** Why a route's access rule is unusable, or null when it is one of the two allowed forms. */
 function accessRuleProblem(config: RouteOptions['config']): string | null {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { invalidParam } from '../errors';
+import { invalidParam, paramPath } from '../errors';
 
 /**
  * How far ahead any date the API takes may lie: ten years (3,653 days), the bound subscriptions'
@@ -20,9 +20,6 @@ interface SchemaNode {
   anyOf?: SchemaNode[];
 }
 
-/** `['lines', '0', 'period_end']` → `lines[0][period_end]`, as the error handler names params. */
-const paramName = ([head, ...rest]: string[]): string => (head ?? '') + rest.map((p) => `[${p}]`).join('');
-
 /**
  * Every value in `value` that its schema declares a `date-time`, with its param name. The body has
  * passed validation already, so it matches the schema; a loop over an explicit stack, no recursion.
@@ -32,7 +29,7 @@ export function dateTimeValues(schema: SchemaNode, value: unknown): { param: str
   const stack: { schema: SchemaNode; value: unknown; path: string[] }[] = [{ schema, value, path: [] }];
   while (stack.length > 0) {
     const { schema: node, value: item, path } = stack.pop()!;
-    if (typeof item === 'string' && node.format === 'date-time') found.push({ param: paramName(path), value: item });
+    if (typeof item === 'string' && node.format === 'date-time') found.push({ param: paramPath(path), value: item });
     for (const branch of node.anyOf ?? []) stack.push({ schema: branch, value: item, path });
     if (Array.isArray(item) && node.items) item.forEach((child, i) => stack.push({ schema: node.items!, value: child, path: [...path, String(i)] }));
     if (item !== null && typeof item === 'object' && !Array.isArray(item)) {

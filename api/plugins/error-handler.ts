@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { DriverException, ConnectionException } from '@mikro-orm/core';
 import { RuleViolation } from '../../domain/rule-violation';
-import { ApiError, invalidParam, routeNotFound, serviceUnavailable } from '../errors';
+import { ApiError, invalidParam, paramPath, routeNotFound, serviceUnavailable } from '../errors';
 import { ruleViolationError } from '../workflow-errors';
 
 interface AjvError {
@@ -19,8 +19,7 @@ function paramName(error: AjvError): string {
   if (error.keyword === 'additionalProperties' && typeof error.params.additionalProperty === 'string') {
     parts.push(error.params.additionalProperty);
   }
-  const [head, ...rest] = parts;
-  return head === undefined ? '' : head + rest.map((p) => `[${p}]`).join('');
+  return paramPath(parts);
 }
 
 function validationError(error: FastifyError): ApiError {

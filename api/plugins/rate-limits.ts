@@ -4,15 +4,12 @@ import fp from 'fastify-plugin';
 import rateLimit from '@fastify/rate-limit';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ApiError } from '../errors';
+import { bearerToken } from '../bearer-token';
 import type { RateLimits } from '../../config';
 import { PostgresRateLimitStore } from './rate-limit-store';
 
 const tooManyRequests = (retryAfterSeconds: number) =>
   new ApiError(429, 'invalid_request_error', 'rate_limit', `Too many requests: retry in ${retryAfterSeconds} s.`);
-
-function bearer(request: FastifyRequest): string | null {
-  return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? null;
-}
 
 /**
  * Whose budget a request spends. A verified API key is the key; any other bearer token (a portal
@@ -22,7 +19,7 @@ function bearer(request: FastifyRequest): string | null {
  */
 function budgetKey(request: FastifyRequest): string {
   if (request.apiKey) return `key:${request.apiKey.id}`;
-  const token = bearer(request);
+  const token = bearerToken(request);
   if (token) return `token:${createHash('sha256').update(token).digest('hex').slice(0, 32)}`;
   return request.routeOptions.config.public === true ? `public:${request.ip}` : `ip:${request.ip}`;
 }
@@ -41,7 +38,7 @@ export default fp(async function rateLimits(app: FastifyInstance, opts: { orm: M
   const failures = new PostgresRateLimitStore(orm, 'auth-failures');
   app.addHook('onRequest', async (request, reply) => {
     // Anonymous calls to public routes present no credential to guess; everything else is checked.
-    if (request.routeOptions.config.public === true && bearer(request) === null) return;
+    if (request.routeOptions.config.public === true && bearerToken(request) === null) return;
     // With PostgreSQL down the cap cannot be read; the request goes on and the credential lookup
     // answers 503 like everything else that needs the database.
     const { current, ttl } = await failures.current(request.ip).catch(() => ({ current: 0, ttl: 0 }));

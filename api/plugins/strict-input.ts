@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
-import { invalidParam } from '../errors';
+import { invalidParam, paramPath } from '../errors';
 
 /**
  * Input rules the route schemas alone do not enforce, found by fuzzing the API with schemathesis
@@ -22,9 +22,6 @@ const NUL = '\u0000';
 /** A UTF-16 surrogate without its partner: not a character, stored by PostgreSQL as U+FFFD, so what was echoed is not what was kept. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** `['billing_address', 'city']` → `billing_address[city]`, as the error handler names params. */
-const paramName = ([head, ...rest]: string[]): string => (head ?? '') + rest.map((p) => `[${p}]`).join('');
-
 const stringProblem = (text: string): string | null =>
   text.includes(NUL) ? 'must not contain the NUL character (U+0000)' : LONE_SURROGATE.test(text) ? 'must be well-formed Unicode (a lone UTF-16 surrogate is not)' : null;
 
@@ -39,7 +36,7 @@ function badString(value: unknown): { param: string; problem: string } | null {
     const { value: item, path } = stack.pop()!;
     if (typeof item === 'string') {
       const problem = stringProblem(item);
-      if (problem) return { param: paramName(path), problem };
+      if (problem) return { param: paramPath(path), problem };
       continue;
     }
     if (item === null || typeof item !== 'object') continue;
@@ -49,7 +46,7 @@ function badString(value: unknown): { param: string; problem: string } | null {
       const [key, child] = entries[i]!;
       // A bad key is named by its parent (`metadata`): the key itself is not printable.
       const keyProblem = stringProblem(key);
-      if (keyProblem) return { param: paramName(path), problem: keyProblem };
+      if (keyProblem) return { param: paramPath(path), problem: keyProblem };
       stack.push({ value: child, path: [...path, key] });
     }
   }
