@@ -5,7 +5,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import type { RuleViolation } from '../domain/rule-violation';
+import { Refusal, type RuleViolation } from '../domain/rule-violation';
 import { ruleViolationOf } from '../workflows/rule-failure';
 import { ApiError, conflict, invalidParam, serviceUnavailable, unprocessable } from './errors';
 
@@ -35,20 +35,23 @@ export function workflowCallError(err: unknown, what: string): unknown {
 /**
  * The one mapping from a broken business rule to the API's answer, by its kind: 409 for the record's
  * state, 422 for a request breaking a rule, 400 naming the field at fault, 404 for a missing part.
+ * A rule's short reason is made a sentence; an input refusal's message is already one, sent as written.
  */
 export function ruleViolationError(violation: RuleViolation): ApiError {
-  const { code, param, message } = violation;
+  const { code, param } = violation;
+  const asWritten = violation instanceof Refusal;
+  const message = asWritten ? violation.message : capitalise(violation.message);
   switch (violation.kind) {
     case 'conflict':
-      return conflict(code, capitalise(message));
+      return conflict(code, message);
     case 'unprocessable':
-      return unprocessable(undefined, code, capitalise(message));
+      return unprocessable(param, code, message);
     case 'not_found':
-      return new ApiError(404, 'invalid_request_error', 'resource_missing', capitalise(message));
+      return new ApiError(404, 'invalid_request_error', 'resource_missing', message);
     case 'invalid':
-      // A message opening with the field's name keeps its spelling.
-      if (param) return invalidParam(param, message.startsWith(param) ? endSentence(message) : capitalise(message));
-      return unprocessable(undefined, code, capitalise(message));
+      // A rule's message opening with the field's name keeps its spelling.
+      if (param) return invalidParam(param, asWritten || !violation.message.startsWith(param) ? message : endSentence(violation.message), code);
+      return unprocessable(undefined, code, message);
   }
 }
 

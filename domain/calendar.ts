@@ -10,9 +10,14 @@
 import { DateTime, IANAZone } from 'luxon';
 import { validateInterval } from './frequency';
 import type { BillingInterval, IntervalUnit } from './frequency';
+import { Refusal } from './rule-violation';
 
-export class CalendarError extends Error {
+/** A date, time zone or billing interval the calendar cannot use (422 `date_invalid`). */
+export class CalendarError extends Refusal {
   override name = 'CalendarError';
+  constructor(message: string) {
+    super('date_invalid', message);
+  }
 }
 
 export interface BillingPeriod {

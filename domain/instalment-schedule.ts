@@ -52,17 +52,17 @@ import { validateInterval } from './frequency';
 import type { BillingInterval } from './frequency';
 import { MoneyError, isSupportedCurrency, money } from './money';
 import { PPM_PER_WHOLE, PricingError, allocateProportionally, formatPercentage, parsePercentage } from './pricing';
+import { Refusal } from './rule-violation';
 
 export const MAX_INSTALMENTS = 600;
 
-export class InstalmentScheduleError extends Error {
+/** A schedule that cannot be built from its input: a 400 naming the field (callers nest it under their own). */
+export class InstalmentScheduleError extends Refusal {
   override name = 'InstalmentScheduleError';
-  constructor(
-    message: string,
-    /** The API parameter at fault, snake_case: `count`, `down_payment[percent]`, `custom[2][amount]`. */
-    readonly param: string,
-  ) {
-    super(message);
+  /** The API parameter at fault, snake_case: `count`, `down_payment[percent]`, `custom[2][amount]`. */
+  declare readonly param: string;
+  constructor(message: string, param: string) {
+    super('parameter_invalid', message, param);
   }
 }
 

@@ -4,11 +4,16 @@
 import * as dineroExports from 'dinero.js';
 import { add, allocate, dinero, multiply, subtract, toSnapshot } from 'dinero.js';
 import type { Dinero, DineroCurrency } from 'dinero.js';
+import { Refusal } from './rule-violation';
 
 export type Money = { amount: number; currency: string };
 
-export class MoneyError extends Error {
+/** An amount or currency money cannot hold (422 `money_invalid`; callers that know the field name it). */
+export class MoneyError extends Refusal {
   override name = 'MoneyError';
+  constructor(message: string) {
+    super('money_invalid', message);
+  }
 }
 
 // Caps the array an allocation builds, so a bad request can't exhaust a workflow worker's memory.

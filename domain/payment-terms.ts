@@ -9,6 +9,7 @@
  * instant itself. `custom` keeps the due date given with the invoice.
  */
 import { DateTime } from 'luxon';
+import { Refusal } from './rule-violation';
 
 export const NET_TERMS_DAYS = {
   net_7: 7,
@@ -24,8 +25,12 @@ export type PaymentTerms = 'due_on_receipt' | NetTerms | 'custom';
 
 export const PAYMENT_TERMS: readonly PaymentTerms[] = ['due_on_receipt', ...(Object.keys(NET_TERMS_DAYS) as NetTerms[]), 'custom'];
 
-export class PaymentTermsError extends Error {
+/** Payment terms that give no due date (422 `date_invalid`). */
+export class PaymentTermsError extends Refusal {
   override name = 'PaymentTermsError';
+  constructor(message: string) {
+    super('date_invalid', message);
+  }
 }
 
 export function isPaymentTerms(value: string): value is PaymentTerms {

@@ -34,6 +34,7 @@
 import { allocate, createDinero, halfUp, toSnapshot } from 'dinero.js';
 import type { Dinero, DineroCalculator, DineroComparisonOperator } from 'dinero.js';
 import { MoneyError, money, multiplyMoney, sumMoney, subtractMoney, addMoney, currencyExponent, type Money } from './money';
+import { Refusal } from './rule-violation';
 
 /** Millionths of an amount in one whole (100 %). */
 export const PPM_PER_WHOLE = 1_000_000;
@@ -45,14 +46,12 @@ export const MAX_PERCENTAGE_DECIMALS = 4;
 export const PERCENTAGE_PATTERN = '^[0-9]{1,3}(\\.[0-9]{1,4})?$';
 const PERCENTAGE_RE = new RegExp(PERCENTAGE_PATTERN);
 
-export class PricingError extends Error {
+/** A price input out of range: a 400 naming the field where it is, e.g. `discounts[1][percent_off]` (API parameter naming). */
+export class PricingError extends Refusal {
   override name = 'PricingError';
-  /** Where in the input the problem is, e.g. `discounts[1][percent_off]` (API parameter naming). */
-  constructor(
-    message: string,
-    readonly param: string,
-  ) {
-    super(message);
+  declare readonly param: string;
+  constructor(message: string, param: string) {
+    super('parameter_invalid', message, param);
   }
 }
 

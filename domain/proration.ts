@@ -18,14 +18,14 @@
  * then one dated the 11th credits the new plan for ten days it was never billed for).
  */
 import { money } from './money';
+import { Refusal } from './rule-violation';
 
-export class ProrationError extends Error {
+/** A proration input out of order or range: a 400 naming the field. */
+export class ProrationError extends Refusal {
   override name = 'ProrationError';
-  constructor(
-    message: string,
-    readonly param: string,
-  ) {
-    super(message);
+  declare readonly param: string;
+  constructor(message: string, param: string) {
+    super('parameter_invalid', message, param);
   }
 }
 

@@ -60,6 +60,22 @@ export const RULE_KINDS = {
   due_date_order: 'unprocessable',
   due_date_in_past: 'unprocessable',
   loan_amount_edit: 'unprocessable',
+
+  // Requests refused by a service or a domain input check (Refusal, below).
+  resource_missing: 'invalid',
+  currency_mismatch: 'invalid',
+  tax_rate_inactive: 'invalid',
+  coupon_not_redeemable: 'invalid',
+  amount_too_large: 'unprocessable',
+  money_invalid: 'unprocessable',
+  date_invalid: 'unprocessable',
+  term_not_whole_periods: 'unprocessable',
+  invoice_is_instalment: 'unprocessable',
+  invoice_not_open: 'unprocessable',
+  invoice_partially_paid: 'unprocessable',
+  no_payment_method: 'unprocessable',
+  invoice_already_split: 'conflict',
+  collection_not_running: 'conflict',
 } as const satisfies Record<string, RuleKind>;
 
 export type RuleCode = keyof typeof RULE_KINDS;
@@ -70,21 +86,43 @@ export function ruleKind(code: string): RuleKind {
 }
 
 export class RuleViolation extends Error {
-  override readonly name = 'RuleViolation';
+  override name = 'RuleViolation';
   readonly kind: RuleKind;
   /** A code outside RuleCode only comes back from the wire (api/workflow-errors.ts), never from a rule. */
   readonly code: string;
   constructor(
     code: RuleCode,
     message: string,
-    /** The request field at fault, for an `invalid` violation (the API names it as `param`). */
+    /** The request field at fault (the API names it as `param`). */
     readonly param?: string,
+    /** Only an Refusal, which never crosses the Temporal boundary, may answer other than its code's kind. */
+    kind: RuleKind = ruleKind(code),
   ) {
     super(message);
     this.code = code;
-    this.kind = ruleKind(code);
+    this.kind = kind;
   }
 }
+
+/**
+ * A request's input refused by a service (a missing reference, a field out of range) or by a domain
+ * input check (money, pricing, calendars, schedules: their error classes extend it, keeping their
+ * names, which activity retry policies list). Two things set it apart from a rule's violation:
+ * - its message is the sentence the caller reads, sent as written (a rule's short reason is made a
+ *   sentence by the API);
+ * - a workflow does not turn it into a rule failure (workflows/rule-failure.ts): inside a workflow it
+ *   is a bug in what the workflow was given, failing as any other error would.
+ */
+export class Refusal extends RuleViolation {
+  override name = 'Refusal';
+}
+
+/** A record named in the request does not exist: 400 naming the field, in the words every such refusal uses. */
+export const missingReference = (param: string, kind: string, id: string): Refusal =>
+  new Refusal('resource_missing', `No such ${kind}: '${id}'`, param);
+
+/** One request field is wrong: 400 naming it (`parameter_invalid` unless a code says more). */
+export const invalidInput = (param: string, message: string, code: RuleCode = 'parameter_invalid'): Refusal => new Refusal(code, message, param);
 
 /** Not allowed in the record's current state; the message says why (subscriptions, invoice collection). */
 export const stateViolation = (message: string): RuleViolation => new RuleViolation('invalid_state_transition', message);

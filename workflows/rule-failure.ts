@@ -11,7 +11,7 @@
  *   "not in this state" (`invalid_state_transition`).
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { RuleViolation, type RuleCode } from '../domain/rule-violation';
+import { Refusal, RuleViolation, type RuleCode } from '../domain/rule-violation';
 
 export const RULE_FAILURE_TYPES = {
   subscription: 'LifecycleRuleError',
@@ -30,12 +30,16 @@ export function ruleFailure(type: RuleFailureType, violation: RuleViolation): Ap
   return ApplicationFailure.create({ type, message: violation.message, details, nonRetryable: true });
 }
 
-/** Runs a rule; a broken one becomes the failure Temporal returns to the caller of the update. */
+/**
+ * Runs a rule; a broken one becomes the failure Temporal returns to the caller of the update. A domain
+ * input check failing inside a rule (an Refusal: money, calendars) is not a broken rule but bad
+ * data the workflow was given, and fails as it always did.
+ */
 export function failingAs<T>(type: RuleFailureType, rule: () => T): T {
   try {
     return rule();
   } catch (err) {
-    if (err instanceof RuleViolation) throw ruleFailure(type, err);
+    if (err instanceof RuleViolation && !(err instanceof Refusal)) throw ruleFailure(type, err);
     throw err;
   }
 }

@@ -24,7 +24,7 @@ import {
   resumePlanUpdate,
 } from '../../workflows/instalment-plan/contract';
 import type { instalmentPlanWorkflow } from '../../workflows/instalment-plan/workflow';
-import { ErrorSchema, conflict, invalidParam, missingReference, notFound, unprocessable } from '../errors';
+import { ErrorSchema, conflict, invalidParam, notFound } from '../errors';
 import { IdParams, cursorFilter, definedOnly, listOf } from '../schemas';
 import { workflowCallError } from '../workflow-errors';
 import {
@@ -41,8 +41,8 @@ import {
 } from './schemas';
 import { schedulePreview, withInstalments } from './serialization';
 
-/** The plan services refuse in the API's own words: the same statuses, codes and messages as every route. */
-const refuse: PlanRefusals = { invalidParam, missingReference, unprocessable, conflict, workflowCallError };
+/** A failed workflow call of the plan services, in the API's own words (their other refusals are RuleViolations). */
+const refuse: PlanRefusals = { workflowCallError };
 
 export interface InstalmentPlanRoutesOptions {
   orm: MikroORM;
@@ -81,7 +81,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
         response: { 200: SchedulePreview, '4xx': ErrorSchema },
       },
     },
-    async (request) => schedulePreview(await previewInstalmentSchedule(orm.em.fork(), request.body, refuse)),
+    async (request) => schedulePreview(await previewInstalmentSchedule(orm.em.fork(), request.body)),
   );
 
   app.post(

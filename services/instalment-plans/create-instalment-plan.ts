@@ -9,6 +9,7 @@ import { InstalmentPlan } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { parseAnnualInterestRate } from '../../domain/instalment-schedule';
 import type { PaymentTerms } from '../../domain/payment-terms';
+import { Refusal } from '../../domain/rule-violation';
 import { planBasis, scheduleFor, type PlanRequest } from './schedule-request';
 import { checkSplittable, resumeSplit, voidSplitInvoice } from './split-invoice';
 import {
@@ -24,28 +25,24 @@ import {
 export async function createInstalmentPlan(deps: PlanServiceDeps, body: PlanRequest, log: WarnLog): Promise<string> {
   const { orm, refuse } = deps;
   const em = orm.em.fork();
-  const { customer, invoice, total, currency } = await planBasis(em, body, refuse);
+  const { customer, invoice, total, currency } = await planBasis(em, body);
   const collectionMethod = body.collection_method ?? (invoice ? (invoice.collectionMethod as 'charge_automatically' | 'send_invoice') : 'charge_automatically');
   if (collectionMethod === 'charge_automatically' && !customer.defaultPaymentMethod) {
-    throw refuse.unprocessable(
-      'customer',
-      'no_payment_method',
-      `Customer ${customer.id} has no default_payment_method to charge; set one or use collection_method=send_invoice.`,
-    );
+    throw new Refusal('no_payment_method', `Customer ${customer.id} has no default_payment_method to charge; set one or use collection_method=send_invoice.`, 'customer');
   }
 
   // A split that failed after voiding its invoice is finished by repeating the request.
   if (invoice) {
     const earlier = await em.findOne(InstalmentPlan, { sourceInvoiceId: invoice.id });
     if (earlier && earlier.status !== 'incomplete') {
-      throw refuse.conflict('invoice_already_split', `Invoice ${invoice.id} was already split into instalment plan ${earlier.id}.`);
+      throw new Refusal('invoice_already_split', `Invoice ${invoice.id} was already split into instalment plan ${earlier.id}.`);
     }
     if (earlier) return resumeSplit(deps, earlier, invoice, log);
-    checkSplittable(invoice, refuse);
+    checkSplittable(invoice);
   }
 
   const now = new Date();
-  const schedule = scheduleFor(body, total, currency, customer.timeZone, now, refuse);
+  const schedule = scheduleFor(body, total, currency, customer.timeZone, now);
   const instalments = toPlanInstalments(schedule);
   const id = newId('instalmentPlan');
   const planFields = newInstalmentPlanFields({
@@ -73,7 +70,7 @@ export async function createInstalmentPlan(deps: PlanServiceDeps, body: PlanRequ
   } catch (err) {
     // Two requests split the same invoice at once: the unique source invoice lets one through.
     if (err instanceof UniqueConstraintViolationException && invoice) {
-      throw refuse.conflict('invoice_already_split', `Invoice ${invoice.id} is already being split into another instalment plan.`);
+      throw new Refusal('invoice_already_split', `Invoice ${invoice.id} is already being split into another instalment plan.`);
     }
     throw err;
   }

@@ -15,7 +15,7 @@ import {
   type ScheduleInput,
   type ScheduleMethod,
 } from '../../domain/instalment-schedule';
-import type { PlanRefusals } from './plan-refusals';
+import { Refusal, invalidInput, missingReference } from '../../domain/rule-violation';
 import { checkSplittable } from './split-invoice';
 
 /** A date this far in the past is a client clock skew, treated as "now"; further back is an error. */
@@ -46,21 +46,21 @@ export interface PlanRequest {
 }
 
 /** What the plan is built on: a customer and a total, or an open invoice to split. */
-export async function planBasis(em: EntityManager, body: PlanRequest, refuse: PlanRefusals) {
+export async function planBasis(em: EntityManager, body: PlanRequest) {
   if (body.invoice !== undefined) {
-    if (body.total !== undefined) throw refuse.invalidParam('total', 'total comes from the invoice; give invoice or total, not both.');
+    if (body.total !== undefined) throw invalidInput('total', 'total comes from the invoice; give invoice or total, not both.');
     const invoice = await em.findOne(Invoice, { id: body.invoice });
-    if (!invoice) throw refuse.missingReference('invoice', 'invoice', body.invoice);
+    if (!invoice) throw missingReference('invoice', 'invoice', body.invoice);
     if (body.customer !== undefined && body.customer !== invoice.customerId) {
-      throw refuse.invalidParam('customer', `Invoice ${invoice.id} belongs to customer ${invoice.customerId}.`);
+      throw invalidInput('customer', `Invoice ${invoice.id} belongs to customer ${invoice.customerId}.`);
     }
     const customer = await em.findOneOrFail(Customer, { id: invoice.customerId });
     return { customer, invoice, total: invoice.amountDue, currency: invoice.currency };
   }
-  if (body.customer === undefined) throw refuse.invalidParam('customer', 'customer is required unless invoice is given.');
-  if (body.total === undefined) throw refuse.invalidParam('total', 'total is required unless invoice is given.');
+  if (body.customer === undefined) throw invalidInput('customer', 'customer is required unless invoice is given.');
+  if (body.total === undefined) throw invalidInput('total', 'total is required unless invoice is given.');
   const customer = await em.findOne(Customer, { id: body.customer });
-  if (!customer) throw refuse.missingReference('customer', 'customer', body.customer);
+  if (!customer) throw missingReference('customer', 'customer', body.customer);
   return { customer, invoice: null, total: body.total, currency: customer.currency };
 }
 
@@ -74,21 +74,20 @@ export function scheduleFor(
   currency: string,
   timeZone: string,
   now: Date,
-  refuse: PlanRefusals,
 ): InstalmentSchedule {
   const method = body.method ?? 'equal';
-  if (method === 'equal' && body.count === undefined) throw refuse.invalidParam('count', 'count is required for method=equal.');
+  if (method === 'equal' && body.count === undefined) throw invalidInput('count', 'count is required for method=equal.');
   const firstPaymentDate = body.first_payment_date ?? now.toISOString();
   if (Date.parse(firstPaymentDate) < now.getTime() - CLOCK_SKEW_MS) {
-    throw refuse.invalidParam('first_payment_date', 'first_payment_date must not be in the past.');
+    throw invalidInput('first_payment_date', 'first_payment_date must not be in the past.');
   }
   body.instalments?.forEach((item, index) => {
     if (Date.parse(item.due_date) < now.getTime() - CLOCK_SKEW_MS) {
-      throw refuse.invalidParam(`instalments[${index}][due_date]`, `instalments[${index}][due_date] must not be in the past.`);
+      throw invalidInput(`instalments[${index}][due_date]`, `instalments[${index}][due_date] must not be in the past.`);
     }
   });
   if (body.down_payment && (body.down_payment.amount === undefined) === (body.down_payment.percent === undefined)) {
-    throw refuse.invalidParam('down_payment', 'down_payment takes either amount or percent.');
+    throw invalidInput('down_payment', 'down_payment takes either amount or percent.');
   }
   const input: ScheduleInput = {
     currency,
@@ -109,15 +108,15 @@ export function scheduleFor(
   try {
     return buildInstalmentSchedule(input);
   } catch (err) {
-    if (err instanceof InstalmentScheduleError) throw refuse.invalidParam(apiParam(err.param), err.message.replace(/\bcustom\b/g, 'instalments'));
-    if (err instanceof MoneyError) throw refuse.unprocessable('total', 'amount_too_large', err.message);
+    if (err instanceof InstalmentScheduleError) throw invalidInput(apiParam(err.param), err.message.replace(/\bcustom\b/g, 'instalments'));
+    if (err instanceof MoneyError) throw new Refusal('amount_too_large', err.message, 'total');
     throw err;
   }
 }
 
 /** The schedule a request would create, nothing written: `POST /v1/instalment-plans/preview`. */
-export async function previewInstalmentSchedule(em: EntityManager, body: PlanRequest, refuse: PlanRefusals): Promise<InstalmentSchedule> {
-  const { customer, invoice, total, currency } = await planBasis(em, body, refuse);
-  if (invoice) checkSplittable(invoice, refuse);
-  return scheduleFor(body, total, currency, customer.timeZone, new Date(), refuse);
+export async function previewInstalmentSchedule(em: EntityManager, body: PlanRequest): Promise<InstalmentSchedule> {
+  const { customer, invoice, total, currency } = await planBasis(em, body);
+  if (invoice) checkSplittable(invoice);
+  return scheduleFor(body, total, currency, customer.timeZone, new Date());
 }

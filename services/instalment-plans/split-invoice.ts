@@ -7,19 +7,19 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import { Instalment, Invoice, type InstalmentPlan } from '../../db/entities';
 import type { PlanInstalment } from '../../domain/instalment-changes';
 import { invoiceCollectionWorkflowId, voidInvoiceUpdate } from '../../workflows/invoice-collection/contract';
-import type { PlanRefusals } from './plan-refusals';
+import { Refusal } from '../../domain/rule-violation';
 import { startAndAwaitFirstState, type PlanServiceDeps, type WarnLog } from './start-instalment-plan';
 
 /** An invoice can be split while it is open and nothing has been paid on it. */
-export function checkSplittable(invoice: Invoice, refuse: PlanRefusals): void {
+export function checkSplittable(invoice: Invoice): void {
   if (invoice.instalmentPlanId) {
-    throw refuse.unprocessable('invoice', 'invoice_is_instalment', `Invoice ${invoice.id} is already an instalment of plan ${invoice.instalmentPlanId}.`);
+    throw new Refusal('invoice_is_instalment', `Invoice ${invoice.id} is already an instalment of plan ${invoice.instalmentPlanId}.`, 'invoice');
   }
   if (invoice.status !== 'open') {
-    throw refuse.unprocessable('invoice', 'invoice_not_open', `Only an open invoice can be split into instalments; invoice ${invoice.id} is ${invoice.status}.`);
+    throw new Refusal('invoice_not_open', `Only an open invoice can be split into instalments; invoice ${invoice.id} is ${invoice.status}.`, 'invoice');
   }
   if (invoice.amountPaid > 0) {
-    throw refuse.unprocessable('invoice', 'invoice_partially_paid', `Invoice ${invoice.id} already has ${invoice.amountPaid} paid on it; split only an unpaid invoice.`);
+    throw new Refusal('invoice_partially_paid', `Invoice ${invoice.id} already has ${invoice.amountPaid} paid on it; split only an unpaid invoice.`, 'invoice');
   }
 }
 
@@ -30,7 +30,7 @@ export async function voidSplitInvoice(deps: PlanServiceDeps, invoice: Invoice):
     await withinDeadline(() => temporal.workflow.getHandle(invoiceCollectionWorkflowId(invoice.id)).executeUpdate(voidInvoiceUpdate));
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
-      throw refuse.conflict('collection_not_running', `Invoice ${invoice.id} has no collection in progress, so it cannot be split.`);
+      throw new Refusal('collection_not_running', `Invoice ${invoice.id} has no collection in progress, so it cannot be split.`);
     }
     throw refuse.workflowCallError(err, `Cannot split invoice ${invoice.id}`);
   }

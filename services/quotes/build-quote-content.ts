@@ -3,9 +3,8 @@
  * version (or to the defaults for a new quote), every catalog reference resolved. The defaults of a
  * new quote: valid DEFAULT_QUOTE_VALIDITY_DAYS, signed by the customer alone, in sequence, charged now.
  *
- * Refusals: a RuleViolation where its mapping answers exactly as before (api/workflow-errors.ts); the
- * resolvers throw the API's error helpers where the answer has its own code or status (resource_missing
- * as a 400, currency_mismatch, tax_rate_inactive), which no rule kind gives.
+ * Refusals are RuleViolations (input refusals, domain/rule-violation.ts), answered by their kind and code
+ * in api/workflow-errors.ts.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { QuoteContent, QuoteLine } from '../../domain/quote';

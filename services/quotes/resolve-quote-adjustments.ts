@@ -5,28 +5,19 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { TaxRate } from '../../db/entities';
-import { PricingError, parsePercentage, type FeeInput } from '../../domain/pricing';
+import { parsePercentage, type FeeInput } from '../../domain/pricing';
 import type { QuoteDiscount, QuoteTaxRate } from '../../domain/quote';
-import { invalidParam, missingReference } from '../../api/errors';
+import { invalidInput, missingReference } from '../../domain/rule-violation';
 import { redeemableCoupon } from '../../api/subscription-billing';
 import type { DiscountRequest, FeeRequest } from './quote-input';
 
-/** A percentage field: out of range (over 100) is a 400 naming it, like any other invalid input. */
-export function percentParam(text: string, param: string): number {
-  try {
-    return parsePercentage(text, param);
-  } catch (err) {
-    if (err instanceof PricingError) throw invalidParam(err.param, err.message);
-    throw err;
-  }
-}
 
 export async function resolveQuoteDiscounts(em: EntityManager, inputs: DiscountRequest[], currency: string, now: Date): Promise<QuoteDiscount[]> {
   const out: QuoteDiscount[] = [];
   for (const [i, d] of inputs.entries()) {
     const param = `discounts[${i}]`;
     if ([d.coupon, d.percent_off, d.amount_off].filter((v) => v !== undefined).length !== 1) {
-      throw invalidParam(param, `${param} needs exactly one of coupon, percent_off or amount_off.`);
+      throw invalidInput(param, `${param} needs exactly one of coupon, percent_off or amount_off.`);
     }
     if (d.coupon !== undefined) {
       const coupon = await redeemableCoupon(em, d.coupon, currency, now, `${param}[coupon]`);
@@ -37,7 +28,7 @@ export async function resolveQuoteDiscounts(em: EntityManager, inputs: DiscountR
           : { type: 'fixed_amount', amount: coupon.amountOff!, description, couponId: coupon.id },
       );
     } else if (d.percent_off !== undefined) {
-      out.push({ type: 'percentage', ratePpm: percentParam(d.percent_off, `${param}[percent_off]`), description: d.description ?? null, couponId: null });
+      out.push({ type: 'percentage', ratePpm: parsePercentage(d.percent_off, `${param}[percent_off]`), description: d.description ?? null, couponId: null });
     } else {
       out.push({ type: 'fixed_amount', amount: d.amount_off!, description: d.description ?? null, couponId: null });
     }
@@ -48,10 +39,10 @@ export async function resolveQuoteDiscounts(em: EntityManager, inputs: DiscountR
 export function resolveQuoteFees(inputs: FeeRequest[]): FeeInput[] {
   return inputs.map((f, i) => {
     const param = `fees[${i}]`;
-    if ((f.amount === undefined) === (f.percentage === undefined)) throw invalidParam(param, `${param} needs exactly one of amount or percentage.`);
+    if ((f.amount === undefined) === (f.percentage === undefined)) throw invalidInput(param, `${param} needs exactly one of amount or percentage.`);
     const taxable = f.taxable ?? true;
     return f.percentage !== undefined
-      ? { type: 'percentage', ratePpm: percentParam(f.percentage, `${param}[percentage]`), taxable, description: f.description }
+      ? { type: 'percentage', ratePpm: parsePercentage(f.percentage, `${param}[percentage]`), taxable, description: f.description }
       : { type: 'fixed_amount', amount: f.amount!, taxable, description: f.description };
   });
 }
@@ -61,10 +52,10 @@ export async function resolveQuoteTaxRates(em: EntityManager, ids: string[]): Pr
   const found = new Map((await em.find(TaxRate, { id: { $in: [...new Set(ids)] } })).map((r) => [r.id, r]));
   return ids.map((id, i) => {
     const param = `tax_rates[${i}]`;
-    if (ids.indexOf(id) !== i) throw invalidParam(param, `Tax rate ${id} is listed twice.`);
+    if (ids.indexOf(id) !== i) throw invalidInput(param, `Tax rate ${id} is listed twice.`);
     const rate = found.get(id);
     if (!rate) throw missingReference(param, 'tax_rate', id);
-    if (!rate.active) throw invalidParam(param, `Tax rate ${id} is not active.`, 'tax_rate_inactive');
+    if (!rate.active) throw invalidInput(param, `Tax rate ${id} is not active.`, 'tax_rate_inactive');
     return { id: rate.id, displayName: rate.displayName, ratePpm: rate.percentagePpm, inclusive: rate.inclusive };
   });
 }

@@ -7,7 +7,7 @@ import { Customer } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { isValidTimeZone } from '../../domain/calendar';
 import { isSupportedCurrency } from '../../domain/money';
-import { invalidParam, missingReference } from '../../api/errors';
+import { invalidInput, missingReference } from '../../domain/rule-violation';
 import type { QuoteContact, QuoteCustomer } from './quote-input';
 
 /** Exactly one of them: an existing customer's id, or the contact to create. */
@@ -18,16 +18,16 @@ export interface QuoteCustomerRequest {
 
 /** The customer a new quote is for: an existing one, or a new one from the contact (not yet written). */
 export async function resolveQuoteCustomer(em: EntityManager, body: QuoteCustomerRequest): Promise<{ customer: QuoteCustomer; create: Customer | null }> {
-  if ((body.customer === undefined) === (body.contact === undefined)) throw invalidParam('customer', 'Give either customer or contact.');
+  if ((body.customer === undefined) === (body.contact === undefined)) throw invalidInput('customer', 'Give either customer or contact.');
   if (body.customer !== undefined) {
     const customer = await em.findOne(Customer, { id: body.customer });
     if (!customer) throw missingReference('customer', 'customer', body.customer);
     return { customer, create: null };
   }
   const c = body.contact!;
-  if (!isSupportedCurrency(c.currency.toUpperCase())) throw invalidParam('contact[currency]', `Unsupported currency: ${c.currency}.`);
+  if (!isSupportedCurrency(c.currency.toUpperCase())) throw invalidInput('contact[currency]', `Unsupported currency: ${c.currency}.`);
   const timeZone = c.time_zone ?? 'UTC';
-  if (!isValidTimeZone(timeZone)) throw invalidParam('contact[time_zone]', `Unknown IANA time zone: ${timeZone}.`);
+  if (!isValidTimeZone(timeZone)) throw invalidInput('contact[time_zone]', `Unknown IANA time zone: ${timeZone}.`);
   const now = new Date();
   const customer = new Customer();
   Object.assign(customer, {
