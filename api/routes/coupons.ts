@@ -5,7 +5,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { Coupon, couponIsValid } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { MoneyError, money } from '../../domain/money';
-import { PERCENTAGE_PATTERN, PricingError, formatPercentage, parsePercentage } from '../../domain/pricing';
+import { PERCENTAGE_PATTERN, formatPercentage, parsePercentage } from '../../domain/pricing';
 import { ErrorSchema, invalidParam, notFound } from '../errors';
 import { CurrencyCode, IdParams, ListQuery, Metadata, Nullable, Timestamp, iso, listOf, paginate } from '../schemas';
 
@@ -149,12 +149,7 @@ export const couponsRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async
       }
       if (body.percent_off !== undefined) {
         if (body.currency !== undefined) throw invalidParam('currency', 'currency goes with amount_off; a percentage coupon has none.');
-        try {
-          percentOffPpm = parsePercentage(body.percent_off, 'percent_off');
-        } catch (err) {
-          if (err instanceof PricingError) throw invalidParam(err.param, err.message);
-          throw err;
-        }
+        percentOffPpm = parsePercentage(body.percent_off, 'percent_off');
         if (percentOffPpm === 0) throw invalidParam('percent_off', 'percent_off must be more than 0.');
       } else if (body.amount_off !== undefined) {
         if (body.currency === undefined) throw invalidParam('currency', 'amount_off needs a currency.', 'parameter_missing');

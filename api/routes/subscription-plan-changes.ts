@@ -13,7 +13,7 @@ import type { Client } from '@temporalio/client';
 import { Price, Subscription, SubscriptionPlanChange } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { MoneyError, money, multiplyMoney } from '../../domain/money';
-import { ProrationError, checkProrationDate } from '../../domain/proration';
+import { checkProrationDate } from '../../domain/proration';
 import { describeProration, priceOnOtherItem, priceProrationInvoice, subscriptionItemFor } from '../../services/subscriptions/plan-change-proration';
 import { changePlanUpdate, type ChangePlanRequest } from '../../workflows/subscription/contract';
 import type { subscriptionWorkflow } from '../../workflows/subscription/workflow';
@@ -252,16 +252,10 @@ export const subscriptionPlanChangesRoutes: FastifyPluginAsyncTypebox<PlanChange
         return { ...base, proration_date: null, credit: null, charge: null, net: 0, invoice_now: null, next_invoice: null };
       }
       if (subscription.status === 'paused') throw conflict('invalid_state_transition', `Subscription ${subscription.id} is paused; resume it first, or change it at period end.`);
-      let lines;
-      try {
-        // The workflow's rule on the date (in the period, not before the last prorated change), on what
-        // the database knows of the changes made, so a preview never shows what the change would refuse.
-        checkProrationDate(period, change.prorationDate, await lastProrationDate(em, subscription.id));
-        lines = await describeProration(em, subscription, change.item, { priceId: change.price.id, unitAmount: change.unitAmount, quantity: change.quantity }, period, change.prorationDate);
-      } catch (err) {
-        if (err instanceof ProrationError) throw invalidParam(err.param, err.message);
-        throw err;
-      }
+      // The workflow's rule on the date (in the period, not before the last prorated change), on what
+      // the database knows of the changes made, so a preview never shows what the change would refuse.
+      checkProrationDate(period, change.prorationDate, await lastProrationDate(em, subscription.id));
+      const lines = await describeProration(em, subscription, change.item, { priceId: change.price.id, unitAmount: change.unitAmount, quantity: change.quantity }, period, change.prorationDate);
       const { credit, charge, net } = lines.proration;
       const invoiceNow = change.prorationBehavior === 'always_invoice' && net > 0 ? await priceProrationInvoice(em, subscription, lines, change.prorationDate, period.end) : null;
       return {

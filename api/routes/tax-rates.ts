@@ -3,8 +3,8 @@ import { Type } from 'typebox';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { TaxRate } from '../../db/entities';
 import { newId } from '../../db/ids';
-import { PERCENTAGE_PATTERN, PricingError, formatPercentage, parsePercentage } from '../../domain/pricing';
-import { ErrorSchema, invalidParam, notFound } from '../errors';
+import { PERCENTAGE_PATTERN, formatPercentage, parsePercentage } from '../../domain/pricing';
+import { ErrorSchema, notFound } from '../errors';
 import { IdParams, ListQuery, Metadata, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
 import { mergeMetadata } from './coupons';
 
@@ -88,13 +88,7 @@ export const taxRatesRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = asyn
     },
     async (request) => {
       const body = request.body;
-      let percentagePpm: number;
-      try {
-        percentagePpm = parsePercentage(body.percentage, 'percentage');
-      } catch (err) {
-        if (err instanceof PricingError) throw invalidParam(err.param, err.message);
-        throw err;
-      }
+      const percentagePpm = parsePercentage(body.percentage, 'percentage');
       const em = orm.em.fork();
       const now = new Date();
       const rate = em.create(TaxRate, {
