@@ -9,7 +9,7 @@ import { lineTaxAmount } from '../../services/invoices/invoice-records';
 import { priceSubscriptionPeriod } from '../../services/subscriptions/subscription-invoice';
 import { ErrorSchema, conflict, notFound } from '../errors';
 import { IdParams, Nullable, Timestamp } from '../schemas';
-import { nextPeriodToBill, redeemCoupon, redeemableCoupon } from '../subscription-billing';
+import { nextPeriodToBill, redeemCoupon, redeemableCoupon } from '../../services/subscriptions/subscription-billing';
 import { DiscountResource, FeeResource, TaxAmountResource } from '../invoices/schemas';
 import { discountResource, feeResource, taxResource } from '../invoices/serialization';
 import { SubscriptionResource, subscriptionResource } from './subscriptions';

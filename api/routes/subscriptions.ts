@@ -13,20 +13,10 @@ import { ErrorSchema, invalidParam, missingReference, notFound, unprocessable } 
 import { IdParams, ListQuery, Metadata, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
 import { instantRange } from '../instant-range';
 import { workflowCallError } from '../workflow-errors';
-import {
-  SubscriptionBillingInputFields,
-  SubscriptionBillingResourceFields,
-  flushRedeemingCoupon,
-  releaseCouponRedemption,
-  resolveSubscriptionBilling,
-  subscriptionBillingResource,
-} from '../subscription-billing';
-import {
-  SubscriptionTermsInputFields,
-  SubscriptionTermsResourceFields,
-  resolveSubscriptionTerms,
-  subscriptionTermsResource,
-} from '../subscription-terms';
+import { SubscriptionBillingInputFields, SubscriptionBillingResourceFields, subscriptionBillingResource } from '../subscription-billing';
+import { flushRedeemingCoupon, releaseCouponRedemption, resolveSubscriptionBilling } from '../../services/subscriptions/subscription-billing';
+import { SubscriptionTermsInputFields, SubscriptionTermsResourceFields, subscriptionTermsResource } from '../subscription-terms';
+import { resolveSubscriptionTerms } from '../../services/subscriptions/subscription-terms';
 import { addPartialPeriodCharges } from '../../services/subscriptions/partial-period-charges';
 
 /** A start date this far in the past is a client clock skew, treated as "now"; further back is an error. */

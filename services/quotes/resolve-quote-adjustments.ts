@@ -8,7 +8,7 @@ import { TaxRate } from '../../db/entities';
 import { parsePercentage, type FeeInput } from '../../domain/pricing';
 import type { QuoteDiscount, QuoteTaxRate } from '../../domain/quote';
 import { invalidInput, missingReference } from '../../domain/rule-violation';
-import { redeemableCoupon } from '../../api/subscription-billing';
+import { redeemableCoupon } from '../subscriptions/subscription-billing';
 import type { DiscountRequest, FeeRequest } from './quote-input';
 
 
