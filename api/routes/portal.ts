@@ -3,7 +3,7 @@
  *
  * Staff issue a short-lived portal session for one customer (`POST /v1/customers/:id/portal-sessions`,
  * an ordinary API-key route); the routes under `/v1/portal` take no API key (`config.public`) and
- * authenticate that session's token instead (api/portal-auth.ts). A session sees and changes only its
+ * authenticate that session's token instead (api/plugins/portal-auth.ts). A session sees and changes only its
  * customer's records: another customer's id is a 404, exactly as an id that does not exist. It may do
  * only what the role of the key that opened it may do through the staff API (api/portal-permissions.ts).
  *
@@ -25,9 +25,9 @@ import {
   PORTAL_SESSION_DEFAULT_SECONDS,
   PORTAL_SESSION_MAX_SECONDS,
   PORTAL_SESSION_MIN_SECONDS,
-  authenticatePortalRequest,
   issuePortalSession,
-} from '../portal-auth';
+} from '../../services/access/portal-sessions';
+import { authenticatePortalRequest } from '../plugins/portal-auth';
 import { oneCustomerRevenue } from '../../services/customers/customer-revenue';
 import { assertPortalActionAllowed, assertPortalRouteHasEquivalent } from '../portal-permissions';
 import { IdParams, ListQuery, Nullable, Timestamp, iso, listOf, paginate } from '../schemas';

@@ -21,7 +21,7 @@ export class Coupon {
   duration!: CouponDuration;
   durationInPeriods!: number | null;
   maxRedemptions!: number | null;
-  /** Only ever changed by a conditional UPDATE (api/subscription-billing.ts), never read-then-written. */
+  /** Only ever changed by a conditional UPDATE (services/subscriptions/subscription-billing.ts), never read-then-written. */
   timesRedeemed!: number;
   redeemBy!: Date | null;
   metadata!: Record<string, string>;

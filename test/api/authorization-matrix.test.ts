@@ -6,7 +6,7 @@
  * a new route without a row here fails the test, as does a row for a route that no longer exists.
  *
  * Callers: the three API key roles, `customer (<role>)` (a customer portal session's token, cps_..., see
- * api/portal-auth.ts) and `none` (no Authorization header; an unknown key and an unknown portal token
+ * api/plugins/portal-auth.ts) and `none` (no Authorization header; an unknown key and an unknown portal token
  * are checked to be the same). Staff routes refuse a portal token (401) and the `/v1/portal` routes
  * refuse every API key (401): the two credentials never stand in for each other.
  *

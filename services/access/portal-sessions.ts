@@ -1,16 +1,14 @@
 /**
  * Customer portal sessions: a short-lived bearer token (`cps_...`, 192 random bits) scoped to one
  * customer. Staff issue it (`POST /v1/customers/:id/portal-sessions`); the portal routes under
- * `/v1/portal` take no API key and authenticate it here. Only the token's SHA-256 is stored.
+ * `/v1/portal` take no API key and present it (api/plugins/portal-auth.ts), verified here. Only the
+ * token's SHA-256 is stored.
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { PortalSession, type ApiKey } from '../db/entities';
-import { newId } from '../db/ids';
-import { hashApiKey } from '../services/access/api-keys';
-import { ApiError } from './errors';
-import { bearerToken } from './bearer-token';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { PortalSession, type ApiKey } from '../../db/entities';
+import { newId } from '../../db/ids';
+import { hashApiKey } from './api-keys';
 
 export const PORTAL_TOKEN_PREFIX = 'cps_';
 export const PORTAL_SESSION_DEFAULT_SECONDS = 3600;
@@ -60,18 +58,19 @@ export async function issuePortalSession(
   return { session, token };
 }
 
-const invalidSession = (message: string) => new ApiError(401, 'authentication_error', 'portal_session_invalid', message);
+/** Why a presented token opens no session: the sentence the caller is told. */
+export interface PortalTokenRefusal {
+  refused: string;
+}
 
 /**
- * The session a portal request carries, or a 401 `portal_session_invalid`: no token, not a portal
- * token (an API key is not one), unknown, expired or revoked. Nothing is cached: a revoke takes
- * effect on every API process at once.
+ * The session a portal token opens at `now`, or why it opens none: no token, not a portal token (an
+ * API key is not one), unknown, expired or revoked. Nothing is cached: a revoke takes effect on every
+ * API process at once.
  */
-export async function authenticatePortalRequest(orm: MikroORM, request: FastifyRequest): Promise<PortalSession> {
-  const token = bearerToken(request);
-  if (!token) throw invalidSession('No portal session token provided. Send it as "Authorization: Bearer cps_...".');
-  if (!token.startsWith(PORTAL_TOKEN_PREFIX)) throw invalidSession('The portal takes a portal session token (cps_...), not an API key.');
-  const session = await orm.em.fork().findOne(PortalSession, { tokenHash: hashPortalToken(token), revokedAt: null, expiresAt: { $gt: new Date() } });
-  if (!session) throw invalidSession('Invalid, expired or revoked portal session.');
-  return session;
+export async function verifyPortalToken(em: EntityManager, token: string | null, now = new Date()): Promise<PortalSession | PortalTokenRefusal> {
+  if (!token) return { refused: 'No portal session token provided. Send it as "Authorization: Bearer cps_...".' };
+  if (!token.startsWith(PORTAL_TOKEN_PREFIX)) return { refused: 'The portal takes a portal session token (cps_...), not an API key.' };
+  const session = await em.findOne(PortalSession, { tokenHash: hashPortalToken(token), revokedAt: null, expiresAt: { $gt: now } });
+  return session ?? { refused: 'Invalid, expired or revoked portal session.' };
 }
