@@ -63,10 +63,12 @@ export const RULE_KINDS = {
 
   // Requests refused by a service or a domain input check (Refusal, below).
   resource_missing: 'invalid',
+  parameter_missing: 'invalid',
   currency_mismatch: 'invalid',
   tax_rate_inactive: 'invalid',
   coupon_not_redeemable: 'invalid',
   amount_too_large: 'unprocessable',
+  price_inactive: 'unprocessable',
   money_invalid: 'unprocessable',
   date_invalid: 'unprocessable',
   term_not_whole_periods: 'unprocessable',

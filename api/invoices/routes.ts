@@ -1,7 +1,7 @@
 /**
  * `/v1/invoices`: one-off drafts (create, preview, update, delete), listing and retrieval, and finalize
  * (numbering, due date and collection through services/invoices/). Shapes are in ./schemas.ts, answers
- * in ./serialization.ts, and turning a draft request into priced lines in ./draft-pricing.ts.
+ * in ./serialization.ts, and turning a draft request into priced lines in services/invoices/draft-pricing.ts.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { LockMode, type FilterQuery } from '@mikro-orm/core';
@@ -20,7 +20,7 @@ import { applyTotals, createLines } from '../../services/invoices/invoice-record
 import { ErrorSchema, conflict, notFound, unprocessable } from '../errors';
 import { IdParams, definedOnly, listOf, paginate } from '../schemas';
 import { workflowCallError } from '../workflow-errors';
-import { priceDraft, priceNewDraft, instant, resolveCurrency, resolveTerms, type DraftInput } from './draft-pricing';
+import { priceDraft, priceNewDraft, instant, resolveCurrency, resolveTerms, type DraftInput } from '../../services/invoices/draft-pricing';
 import {
   CreateInvoice,
   DeletedInvoice,

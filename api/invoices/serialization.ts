@@ -4,7 +4,7 @@ import { Invoice, InvoiceLine, type InvoiceDiscountRecord, type InvoiceFeeRecord
 import { formatPercentage } from '../../domain/pricing';
 import { computeDueDate } from '../../domain/payment-terms';
 import { iso } from '../schemas';
-import type { NewDraft } from './draft-pricing';
+import type { NewDraft } from '../../services/invoices/draft-pricing';
 
 export const discountResource = (d: InvoiceDiscountRecord) => ({
   description: d.description,

@@ -1,18 +1,44 @@
 /**
  * Turning a draft invoice request into priced lines: catalog prices resolved, discounts, fees and tax
- * rates parsed, terms and currency checked, then priced by services/invoices/invoice-records.ts (which
- * subscription invoices share). Refusals name the request field, so they are the API's errors.
+ * rates parsed, terms and currency checked, then priced by invoice-records.ts (which subscription
+ * invoices share). Refusals are RuleViolations naming the request field (the API's field names).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Customer, Price, Product } from '../../db/entities';
 import { MoneyError } from '../../domain/money';
-import { PricingError, parsePercentage, type DiscountInput, type FeeInput, type TaxRateInput } from '../../domain/pricing';
+import { parsePercentage, type DiscountInput, type FeeInput, type TaxRateInput } from '../../domain/pricing';
 import { defaultPaymentTerms, type PaymentTerms } from '../../domain/payment-terms';
-import { priceInvoice, type PricedInvoice } from '../../services/invoices/invoice-records';
-import { invalidParam, missingReference, unprocessable } from '../errors';
-import type { CollectionMethod, CreateInvoice } from './schemas';
+import { Refusal, invalidInput, missingReference } from '../../domain/rule-violation';
+import { priceInvoice, type PricedInvoice } from './invoice-records';
 
-export type DraftInput = Omit<CreateInvoice, 'customer' | 'currency' | 'collection_method' | 'payment_terms' | 'due_date' | 'memo' | 'footer'>;
+export type CollectionMethod = 'charge_automatically' | 'send_invoice';
+
+/** A draft's lines: a catalog price, or a description and a unit amount; quantity 1 unless given. */
+export interface DraftLineRequest {
+  price?: string;
+  description?: string;
+  unit_amount?: number;
+  quantity?: number;
+}
+
+/** What a draft is priced from (the API's field names; percentages are decimal strings such as "8.875"). */
+export interface DraftInput {
+  lines: DraftLineRequest[];
+  /** Exactly one of percent_off or amount_off each, applied in order. */
+  discounts?: { description?: string; percent_off?: string; amount_off?: number }[];
+  /** Exactly one of amount or percentage (of the discounted subtotal) each. */
+  fees?: { description: string; amount?: number; percentage?: string; taxable?: boolean }[];
+  tax_rates?: { display_name: string; percentage: string; inclusive?: boolean }[];
+}
+
+/** A new draft: its customer, and the currency, collection and terms asked for. */
+export interface NewDraftRequest extends DraftInput {
+  customer: string;
+  currency?: string;
+  collection_method?: CollectionMethod;
+  payment_terms?: PaymentTerms;
+  due_date?: string;
+}
 
 export interface ResolvedLine {
   description: string;
@@ -24,7 +50,7 @@ export interface ResolvedLine {
 /** Persisted by the helpers in services/invoices/invoice-records.ts, which subscription invoices share. */
 type PricedDraft = PricedInvoice<ResolvedLine>;
 
-async function resolveLines(em: EntityManager, lines: CreateInvoice['lines'], currency: string): Promise<ResolvedLine[]> {
+async function resolveLines(em: EntityManager, lines: DraftInput['lines'], currency: string): Promise<ResolvedLine[]> {
   const priceIds = [...new Set(lines.flatMap((l) => (l.price === undefined ? [] : [l.price])))];
   const prices = new Map((priceIds.length ? await em.find(Price, { id: { $in: priceIds } }) : []).map((p) => [p.id, p]));
   const productIds = [...new Set([...prices.values()].map((p) => p.productId))];
@@ -34,15 +60,16 @@ async function resolveLines(em: EntityManager, lines: CreateInvoice['lines'], cu
     const param = (field: string) => `lines[${i}][${field}]`;
     const quantity = line.quantity ?? 1;
     if (line.price !== undefined) {
-      if (line.unit_amount !== undefined) throw invalidParam(param('unit_amount'), `Give ${param('price')} or ${param('unit_amount')}, not both.`);
+      if (line.unit_amount !== undefined) throw invalidInput(param('unit_amount'), `Give ${param('price')} or ${param('unit_amount')}, not both.`);
       const price = prices.get(line.price);
       if (!price) throw missingReference(param('price'), 'price', line.price);
-      if (!price.active) throw unprocessable(param('price'), 'price_inactive', `Price ${price.id} is not active.`);
+      if (!price.active) throw new Refusal('price_inactive', `Price ${price.id} is not active.`, param('price'));
       if (price.currency !== currency) {
-        throw unprocessable(
-          param('price'),
+        throw new Refusal(
           'currency_mismatch',
           `Price ${price.id} is in ${price.currency.toLowerCase()} but the invoice is in ${currency.toLowerCase()}.`,
+          param('price'),
+          'unprocessable',
         );
       }
       const product = products.get(price.productId);
@@ -50,19 +77,19 @@ async function resolveLines(em: EntityManager, lines: CreateInvoice['lines'], cu
       return { description: line.description ?? label, priceId: price.id, unitAmount: price.unitAmount, quantity };
     }
     if (line.unit_amount === undefined) {
-      throw invalidParam(param('price'), `Each line needs a price, or a description and a unit_amount (${param('price')}).`, 'parameter_missing');
+      throw invalidInput(param('price'), `Each line needs a price, or a description and a unit_amount (${param('price')}).`, 'parameter_missing');
     }
     if (line.description === undefined) {
-      throw invalidParam(param('description'), `A line without a price needs a description (${param('description')}).`, 'parameter_missing');
+      throw invalidInput(param('description'), `A line without a price needs a description (${param('description')}).`, 'parameter_missing');
     }
     return { description: line.description, priceId: null, unitAmount: line.unit_amount, quantity };
   });
 }
 
-function discountInputs(discounts: NonNullable<CreateInvoice['discounts']>): DiscountInput[] {
+function discountInputs(discounts: NonNullable<DraftInput['discounts']>): DiscountInput[] {
   return discounts.map((d, i) => {
     const has = [d.percent_off !== undefined, d.amount_off !== undefined].filter(Boolean).length;
-    if (has !== 1) throw invalidParam(`discounts[${i}]`, `discounts[${i}] needs exactly one of percent_off or amount_off.`);
+    if (has !== 1) throw invalidInput(`discounts[${i}]`, `discounts[${i}] needs exactly one of percent_off or amount_off.`);
     const description = d.description ?? null;
     return d.percent_off !== undefined
       ? { type: 'percentage', ratePpm: parsePercentage(d.percent_off, `discounts[${i}][percent_off]`), description }
@@ -70,10 +97,10 @@ function discountInputs(discounts: NonNullable<CreateInvoice['discounts']>): Dis
   });
 }
 
-function feeInputs(fees: NonNullable<CreateInvoice['fees']>): FeeInput[] {
+function feeInputs(fees: NonNullable<DraftInput['fees']>): FeeInput[] {
   return fees.map((f, i) => {
     const has = [f.percentage !== undefined, f.amount !== undefined].filter(Boolean).length;
-    if (has !== 1) throw invalidParam(`fees[${i}]`, `fees[${i}] needs exactly one of amount or percentage.`);
+    if (has !== 1) throw invalidInput(`fees[${i}]`, `fees[${i}] needs exactly one of amount or percentage.`);
     const taxable = f.taxable ?? false;
     return f.percentage !== undefined
       ? { type: 'percentage', ratePpm: parsePercentage(f.percentage, `fees[${i}][percentage]`), taxable, description: f.description }
@@ -81,7 +108,7 @@ function feeInputs(fees: NonNullable<CreateInvoice['fees']>): FeeInput[] {
   });
 }
 
-function taxRateInputs(rates: NonNullable<CreateInvoice['tax_rates']>): TaxRateInput[] {
+function taxRateInputs(rates: NonNullable<DraftInput['tax_rates']>): TaxRateInput[] {
   return rates.map((r, i) => ({
     displayName: r.display_name,
     ratePpm: parsePercentage(r.percentage, `tax_rates[${i}][percentage]`),
@@ -101,8 +128,8 @@ export async function priceDraft(em: EntityManager, input: DraftInput, currency:
     const taxRates = taxRateInputs(input.tax_rates ?? []);
     return priceInvoice({ currency, lines, discounts, fees, taxRates });
   } catch (err) {
-    if (err instanceof PricingError) throw invalidParam(err.param, err.message);
-    if (err instanceof MoneyError) throw unprocessable(undefined, 'amount_too_large', `The invoice amounts are too large: ${err.message}.`);
+    // A pricing input out of range answers for itself (PricingError, naming the field).
+    if (err instanceof MoneyError) throw new Refusal('amount_too_large', `The invoice amounts are too large: ${err.message}.`);
     throw err;
   }
 }
@@ -110,7 +137,7 @@ export async function priceDraft(em: EntityManager, input: DraftInput, currency:
 /** A date-time the schema accepted but JavaScript cannot represent (a leap second, say) is still a 400, never a 500. */
 export function instant(param: string, value: string): Date {
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw invalidParam(param, `${param} is not a valid ISO 8601 instant.`);
+  if (Number.isNaN(date.getTime())) throw invalidInput(param, `${param} is not a valid ISO 8601 instant.`);
   return date;
 }
 
@@ -122,12 +149,12 @@ export function resolveTerms(
   now: Date,
 ): { paymentTerms: PaymentTerms; dueDate: Date | null } {
   if (dueDate !== undefined) {
-    if (terms !== undefined && terms !== 'custom') throw invalidParam('due_date', `due_date goes with payment_terms=custom, not ${terms}.`);
+    if (terms !== undefined && terms !== 'custom') throw invalidInput('due_date', `due_date goes with payment_terms=custom, not ${terms}.`);
     const due = instant('due_date', dueDate);
-    if (due.getTime() <= now.getTime()) throw invalidParam('due_date', 'due_date must be in the future.');
+    if (due.getTime() <= now.getTime()) throw invalidInput('due_date', 'due_date must be in the future.');
     return { paymentTerms: 'custom', dueDate: due };
   }
-  if (terms === 'custom') throw invalidParam('due_date', 'payment_terms=custom needs a due_date.', 'parameter_missing');
+  if (terms === 'custom') throw invalidInput('due_date', 'payment_terms=custom needs a due_date.', 'parameter_missing');
   return { paymentTerms: terms ?? defaultPaymentTerms(collectionMethod), dueDate: null };
 }
 
@@ -135,17 +162,18 @@ export function resolveCurrency(customer: Customer, requested: string | undefine
   if (requested === undefined) return customer.currency;
   const currency = requested.toUpperCase();
   if (currency !== customer.currency) {
-    throw unprocessable(
-      'currency',
+    throw new Refusal(
       'currency_mismatch',
       `Customer ${customer.id} is billed in ${customer.currency.toLowerCase()}; an invoice in ${currency.toLowerCase()} cannot be created.`,
+      'currency',
+      'unprocessable',
     );
   }
   return currency;
 }
 
 /** What creating and previewing a draft share: the customer, currency, terms and exact totals of the body. */
-export async function priceNewDraft(em: EntityManager, body: CreateInvoice) {
+export async function priceNewDraft(em: EntityManager, body: NewDraftRequest) {
   const customer = await em.findOne(Customer, { id: body.customer });
   if (!customer) throw missingReference('customer', 'customer', body.customer);
   const currency = resolveCurrency(customer, body.currency);
@@ -155,6 +183,5 @@ export async function priceNewDraft(em: EntityManager, body: CreateInvoice) {
   const priced = await priceDraft(em, body, currency);
   return { customer, currency, collectionMethod, now, terms, priced };
 }
-
 
 export type NewDraft = Awaited<ReturnType<typeof priceNewDraft>>;
