@@ -123,4 +123,14 @@ export default tseslint.config(
       ] }],
     },
   },
+  {
+    // services/ sit below the callers (api/, web/, worker/) and below activities/, which call them:
+    // none of those, not even their types. What a service needs from an activity belongs in services/.
+    files: ['services/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { regex: '^(\\.\\./)+(api|web|activities)(/|$)', message: 'services/ import no api/, web/ or activities/ (types included): they are below all three' },
+      ] }],
+    },
+  },
 );

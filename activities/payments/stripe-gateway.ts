@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { ChargeOutcome, ChargeRequest, GatewayUnavailableError, PaymentGateway, RefundOutcome, RefundRequest } from './gateway';
+import { stripeRefundStatus } from '../../services/webhooks/stripe-refund-status';
 
 /**
  * The Stripe API version we are written against. Pinned rather than left to the account default so a
@@ -98,18 +99,6 @@ export class StripeGateway implements PaymentGateway {
     }
     return refundOutcomeOf(refund);
   }
-}
-
-/**
- * Stripe's refund statuses onto ours (also read by the webhook route for refunds made at Stripe).
- * requires_action: Stripe waits for the customer's bank details (some payment methods); the refund is
- * still on its way and settles to succeeded, failed or canceled later. canceled gave nothing back.
- */
-export function stripeRefundStatus(status: string | null | undefined): RefundOutcome['status'] | null {
-  if (status === 'succeeded') return 'succeeded';
-  if (status === 'pending' || status === 'requires_action') return 'pending';
-  if (status === 'failed' || status === 'canceled') return 'failed';
-  return null;
 }
 
 function refundOutcomeOf(refund: Stripe.Refund): RefundOutcome {

@@ -18,7 +18,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Invoice, Payment, Refund, WebhookEvent, newWebhookEventId, type RefundReason, type WebhookEventStatus } from '../../db/entities';
 import { newId } from '../../db/ids';
-import { stripeRefundStatus } from '../../activities/payments/stripe-gateway';
+import { stripeRefundStatus } from './stripe-refund-status';
 import { invoiceCollectionWorkflowId, paymentEventSignal, type PaymentEvent } from '../../workflows/invoice-collection/contract';
 
 /** The part of a Stripe event routing reads. The payload is whatever API version the endpoint is set to, so nothing deeper is trusted. */

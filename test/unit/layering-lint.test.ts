@@ -41,6 +41,18 @@ const planted = {
       "import { DateTime } from 'luxon';\nimport { dinero } from 'dinero.js';\nimport { createHash } from 'node:crypto';\n" +
       "import { formatMoney } from '../money';\nexport const planted = [DateTime, dinero, createHash, formatMoney];\n",
   },
+  servicesImportApi: { filePath: 'services/quotes/planted.ts', code: "import { invalidParam } from '../../api/errors';\nexport const planted = invalidParam;\n" },
+  servicesImportActivityTypes: {
+    filePath: 'services/invoices/planted.ts',
+    code: "import type { BillingActivities } from '../../activities';\nexport type Planted = BillingActivities;\n",
+  },
+  servicesLegal: {
+    filePath: 'services/subscriptions/planted.ts',
+    code:
+      "import { RuleViolation } from '../../domain/rule-violation';\nimport { Invoice } from '../../db/entities';\n" +
+      "import type { CommitmentTerm } from '../../workflows/subscription/contract';\nimport { priceInvoice } from '../invoices/invoice-records';\n" +
+      'export const planted = [RuleViolation, Invoice, priceInvoice];\nexport type Planted = CommitmentTerm;\n',
+  },
 };
 
 let problems: Record<keyof typeof planted, string[]>;
@@ -77,5 +89,19 @@ describe('domain/ imports nothing outside domain/', () => {
 
   it('allows domain/ files at any depth and its pure packages', () => {
     expect(problems.domainLegal).toEqual([]);
+  });
+});
+
+describe('services/ import no api/, web/ or activities/', () => {
+  it('rejects an import of api/ from a service', () => {
+    expect(problems.servicesImportApi).toEqual([expect.stringMatching(/^no-restricted-imports: '\.\.\/\.\.\/api\/errors' .*services\/ import no api\//)]);
+  });
+
+  it('rejects activity types too: services are below activities', () => {
+    expect(problems.servicesImportActivityTypes).toEqual([expect.stringMatching(/^no-restricted-imports: .*services\/ import no api\/, web\/ or activities\//)]);
+  });
+
+  it('allows domain/, db/, workflow contracts and other services', () => {
+    expect(problems.servicesLegal).toEqual([]);
   });
 });
