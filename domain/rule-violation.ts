@@ -1,8 +1,10 @@
 /**
- * A broken business rule: the one error every rules module throws (domain/, workflows/<name>/rules.ts).
- * `code` is the machine reason callers see; its `kind` says what sort of refusal it is, and the API
- * turns each kind into one HTTP status (`ruleViolationError` in api/workflow-errors.ts), whether the
- * violation comes back from a workflow or is thrown in a route (the error handler maps it too).
+ * A broken business rule: the one error every rules module throws (domain/, workflows/<name>/rules.ts),
+ * and, as a Refusal (below), every request a service or a domain input check refuses (services/,
+ * money, pricing, calendars, schedules). `code` is the machine reason callers see; its `kind` says
+ * what sort of refusal it is, and the API turns each kind into one HTTP status (`ruleViolationError`
+ * in api/workflow-errors.ts), whether the violation comes back from a workflow or is thrown in a
+ * route or a service (the error handler maps it too).
  *
  * The kind is looked up from the code here rather than chosen where the rule is written, because a
  * rule broken inside a workflow reaches the API as a Temporal failure that carries the code (and the
