@@ -5,7 +5,9 @@ import { ApiError } from '../../api/errors';
 import errorHandler from '../../api/plugins/error-handler';
 import { assertInvoiceTransition } from '../../domain/invoice-status';
 import { ruleViolationError, workflowCallError } from '../../api/workflow-errors';
-import { RuleViolation, fieldViolation, ruleKind, stateViolation } from '../../domain/rule-violation';
+import { Refusal, RuleViolation, fieldViolation, missingReference, ruleKind, stateViolation } from '../../domain/rule-violation';
+import { MoneyError } from '../../domain/money';
+import { PricingError } from '../../domain/pricing';
 import { RULE_FAILURE_TYPES, failingAs, ruleViolationOf, type RuleFailureType } from '../../workflows/rule-failure';
 
 const asApiError = (err: unknown): ApiError => {
@@ -112,4 +114,33 @@ test('a violation thrown in a route (an invoice transition) gets the same answer
     error: { type: 'invalid_request_error', code: 'invalid_invoice_transition', message: 'Invoice in_42 is paid; it cannot become open (paid is final).' },
   });
   await app.close();
+});
+
+test('a refusal by a service or a domain input check is sent as written, with the field it names', () => {
+  // Messages are not made sentences: a missing reference keeps Stripe's wording, a domain check its own.
+  expect(ruleViolationError(missingReference('lines[0][price]', 'price', 'price_9')).toBody()).toEqual({
+    error: { type: 'invalid_request_error', code: 'resource_missing', message: "No such price: 'price_9'", param: 'lines[0][price]' },
+  });
+  expect(ruleViolationError(new PricingError('fees[0][percent] must be between 0 and 100, got 150', 'fees[0][percent]'))).toMatchObject({
+    statusCode: 400,
+    code: 'parameter_invalid',
+    param: 'fees[0][percent]',
+    message: 'fees[0][percent] must be between 0 and 100, got 150',
+  });
+  expect(ruleViolationError(new Refusal('parameter_invalid', 'down_payment takes either amount or percent.', 'payment[schedule][down_payment]')).message).toBe(
+    'down_payment takes either amount or percent.',
+  );
+  // A 422 keeps its param; a code's kind can be overridden by a refusal alone (a price in another currency is a 422, a coupon's a 400).
+  expect(ruleViolationError(new Refusal('amount_too_large', 'too large', 'lines'))).toMatchObject({ statusCode: 422, code: 'amount_too_large', param: 'lines', message: 'too large' });
+  expect(ruleViolationError(new Refusal('currency_mismatch', 'Price p is in eur.', 'lines[0][price]', 'unprocessable'))).toMatchObject({ statusCode: 422, param: 'lines[0][price]' });
+  expect(ruleViolationError(new Refusal('currency_mismatch', 'Coupon c is in eur.', 'coupon'))).toMatchObject({ statusCode: 400, param: 'coupon' });
+  // An uncaught money error is a 422, never a 500.
+  expect(ruleViolationError(new MoneyError('Cannot add USD and EUR: currencies differ'))).toMatchObject({ statusCode: 422, code: 'money_invalid' });
+});
+
+test('a domain input check failing inside a workflow rule is not turned into a rule failure', () => {
+  const money = new MoneyError('Allocation needs at least one ratio greater than zero');
+  expect(() => failingAs(RULE_FAILURE_TYPES.instalmentPlan, () => { throw money; })).toThrow(money);
+  expect(money.name).toBe('MoneyError');
+  expect(money).toBeInstanceOf(RuleViolation);
 });
