@@ -26,7 +26,7 @@ import type { BillingActivities } from '../../activities';
 import type { CollectionInvoice } from '../../activities/collection';
 import type { DunningPolicy } from '../../domain/dunning';
 import { classifyDecline, retryDueAt } from '../../domain/dunning';
-import { CHARGE_ACTIVITY_OPTIONS, RECORD_ACTIVITY_OPTIONS } from '../activity-options';
+import { CHARGE_ACTIVITY_OPTIONS, RECORD_ACTIVITY_OPTIONS } from '../shared/activity-options';
 import {
   extendGraceUpdate,
   getCollectionQuery,
@@ -46,7 +46,7 @@ import {
   type PaymentEvent,
 } from './contract';
 import { stateViolation } from '../../domain/rule-violation';
-import { RULE_FAILURE_TYPES, failingAs, ruleFailure } from '../rule-failure';
+import { RULE_FAILURE_TYPES, failingAs, ruleFailure } from '../shared/rule-failure';
 import { checkExtendGrace, checkMarkUncollectible, checkOfflinePayment, checkRetryNow, checkSettle, checkSkipRetry } from './rules';
 
 const COLLECTION_RULE_FAILURE = RULE_FAILURE_TYPES.invoiceCollection;
