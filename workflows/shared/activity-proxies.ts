@@ -1,7 +1,9 @@
 /**
  * The activity proxies the owner workflows (subscription, instalment plan, quote) call through, named
  * by the options they run under (activity-options.ts): `recordActivities` write records and send
- * emails, `chargeActivities` charge through the gateway. Every workflow names its proxies this way.
+ * emails, `chargeActivities` charge through the gateway. Every workflow names its proxies this way
+ * (`<options>Activities`): invoice collection keeps its own pair under these names, the refund workflow
+ * its `recordActivities` and `gatewayActivities` with refund-specific retry rules.
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { BillingActivities } from '../../activities';
