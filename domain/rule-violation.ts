@@ -114,7 +114,7 @@ export class RuleViolation extends Error {
  * names, which activity retry policies list). Two things set it apart from a rule's violation:
  * - its message is the sentence the caller reads, sent as written (a rule's short reason is made a
  *   sentence by the API);
- * - a workflow does not turn it into a rule failure (workflows/rule-failure.ts): inside a workflow it
+ * - a workflow does not turn it into a rule failure (workflows/shared/rule-failure.ts): inside a workflow it
  *   is a bug in what the workflow was given, failing as any other error would.
  */
 export class Refusal extends RuleViolation {

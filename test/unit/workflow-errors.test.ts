@@ -8,7 +8,7 @@ import { ruleViolationError, workflowCallError } from '../../api/workflow-errors
 import { Refusal, RuleViolation, fieldViolation, missingReference, ruleKind, stateViolation } from '../../domain/rule-violation';
 import { MoneyError } from '../../domain/money';
 import { PricingError } from '../../domain/pricing';
-import { RULE_FAILURE_TYPES, failingAs, ruleViolationOf, type RuleFailureType } from '../../workflows/rule-failure';
+import { RULE_FAILURE_TYPES, failingAs, ruleViolationOf, type RuleFailureType } from '../../workflows/shared/rule-failure';
 
 const asApiError = (err: unknown): ApiError => {
   const mapped = workflowCallError(err, 'Cannot pause subscription sub_1');

@@ -26,7 +26,7 @@ import type { BillingActivities } from '../../activities';
 import type { CollectionInvoice } from '../../activities/collection';
 import type { DunningPolicy } from '../../domain/dunning';
 import { classifyDecline, retryDueAt } from '../../domain/dunning';
-import { CHARGE_ACTIVITY_OPTIONS, RECORD_ACTIVITY_OPTIONS } from '../activity-options';
+import { CHARGE_ACTIVITY_OPTIONS, RECORD_ACTIVITY_OPTIONS } from '../shared/activity-options';
 import {
   extendGraceUpdate,
   getCollectionQuery,
@@ -46,13 +46,13 @@ import {
   type PaymentEvent,
 } from './contract';
 import { stateViolation } from '../../domain/rule-violation';
-import { RULE_FAILURE_TYPES, failingAs, ruleFailure } from '../rule-failure';
+import { RULE_FAILURE_TYPES, failingAs, ruleFailure } from '../shared/rule-failure';
 import { checkExtendGrace, checkMarkUncollectible, checkOfflinePayment, checkRetryNow, checkSettle, checkSkipRetry } from './rules';
 
 const COLLECTION_RULE_FAILURE = RULE_FAILURE_TYPES.invoiceCollection;
 
-const records = proxyActivities<BillingActivities>(RECORD_ACTIVITY_OPTIONS);
-const collection = proxyActivities<Pick<BillingActivities, 'chargeInvoice'>>(CHARGE_ACTIVITY_OPTIONS);
+const recordActivities = proxyActivities<BillingActivities>(RECORD_ACTIVITY_OPTIONS);
+const chargeActivities = proxyActivities<Pick<BillingActivities, 'chargeInvoice'>>(CHARGE_ACTIVITY_OPTIONS);
 
 const nowIso = (): string => new Date(Date.now()).toISOString();
 
@@ -130,7 +130,7 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
   }
 
   async function recordProgress(): Promise<void> {
-    await records.recordCollectionProgress({
+    await recordActivities.recordCollectionProgress({
       invoiceId: input.invoiceId,
       attemptCount: view.attempts,
       nextPaymentAttempt: view.nextRetryAt,
@@ -144,7 +144,7 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
     view.stage = how;
     view.nextRetryAt = null;
     view.pastDue = false;
-    if (sendReceipt && paymentId) await records.sendPaymentReceipt({ paymentId });
+    if (sendReceipt && paymentId) await recordActivities.sendPaymentReceipt({ paymentId });
     await tellOwner(how);
   }
 
@@ -201,7 +201,7 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
       await notCharging();
       if (settled) return;
       try {
-        const { invoice: updated, paymentId } = await records.recordGatewayPayment({
+        const { invoice: updated, paymentId } = await recordActivities.recordGatewayPayment({
           invoiceId: input.invoiceId,
           gatewayChargeId: event.gatewayChargeId,
           amount: event.amount,
@@ -224,7 +224,7 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
   async function chargeEmailedInvoice(): Promise<void> {
     view.stage = 'charging';
     view.attempts += 1;
-    const result = await collection.chargeInvoice({ invoiceId: input.invoiceId, attempt: view.attempts, chargedAt: nowIso() });
+    const result = await chargeActivities.chargeInvoice({ invoiceId: input.invoiceId, attempt: view.attempts, chargedAt: nowIso() });
     if (result.outcome !== 'failed') {
       amountPaid += amountDue;
       amountDue = 0;
@@ -234,7 +234,7 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
     view.lastFailureCode = result.failureCode;
     await recordProgress();
     if (!settled) view.stage = writtenOff ? 'uncollectible' : 'awaiting_payment';
-    await records.sendPaymentFailedNotice({ paymentId: result.paymentId });
+    await recordActivities.sendPaymentFailedNotice({ paymentId: result.paymentId });
   }
 
   setHandler(
@@ -284,7 +284,7 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
       await whenLoaded(() => checkOfflinePayment(view, amountDue, request));
       await notCharging();
       refuseIfSettled();
-      const { paymentId, invoice: updated } = await records.recordOfflinePayment({
+      const { paymentId, invoice: updated } = await recordActivities.recordOfflinePayment({
         invoiceId: input.invoiceId,
         amount: request.amount,
         method: request.method,
@@ -295,7 +295,7 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
       amountDue = updated.amountDue;
       amountPaid = updated.amountPaid;
       if (updated.status === 'paid') await settle('paid', paymentId, request.sendReceipt);
-      else if (request.sendReceipt) await records.sendPaymentReceipt({ paymentId });
+      else if (request.sendReceipt) await recordActivities.sendPaymentReceipt({ paymentId });
       return snapshot();
     },
     { validator: (request) => validateLoaded(() => checkOfflinePayment(view, amountDue, request))() },
@@ -307,7 +307,7 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
       await whenLoaded(checkVoid);
       await notCharging();
       refuseIfSettled();
-      await records.voidInvoice({ invoiceId: input.invoiceId });
+      await recordActivities.voidInvoice({ invoiceId: input.invoiceId });
       await settle('void');
       return snapshot();
     },
@@ -322,7 +322,7 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
       await whenLoaded(() => checkSettle(view));
       const copy = invoiceEmails;
       invoiceEmails += 1;
-      await records.sendInvoice({ invoiceId: input.invoiceId, copy });
+      await recordActivities.sendInvoice({ invoiceId: input.invoiceId, copy });
       return snapshot();
     },
     { validator: validateLoaded(() => checkSettle(view)) },
@@ -335,7 +335,7 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
       await notCharging();
       refuseIfSettled();
       if (writtenOff) throw ruleFailure(COLLECTION_RULE_FAILURE, stateViolation(`invoice ${input.invoiceId} is already uncollectible`));
-      await records.markInvoiceUncollectible({ invoiceId: input.invoiceId });
+      await recordActivities.markInvoiceUncollectible({ invoiceId: input.invoiceId });
       await writeOff(true);
       return snapshot();
     },
@@ -355,14 +355,14 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
     pastDueAt = nowIso();
     await recordProgress();
     if (policy.invoiceAfterFailure === 'uncollectible') {
-      await records.markInvoiceUncollectible({ invoiceId: input.invoiceId });
+      await recordActivities.markInvoiceUncollectible({ invoiceId: input.invoiceId });
     }
     view.stage = 'awaiting_payment';
     if (failedPaymentId) {
-      await records.sendPaymentFailedNotice({ paymentId: failedPaymentId });
+      await recordActivities.sendPaymentFailedNotice({ paymentId: failedPaymentId });
       if (view.attempts === 1) await tellOwner('payment_failed');
     }
-    await records.sendFinalPaymentFailureNotice({ invoiceId: input.invoiceId, failureCode: view.lastFailureCode });
+    await recordActivities.sendFinalPaymentFailureNotice({ invoiceId: input.invoiceId, failureCode: view.lastFailureCode });
     await tellOwner('failed');
     // The owner already heard "failed" and applied the policy; the write-off must not undo that.
     if (policy.invoiceAfterFailure === 'uncollectible') await writeOff(false);
@@ -373,7 +373,7 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
     view.stage = 'charging';
     view.nextRetryAt = null;
     view.attempts += 1;
-    const result = await collection.chargeInvoice({ invoiceId: input.invoiceId, attempt: view.attempts, chargedAt: nowIso() });
+    const result = await chargeActivities.chargeInvoice({ invoiceId: input.invoiceId, attempt: view.attempts, chargedAt: nowIso() });
     if (result.outcome !== 'failed') {
       amountPaid += amountDue;
       amountDue = 0;
@@ -392,7 +392,7 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
       view.nextRetryAt = new Date(next).toISOString();
       await recordProgress();
       view.stage = 'retry_scheduled';
-      await records.sendPaymentFailedNotice({ paymentId: result.paymentId, nextRetryAt: view.nextRetryAt });
+      await recordActivities.sendPaymentFailedNotice({ paymentId: result.paymentId, nextRetryAt: view.nextRetryAt });
       if (view.attempts === 1) await tellOwner('payment_failed');
     } else if (!view.pastDue) {
       await exhaust(result.paymentId);
@@ -400,7 +400,7 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
       // A retry after the schedule ended (new card, operator) failed too: still past due.
       await recordProgress();
       view.stage = 'awaiting_payment';
-      await records.sendPaymentFailedNotice({ paymentId: result.paymentId });
+      await recordActivities.sendPaymentFailedNotice({ paymentId: result.paymentId });
     }
     return false;
   }
@@ -454,20 +454,20 @@ export async function invoiceCollectionWorkflow(input: InvoiceCollectionInput): 
    * receipt"), so nobody is reminded of an invoice they received a minute ago.
    */
   async function emailAndAwaitPayment(): Promise<void> {
-    await records.sendInvoice({ invoiceId: input.invoiceId });
+    await recordActivities.sendInvoice({ invoiceId: input.invoiceId });
     const remindAt = Math.max(invoice.dueDate === null ? 0 : Date.parse(invoice.dueDate), Date.now()) + DAY_MS;
     const paidInTime = await condition(stopCharging, remindAt - Date.now());
     if (!paidInTime) {
       view.pastDue = true;
       pastDueAt = nowIso();
       await recordProgress();
-      await records.sendInvoiceOverdueReminder({ invoiceId: input.invoiceId });
+      await recordActivities.sendInvoiceOverdueReminder({ invoiceId: input.invoiceId });
       await tellOwner('payment_failed');
     }
   }
 
   // The worker's configured policy comes with the invoice, read once and kept in history, unless the starter chose one.
-  const loadedInvoice = await records.getInvoiceForCollection({ invoiceId: input.invoiceId });
+  const loadedInvoice = await recordActivities.getInvoiceForCollection({ invoiceId: input.invoiceId });
   invoice = loadedInvoice.invoice;
   policy = input.dunningPolicy ?? loadedInvoice.dunningPolicy;
   if (invoice.status === 'draft') {
