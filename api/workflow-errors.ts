@@ -6,7 +6,7 @@ import {
 } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { RuleViolation } from '../domain/rule-violation';
-import { ruleViolationOf } from '../workflows/rule-failure';
+import { ruleViolationOf } from '../workflows/shared/rule-failure';
 import { ApiError, conflict, invalidParam, serviceUnavailable, unprocessable } from './errors';
 
 /**

@@ -8,7 +8,7 @@ import { newId } from '../../db/ids';
 import { refundIdempotencyKey } from '../../domain/idempotency-keys';
 import { refundWorkflowId, type RefundWorkflowInput } from '../../workflows/refund/contract';
 import type { refundWorkflow } from '../../workflows/refund/workflow';
-import { CustomerIdAttribute } from '../../workflows/search-attributes';
+import { CustomerIdAttribute } from '../../workflows/shared/search-attributes';
 import { ApiError, ErrorSchema, conflict, notFound, unprocessable } from '../errors';
 import { IdParams, ListQuery, Nullable, Timestamp, definedOnly, iso, listOf, paginate } from '../schemas';
 import { workflowCallError } from '../workflow-errors';

@@ -10,7 +10,7 @@
  * workflow is asleep (`BillingStatus = "scheduled"`).
  */
 import { proxyActivities, sleep, upsertSearchAttributes } from '@temporalio/workflow';
-import { BillingStatusAttribute, NextBillingDateAttribute } from '../../workflows/search-attributes';
+import { BillingStatusAttribute, NextBillingDateAttribute } from '../../workflows/shared/search-attributes';
 import type { BaselineActivities } from './activities';
 
 export interface BaselineWorkflowInput {

@@ -25,7 +25,7 @@ import { subscriptionWorkflow, BOUNDARIES_PER_RUN } from '../../workflows/subscr
 import { subscriptionWorkflowId } from '../../workflows/subscription/contract';
 import { invoiceCollectionWorkflowId } from '../../workflows/invoice-collection/contract';
 import { Invoice } from '../../db/entities';
-import { BillingStatusAttribute, CustomerIdAttribute } from '../../workflows/search-attributes';
+import { BillingStatusAttribute, CustomerIdAttribute } from '../../workflows/shared/search-attributes';
 import { createTimeSkippingEnv } from '../../test/support/temporal-env';
 import { testBillingWorker } from '../../test/support/billing-worker';
 import { createCustomer, createRecurringPrice, createSubscriptionRecord } from '../../test/support/fixtures';

@@ -24,7 +24,7 @@ import { newId } from '../../db/ids';
 import { createRecurringPrice } from '../../test/support/fixtures';
 import { subscriptionWorkflowId, type SubscriptionWorkflowInput } from '../../workflows/subscription/contract';
 import type { subscriptionWorkflow } from '../../workflows/subscription/workflow';
-import { BillingStatusAttribute, CustomerIdAttribute } from '../../workflows/search-attributes';
+import { BillingStatusAttribute, CustomerIdAttribute } from '../../workflows/shared/search-attributes';
 
 const INSERT_BATCH = 1_000;
 /** Workflow starts in flight; starts are cheap for the server, the worker's backlog is what grows. */

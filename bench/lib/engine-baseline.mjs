@@ -22,7 +22,7 @@ export async function startBaselineWorker(stack) {
   return { child, stop: () => stopChild(child, { graceMs: 20_000 }) };
 }
 
-// The billing search attributes (workflows/search-attributes.ts) serve the baseline too: CustomerId
+// The billing search attributes (workflows/shared/search-attributes.ts) serve the baseline too: CustomerId
 // tags a batch, BillingStatus says the workflow is asleep.
 const CustomerIdAttribute = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
 const inBatch = (tag) => `CustomerId = "${tag}"`;

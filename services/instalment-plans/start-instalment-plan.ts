@@ -14,7 +14,7 @@ import type { InstalmentSchedule } from '../../domain/instalment-schedule';
 import type { PlanInstalment } from '../../domain/instalment-changes';
 import { instalmentPlanWorkflowId, waitUntilPlanRecordedUpdate, type InstalmentPlanWorkflowInput } from '../../workflows/instalment-plan/contract';
 import type { instalmentPlanWorkflow } from '../../workflows/instalment-plan/workflow';
-import { BillingStatusAttribute, CustomerIdAttribute } from '../../workflows/search-attributes';
+import { BillingStatusAttribute, CustomerIdAttribute } from '../../workflows/shared/search-attributes';
 import { instalmentRowFields } from './instalment-rows';
 import type { PlanRefusals } from './plan-refusals';
 

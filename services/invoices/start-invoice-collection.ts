@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { invoiceCollectionWorkflowId, type InvoiceCollectionInput } from '../../workflows/invoice-collection/contract';
-import { CustomerIdAttribute } from '../../workflows/search-attributes';
+import { CustomerIdAttribute } from '../../workflows/shared/search-attributes';
 
 /**
  * Starts collecting an open invoice: the API at a one-off invoice's finalize, the subscription

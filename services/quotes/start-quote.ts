@@ -11,7 +11,7 @@ import { computeQuoteTotals, requiresApproval, type QuoteContent } from '../../d
 import { quoteContentHash } from '../../domain/quote-hash';
 import { quoteWorkflowId, type QuoteVersionInput, type QuoteWorkflowInput } from '../../workflows/quote/contract';
 import type { quoteWorkflow } from '../../workflows/quote/workflow';
-import { BillingStatusAttribute, CustomerIdAttribute } from '../../workflows/search-attributes';
+import { BillingStatusAttribute, CustomerIdAttribute } from '../../workflows/shared/search-attributes';
 
 /** A version as the workflow takes it: priced, hashed, and checked against the approval threshold. */
 export function quoteVersionInput(content: QuoteContent, approvalThresholdPpm: number): QuoteVersionInput {

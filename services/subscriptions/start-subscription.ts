@@ -4,7 +4,7 @@ import { MAX_SUBSCRIPTION_ITEMS, Subscription, SubscriptionItem, type Collection
 import { newId } from '../../db/ids';
 import { periodsPerTerm, type BillingInterval, type IntervalUnit } from '../../domain/frequency';
 import { subscriptionWorkflowId, type SubscriptionWorkflowInput } from '../../workflows/subscription/contract';
-import { BillingStatusAttribute, CustomerIdAttribute } from '../../workflows/search-attributes';
+import { BillingStatusAttribute, CustomerIdAttribute } from '../../workflows/shared/search-attributes';
 
 /** A subscription as the API or a quote decided it; already validated against the catalog and the customer. */
 export interface NewSubscription {

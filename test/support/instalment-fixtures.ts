@@ -6,7 +6,7 @@ import { buildInstalmentSchedule, type ScheduleInput } from '../../domain/instal
 import type { PlanInstalment } from '../../domain/instalment-changes';
 import type { instalmentPlanWorkflow } from '../../workflows/instalment-plan/workflow';
 import { instalmentPlanWorkflowId } from '../../workflows/instalment-plan/contract';
-import { BillingStatusAttribute, CustomerIdAttribute } from '../../workflows/search-attributes';
+import { BillingStatusAttribute, CustomerIdAttribute } from '../../workflows/shared/search-attributes';
 
 export interface PlanFixtureOptions {
   /** The schedule in the customer's currency and zone, first payment `firstPaymentInDays` from `now`. */

@@ -1,7 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
-import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../../workflows/search-attributes';
+import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../../workflows/shared/search-attributes';
 import { requireEnv } from './env';
 
 const INDEXED_TYPE = {

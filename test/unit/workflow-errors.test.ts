@@ -6,7 +6,7 @@ import errorHandler from '../../api/plugins/error-handler';
 import { assertInvoiceTransition } from '../../domain/invoice-status';
 import { ruleViolationError, workflowCallError } from '../../api/workflow-errors';
 import { RuleViolation, fieldViolation, ruleKind, stateViolation } from '../../domain/rule-violation';
-import { RULE_FAILURE_TYPES, failingAs, ruleViolationOf, type RuleFailureType } from '../../workflows/rule-failure';
+import { RULE_FAILURE_TYPES, failingAs, ruleViolationOf, type RuleFailureType } from '../../workflows/shared/rule-failure';
 
 const asApiError = (err: unknown): ApiError => {
   const mapped = workflowCallError(err, 'Cannot pause subscription sub_1');

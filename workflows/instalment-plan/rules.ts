@@ -12,7 +12,7 @@ import {
   reschedule,
   type PlanInstalment,
 } from '../../domain/instalment-changes';
-import { RULE_FAILURE_TYPES, failingAs } from '../rule-failure';
+import { RULE_FAILURE_TYPES, failingAs } from '../shared/rule-failure';
 import type {
   CancelPlanRequest,
   DeleteInstalmentRequest,
@@ -23,7 +23,7 @@ import type {
   RescheduleRequest,
 } from './contract';
 
-/** The failure type a broken plan rule reaches the caller as (workflows/rule-failure.ts). */
+/** The failure type a broken plan rule reaches the caller as (workflows/shared/rule-failure.ts). */
 export const INSTALMENT_RULE_FAILURE = RULE_FAILURE_TYPES.instalmentPlan;
 
 /** Runs a rule; a broken rule becomes the failure Temporal returns to the caller of the update. */

@@ -19,8 +19,8 @@ import {
 import type { UpdateDefinition } from '@temporalio/common';
 import type { BillingActivities } from '../../activities';
 import { planBalances, type PlanInstalment } from '../../domain/instalment-changes';
-import { BillingStatusAttribute, NextBillingDateAttribute } from '../search-attributes';
-import { RECORD_ACTIVITY_OPTIONS } from '../activity-options';
+import { BillingStatusAttribute, NextBillingDateAttribute } from '../shared/search-attributes';
+import { RECORD_ACTIVITY_OPTIONS } from '../shared/activity-options';
 import { invoiceCollectionOutcomeSignal, type InvoiceCollectionOutcome } from '../invoice-collection/contract';
 import {
   cancelPlanUpdate,

@@ -1,7 +1,7 @@
-/** The activities invoice collection calls, with the shared timeouts and retry rules (../activity-options.ts). */
+/** The activities invoice collection calls, with the shared timeouts and retry rules (../shared/activity-options.ts). */
 import { proxyActivities } from '@temporalio/workflow';
 import type { BillingActivities } from '../../activities';
-import { CHARGE_ACTIVITY_OPTIONS, RECORD_ACTIVITY_OPTIONS } from '../activity-options';
+import { CHARGE_ACTIVITY_OPTIONS, RECORD_ACTIVITY_OPTIONS } from '../shared/activity-options';
 
 /** Records and emails: quick, retried while PostgreSQL or the mail provider is down. */
 export const records = proxyActivities<BillingActivities>(RECORD_ACTIVITY_OPTIONS);

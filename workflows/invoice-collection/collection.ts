@@ -9,7 +9,7 @@ import { ApplicationFailure, condition, getExternalWorkflowHandle, log } from '@
 import type { CollectionInvoice } from '../../activities/collection';
 import type { DunningPolicy } from '../../domain/dunning';
 import { stateViolation } from '../../domain/rule-violation';
-import { RULE_FAILURE_TYPES, failingAs, ruleFailure } from '../rule-failure';
+import { RULE_FAILURE_TYPES, failingAs, ruleFailure } from '../shared/rule-failure';
 import {
   invoiceCollectionOutcomeSignal,
   type CollectionView,

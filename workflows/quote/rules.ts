@@ -6,7 +6,7 @@
  */
 import { RuleViolation } from '../../domain/rule-violation';
 import { SIGNABLE_STAGES, type QuoteSigner, type QuoteStage } from '../../domain/quote';
-import { RULE_FAILURE_TYPES, failingAs } from '../rule-failure';
+import { RULE_FAILURE_TYPES, failingAs } from '../shared/rule-failure';
 import type {
   DeclineQuoteRequest,
   LegacySignQuoteRequest,
@@ -17,7 +17,7 @@ import type {
   UpdateDraftRequest,
 } from './contract';
 
-/** The failure type a broken quote rule reaches the caller as (workflows/rule-failure.ts). */
+/** The failure type a broken quote rule reaches the caller as (workflows/shared/rule-failure.ts). */
 export const QUOTE_RULE_FAILURE = RULE_FAILURE_TYPES.quote;
 
 /** Runs a rule; a broken rule becomes the failure Temporal returns to the caller of the update. */

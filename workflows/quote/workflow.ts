@@ -23,8 +23,8 @@ import { allHandlersFinished, condition, log, proxyActivities, setHandler, upser
 import type { UpdateDefinition } from '@temporalio/common';
 import type { BillingActivities } from '../../activities';
 import type { QuoteStage } from '../../domain/quote';
-import { BillingStatusAttribute } from '../search-attributes';
-import { RECORD_ACTIVITY_OPTIONS } from '../activity-options';
+import { BillingStatusAttribute } from '../shared/search-attributes';
+import { RECORD_ACTIVITY_OPTIONS } from '../shared/activity-options';
 import { invoiceCollectionOutcomeSignal, type InvoiceCollectionOutcome } from '../invoice-collection/contract';
 import {
   approveQuoteUpdate,

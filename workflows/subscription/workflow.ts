@@ -16,9 +16,9 @@ import {
 } from '@temporalio/workflow';
 import type { BillingActivities, InvoiceSummary } from '../../activities';
 import { billingPeriod, firstPeriodStartingAtOrAfter } from '../../domain/calendar';
-import { BillingStatusAttribute, NextBillingDateAttribute } from '../search-attributes';
-import { CHARGE_ACTIVITY_OPTIONS, RECORD_ACTIVITY_OPTIONS } from '../activity-options';
-import { RULE_FAILURE_TYPES, failingAs } from '../rule-failure';
+import { BillingStatusAttribute, NextBillingDateAttribute } from '../shared/search-attributes';
+import { CHARGE_ACTIVITY_OPTIONS, RECORD_ACTIVITY_OPTIONS } from '../shared/activity-options';
+import { RULE_FAILURE_TYPES, failingAs } from '../shared/rule-failure';
 import { invoiceCollectionOutcomeSignal, type InvoiceCollectionOutcome } from '../invoice-collection/contract';
 import {
   cancelSignal,

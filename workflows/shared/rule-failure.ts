@@ -11,7 +11,7 @@
  *   "not in this state" (`invalid_state_transition`).
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { RuleViolation, type RuleCode } from '../domain/rule-violation';
+import { RuleViolation, type RuleCode } from '../../domain/rule-violation';
 
 export const RULE_FAILURE_TYPES = {
   subscription: 'LifecycleRuleError',
