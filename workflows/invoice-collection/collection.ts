@@ -20,7 +20,7 @@ import {
 } from './contract';
 import { checkExtendGrace, checkMarkUncollectible, checkOfflinePayment, checkRetryNow, checkSettle, checkSkipRetry } from './rules';
 import { chargeEmailedInvoice } from './emailed-invoice';
-import { records } from './activity-proxies';
+import { recordActivities } from './activity-proxies';
 import type { CarriedCollection, CollectionPhase, InvoiceCollectionRunInput } from './hand-over';
 
 const COLLECTION_RULE_FAILURE = RULE_FAILURE_TYPES.invoiceCollection;
@@ -86,7 +86,7 @@ export class InvoiceCollection {
 
   /** The workflow reads the invoice once, and the worker's dunning policy with it unless the starter chose one. */
   async readInvoice(): Promise<void> {
-    const loadedInvoice = await records.getInvoiceForCollection({ invoiceId: this.input.invoiceId });
+    const loadedInvoice = await recordActivities.getInvoiceForCollection({ invoiceId: this.input.invoiceId });
     this.invoice = loadedInvoice.invoice;
     this.policy = this.input.dunningPolicy ?? loadedInvoice.dunningPolicy;
     if (this.invoice.status === 'draft') {
@@ -167,7 +167,7 @@ export class InvoiceCollection {
   }
 
   async recordProgress(): Promise<void> {
-    await records.recordCollectionProgress({
+    await recordActivities.recordCollectionProgress({
       invoiceId: this.input.invoiceId,
       attemptCount: this.view.attempts,
       nextPaymentAttempt: this.view.nextRetryAt,
@@ -181,7 +181,7 @@ export class InvoiceCollection {
     this.view.stage = how;
     this.view.nextRetryAt = null;
     this.view.pastDue = false;
-    if (sendReceipt && paymentId) await records.sendPaymentReceipt({ paymentId });
+    if (sendReceipt && paymentId) await recordActivities.sendPaymentReceipt({ paymentId });
     await this.tellOwner(how);
   }
 
@@ -246,7 +246,7 @@ export class InvoiceCollection {
     await this.notCharging();
     if (this.settled) return;
     try {
-      const { invoice: updated, paymentId } = await records.recordGatewayPayment({
+      const { invoice: updated, paymentId } = await recordActivities.recordGatewayPayment({
         invoiceId: this.input.invoiceId,
         gatewayChargeId: event.gatewayChargeId,
         amount: event.amount,
@@ -296,7 +296,7 @@ export class InvoiceCollection {
     await this.whenLoaded(() => checkOfflinePayment(this.view, this.amountDue, request));
     await this.notCharging();
     this.refuseIfSettled();
-    const { paymentId, invoice: updated } = await records.recordOfflinePayment({
+    const { paymentId, invoice: updated } = await recordActivities.recordOfflinePayment({
       invoiceId: this.input.invoiceId,
       amount: request.amount,
       method: request.method,
@@ -307,7 +307,7 @@ export class InvoiceCollection {
     this.amountDue = updated.amountDue;
     this.amountPaid = updated.amountPaid;
     if (updated.status === 'paid') await this.settle('paid', paymentId, request.sendReceipt);
-    else if (request.sendReceipt) await records.sendPaymentReceipt({ paymentId });
+    else if (request.sendReceipt) await recordActivities.sendPaymentReceipt({ paymentId });
     return this.snapshot();
   }
 
@@ -315,7 +315,7 @@ export class InvoiceCollection {
     await this.whenLoaded(this.checkVoid);
     await this.notCharging();
     this.refuseIfSettled();
-    await records.voidInvoice({ invoiceId: this.input.invoiceId });
+    await recordActivities.voidInvoice({ invoiceId: this.input.invoiceId });
     await this.settle('void');
     return this.snapshot();
   }
@@ -324,7 +324,7 @@ export class InvoiceCollection {
     await this.whenLoaded(() => checkSettle(this.view));
     const copy = this.invoiceEmails;
     this.invoiceEmails += 1;
-    await records.sendInvoice({ invoiceId: this.input.invoiceId, copy });
+    await recordActivities.sendInvoice({ invoiceId: this.input.invoiceId, copy });
     return this.snapshot();
   }
 
@@ -333,7 +333,7 @@ export class InvoiceCollection {
     await this.notCharging();
     this.refuseIfSettled();
     if (this.writtenOff) throw ruleFailure(COLLECTION_RULE_FAILURE, stateViolation(`invoice ${this.input.invoiceId} is already uncollectible`));
-    await records.markInvoiceUncollectible({ invoiceId: this.input.invoiceId });
+    await recordActivities.markInvoiceUncollectible({ invoiceId: this.input.invoiceId });
     await this.writeOff(true);
     return this.snapshot();
   }

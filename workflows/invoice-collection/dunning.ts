@@ -13,11 +13,10 @@
  */
 import { condition } from '@temporalio/workflow';
 import { classifyDecline, retryDueAt } from '../../domain/dunning';
-import { charging, records } from './activity-proxies';
+import { nowIso } from '../shared/clock';
+import { chargeActivities, recordActivities } from './activity-proxies';
 import type { InvoiceCollection } from './collection';
 import { continueAsNewDue, idleForHandOver } from './hand-over';
-
-export const nowIso = (): string => new Date(Date.now()).toISOString();
 
 /** How the process left a wait: done with it, or handing over to a fresh run (hand-over.ts). */
 export type WaitEnd = 'done' | 'hand_over';
@@ -35,14 +34,14 @@ async function exhaust(c: InvoiceCollection, failedPaymentId: string | null): Pr
   c.pastDueAt = nowIso();
   await c.recordProgress();
   if (policy.invoiceAfterFailure === 'uncollectible') {
-    await records.markInvoiceUncollectible({ invoiceId: input.invoiceId });
+    await recordActivities.markInvoiceUncollectible({ invoiceId: input.invoiceId });
   }
   view.stage = 'awaiting_payment';
   if (failedPaymentId) {
-    await records.sendPaymentFailedNotice({ paymentId: failedPaymentId });
+    await recordActivities.sendPaymentFailedNotice({ paymentId: failedPaymentId });
     if (view.attempts === 1) await c.tellOwner('payment_failed');
   }
-  await records.sendFinalPaymentFailureNotice({ invoiceId: input.invoiceId, failureCode: view.lastFailureCode });
+  await recordActivities.sendFinalPaymentFailureNotice({ invoiceId: input.invoiceId, failureCode: view.lastFailureCode });
   await c.tellOwner('failed');
   // The owner already heard "failed" and applied the policy; the write-off must not undo that.
   if (policy.invoiceAfterFailure === 'uncollectible') await c.writeOff(false);
@@ -54,7 +53,7 @@ export async function attemptCharge(c: InvoiceCollection): Promise<boolean> {
   view.stage = 'charging';
   view.nextRetryAt = null;
   view.attempts += 1;
-  const result = await charging.chargeInvoice({ invoiceId: input.invoiceId, attempt: view.attempts, chargedAt: nowIso() });
+  const result = await chargeActivities.chargeInvoice({ invoiceId: input.invoiceId, attempt: view.attempts, chargedAt: nowIso() });
   if (result.outcome !== 'failed') {
     c.amountPaid += c.amountDue;
     c.amountDue = 0;
@@ -73,7 +72,7 @@ export async function attemptCharge(c: InvoiceCollection): Promise<boolean> {
     view.nextRetryAt = new Date(next).toISOString();
     await c.recordProgress();
     view.stage = 'retry_scheduled';
-    await records.sendPaymentFailedNotice({ paymentId: result.paymentId, nextRetryAt: view.nextRetryAt });
+    await recordActivities.sendPaymentFailedNotice({ paymentId: result.paymentId, nextRetryAt: view.nextRetryAt });
     if (view.attempts === 1) await c.tellOwner('payment_failed');
   } else if (!view.pastDue) {
     await exhaust(c, result.paymentId);
@@ -81,7 +80,7 @@ export async function attemptCharge(c: InvoiceCollection): Promise<boolean> {
     // A retry after the schedule ended (new card, operator) failed too: still past due.
     await c.recordProgress();
     view.stage = 'awaiting_payment';
-    await records.sendPaymentFailedNotice({ paymentId: result.paymentId });
+    await recordActivities.sendPaymentFailedNotice({ paymentId: result.paymentId });
   }
   return false;
 }

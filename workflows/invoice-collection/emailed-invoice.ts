@@ -4,12 +4,11 @@
  * overdue.
  */
 import { condition } from '@temporalio/workflow';
-import { charging, records } from './activity-proxies';
+import { DAY_MS, nowIso } from '../shared/clock';
+import { chargeActivities, recordActivities } from './activity-proxies';
 import type { InvoiceCollection } from './collection';
-import { nowIso, type WaitEnd } from './dunning';
+import type { WaitEnd } from './dunning';
 import { continueAsNewDue, idleForHandOver } from './hand-over';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * An emailed invoice paid with the customer's saved card (from the portal or by an operator): one
@@ -19,7 +18,7 @@ export async function chargeEmailedInvoice(c: InvoiceCollection): Promise<void> 
   const { view, input } = c;
   view.stage = 'charging';
   view.attempts += 1;
-  const result = await charging.chargeInvoice({ invoiceId: input.invoiceId, attempt: view.attempts, chargedAt: nowIso() });
+  const result = await chargeActivities.chargeInvoice({ invoiceId: input.invoiceId, attempt: view.attempts, chargedAt: nowIso() });
   if (result.outcome !== 'failed') {
     c.amountPaid += c.amountDue;
     c.amountDue = 0;
@@ -29,7 +28,7 @@ export async function chargeEmailedInvoice(c: InvoiceCollection): Promise<void> 
   view.lastFailureCode = result.failureCode;
   await c.recordProgress();
   if (!c.settled) view.stage = c.writtenOff ? 'uncollectible' : 'awaiting_payment';
-  await records.sendPaymentFailedNotice({ paymentId: result.paymentId });
+  await recordActivities.sendPaymentFailedNotice({ paymentId: result.paymentId });
 }
 
 /**
@@ -37,7 +36,7 @@ export async function chargeEmailedInvoice(c: InvoiceCollection): Promise<void> 
  * sending for "due on receipt"), so nobody is reminded of an invoice they received a minute ago.
  */
 export async function emailTheInvoice(c: InvoiceCollection): Promise<void> {
-  await records.sendInvoice({ invoiceId: c.input.invoiceId });
+  await recordActivities.sendInvoice({ invoiceId: c.input.invoiceId });
   c.remindAt = Math.max(c.invoice.dueDate === null ? 0 : Date.parse(c.invoice.dueDate), Date.now()) + DAY_MS;
 }
 
@@ -58,7 +57,7 @@ export async function remindWhenOverdue(c: InvoiceCollection): Promise<WaitEnd> 
   view.pastDue = true;
   c.pastDueAt = nowIso();
   await c.recordProgress();
-  await records.sendInvoiceOverdueReminder({ invoiceId: c.input.invoiceId });
+  await recordActivities.sendInvoiceOverdueReminder({ invoiceId: c.input.invoiceId });
   await c.tellOwner('payment_failed');
   return 'done';
 }

@@ -11,7 +11,7 @@ import type { RefundWorkflowInput, RefundWorkflowResult } from './contract';
 /** Retrying cannot fix these: a missing record, a reused key, a payment no gateway of ours can refund. */
 const NON_RETRYABLE = ['RecordNotFound', 'IdempotencyKeyReuseError', 'RefundNotExecutable'];
 
-const records = proxyActivities<BillingActivities>({
+const recordActivities = proxyActivities<BillingActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
 });
@@ -20,7 +20,7 @@ const records = proxyActivities<BillingActivities>({
  * The gateway may be slow or down. Retries reuse the refund's idempotency key, so an unknown outcome
  * (timeout, 5xx) is settled by asking again rather than by refunding again.
  */
-const gatewayCalls = proxyActivities<Pick<BillingActivities, 'refundAtGateway' | 'checkRefundAtGateway'>>({
+const gatewayActivities = proxyActivities<Pick<BillingActivities, 'refundAtGateway' | 'checkRefundAtGateway'>>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: NON_RETRYABLE },
 });
@@ -41,12 +41,12 @@ function permanentFailure(err: unknown): string | null {
 export async function refundWorkflow({ refundId, paymentId }: RefundWorkflowInput): Promise<RefundWorkflowResult> {
   let result: RefundGatewayResult;
   try {
-    result = await gatewayCalls.refundAtGateway({ refundId, paymentId });
+    result = await gatewayActivities.refundAtGateway({ refundId, paymentId });
     for (let check = 0; result.status === 'pending'; check += 1) {
       // Remember the gateway's refund id before waiting, so operators can look it up meanwhile.
-      await records.completeRefund({ refundId, result, completedAt: nowIso() });
+      await recordActivities.completeRefund({ refundId, result, completedAt: nowIso() });
       await sleep(PENDING_CHECK_INTERVALS_MS[check] ?? PENDING_CHECK_MAX_INTERVAL_MS);
-      result = await gatewayCalls.checkRefundAtGateway({ refundId });
+      result = await gatewayActivities.checkRefundAtGateway({ refundId });
     }
   } catch (err) {
     const reason = permanentFailure(err);
@@ -54,8 +54,8 @@ export async function refundWorkflow({ refundId, paymentId }: RefundWorkflowInpu
     result = { status: 'failed', gatewayRefundId: null, failureReason: reason };
   }
 
-  const state = await records.completeRefund({ refundId, result, completedAt: nowIso() });
-  if (state.status === 'succeeded') await records.sendRefundReceipt({ refundId });
+  const state = await recordActivities.completeRefund({ refundId, result, completedAt: nowIso() });
+  if (state.status === 'succeeded') await recordActivities.sendRefundReceipt({ refundId });
   if (state.status === 'pending') throw ApplicationFailure.nonRetryable(`refund ${refundId} is still pending after completion`, 'RefundStillPending');
   return { refundId, status: state.status, failureReason: state.failureReason };
 }
