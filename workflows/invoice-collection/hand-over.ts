@@ -1,7 +1,7 @@
 /**
  * Continue-as-new for invoice collection. An open invoice can wait months (a retry schedule with
  * grace, an emailed invoice nobody pays, a written-off one that may still be paid), and every
- * webhook, operator action and query-free wake adds to its history. When Temporal suggests it, or the
+ * webhook, operator action and timer adds to its history. When Temporal suggests it, or the
  * history passes HISTORY_EVENTS_PER_RUN, the run hands its whole state to a fresh run of the same
  * workflow id at a safe point: while it waits, with no operator request or handler in flight.
  */
