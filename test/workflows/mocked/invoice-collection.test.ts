@@ -230,3 +230,30 @@ test('a long dunning continues as new: same workflow id, a new run carrying atte
   const { runId: lastRunId } = await handle.describe();
   expect(lastRunId).not.toBe(secondRunId);
 });
+
+test('an emailed invoice continues as new while it waits: the reminder goes out once, a day after the due date, and a payment then closes it', async () => {
+  const activities = mockedActivities();
+  const { handle, invoiceId } = await startCollection(activities, { collectionMethod: 'send_invoice', historyEventsPerRun: 10 });
+
+  await eventually(async () => expect((await handle.describe()).runId).not.toBe(handle.firstExecutionRunId));
+  expect(activities.sendInvoice).toHaveBeenCalledTimes(1);
+  expect(activities.sendInvoiceOverdueReminder).not.toHaveBeenCalled();
+
+  // Due today: reminded a day later, by whichever run is waiting then, and not before.
+  await env.sleep(DAY - 60_000);
+  expect(activities.sendInvoiceOverdueReminder).not.toHaveBeenCalled();
+  await env.sleep(2 * 60_000);
+  const overdue = await viewWhen(handle, (v) => v.pastDue);
+  expect(overdue).toMatchObject({ stage: 'awaiting_payment', attempts: 0 });
+  expect(activities.sendInvoiceOverdueReminder).toHaveBeenCalledTimes(1);
+  expect(activities.sendInvoiceOverdueReminder).toHaveBeenCalledWith({ invoiceId });
+
+  const paid = await handle.executeUpdate(recordOfflinePaymentUpdate, {
+    args: [{ amount: AMOUNT, method: 'check', paidAt: new Date().toISOString(), reference: null, sendReceipt: false, requestKey: 'offline-2' }],
+  });
+  expect(paid).toMatchObject({ stage: 'paid', pastDue: false });
+  await expect(handle.result()).resolves.toMatchObject({ stage: 'paid' });
+  expect(activities.sendInvoice).toHaveBeenCalledTimes(1);
+  expect(activities.getInvoiceForCollection).toHaveBeenCalledTimes(1);
+  expect(activities.sendPaymentReceipt).not.toHaveBeenCalled();
+});
