@@ -162,7 +162,7 @@ export function quoteActivities({ orm, mailer, emailFrom, publicUrl, invoiceNumb
       const loaded = await missingIsPermanent(() => loadQuoteForEmail(orm, quoteId));
       const { em, quote, customer, content } = loaded;
       const manager = onboardingAssignee(quote, customer);
-      const task = await openOnboardingTask(orm, em, { quote, customer, content, paidAt });
+      const task = await openOnboardingTask(em, { quote, customer, content, paidAt });
       const view = {
         ...quoteEmailView(loaded),
         invoiceId: quote.invoiceId,

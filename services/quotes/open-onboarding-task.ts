@@ -2,7 +2,7 @@
  * The onboarding task a signed and paid quote opens for its account manager: one per quote, so
  * asking again returns the task already open.
  */
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { OnboardingTask, type Customer, type Quote } from '../../db/entities';
 import { newId } from '../../db/ids';
 import type { QuoteContent } from '../../domain/quote';
@@ -11,7 +11,6 @@ import type { QuoteContent } from '../../domain/quote';
 export const onboardingAssignee = (quote: Quote, customer: Customer): string => quote.accountManagerEmail ?? customer.accountOwnerEmail ?? quote.ownerEmail;
 
 export async function openOnboardingTask(
-  orm: MikroORM,
   em: EntityManager,
   { quote, customer, content, paidAt }: { quote: Quote; customer: Customer; content: QuoteContent; paidAt: string },
 ): Promise<OnboardingTask> {
@@ -28,5 +27,6 @@ export async function openOnboardingTask(
       new Date(paidAt),
     ],
   );
-  return orm.em.fork().findOneOrFail(OnboardingTask, { quoteId: quote.id });
+  // Inserted in SQL (on conflict: the task already open), so this reads the row, new or not.
+  return em.findOneOrFail(OnboardingTask, { quoteId: quote.id });
 }
