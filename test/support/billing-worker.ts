@@ -1,4 +1,4 @@
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap, type NativeConnection, type Worker } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap, type NativeConnection } from '@temporalio/worker';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import pino from 'pino';
 import { createBillingWorker } from '../../worker/billing-worker';
@@ -52,4 +52,38 @@ export async function testBillingWorker(opts: {
       invoiceNumberPrefix: opts.invoiceNumberPrefix ?? 'TEST-',
     },
   });
+}
+
+/** A worker running in the background until `stop`, which shuts it down and waits for it to drain. */
+export interface RunningWorker {
+  worker: Worker;
+  stop: () => Promise<void>;
+}
+
+export function startWorker(worker: Worker): RunningWorker {
+  const running = worker.run();
+  return {
+    worker,
+    stop: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+  };
+}
+
+/** The billing workflows with the given activities in place of the real ones (no database, no gateway). */
+export async function mockedActivitiesWorker(opts: {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue: string;
+  activities: object;
+}): Promise<RunningWorker> {
+  const worker = await Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace ?? 'default',
+    taskQueue: opts.taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: opts.activities,
+  });
+  return startWorker(worker);
 }

@@ -10,6 +10,7 @@ import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@te
 import { recordActivities } from '../shared/activity-proxies';
 import { DAY_MS, nowIso } from '../shared/clock';
 import type { InstalmentPlanView, InstalmentPlanWorkflowInput } from './contract';
+import { RunLength } from '../shared/run-length';
 import { InstalmentPlanEntity } from './plan-state';
 import { isSettled, hasOpenInvoice } from './rules';
 
@@ -17,15 +18,25 @@ import { isSettled, hasOpenInvoice } from './rules';
 export const INSTALMENTS_PER_RUN = 24;
 
 export async function instalmentPlanWorkflow(input: InstalmentPlanWorkflowInput): Promise<InstalmentPlanView> {
+  const runLength = new RunLength(input.historyEventsPerRun);
   const plan = new InstalmentPlanEntity(input);
   plan.registerHandlers();
   const { state, recorded } = plan;
   const { settings } = input;
   const untilChanged = Number.POSITIVE_INFINITY;
+  /** Sleeps until `at` or a change; a long history (updates, outcomes) wakes it to hand over. */
+  const sleepUntil = (at: number): Promise<boolean> => recorded.sleepUntil(at, runLength.due);
+  /** The schedule travels in carriedState; the original one is not needed twice. */
+  const continueInNewRun = (): Promise<never> => continueAsNew<typeof instalmentPlanWorkflow>({ ...input, instalments: [], carriedState: state });
 
   let invoicedThisRun = 0;
   for (;;) {
     await recorded.recordUntilCaughtUp();
+    if (runLength.due()) {
+      // A safe point: every change is written; the handlers in flight answer before the hand-over.
+      await recorded.finishHandlers();
+      return continueInNewRun();
+    }
 
     if (state.status !== 'canceled' && state.status !== 'completed' && state.instalments.every(isSettled)) {
       state.status = 'completed';
@@ -36,11 +47,11 @@ export async function instalmentPlanWorkflow(input: InstalmentPlanWorkflowInput)
     if (state.status === 'completed' || state.status === 'canceled') {
       // A closed plan still follows its open invoices: their payments change its balance.
       if (!state.instalments.some(hasOpenInvoice)) break;
-      await recorded.sleepUntil(untilChanged);
+      await sleepUntil(untilChanged);
       continue;
     }
     if (state.status === 'paused') {
-      await recorded.sleepUntil(untilChanged);
+      await sleepUntil(untilChanged);
       continue;
     }
 
@@ -48,27 +59,26 @@ export async function instalmentPlanWorkflow(input: InstalmentPlanWorkflowInput)
     const next = early ?? state.instalments.find((i) => i.status === 'scheduled');
     if (!next) {
       // Everything is invoiced: wait for the outcomes.
-      await recorded.sleepUntil(untilChanged);
+      await sleepUntil(untilChanged);
       continue;
     }
     const dueAt = early ? Date.now() : Date.parse(next.dueDate);
 
     if (settings.reminderDaysBefore > 0 && !early && state.reminded[next.number] !== next.dueDate && Date.now() < dueAt) {
-      if (!(await recorded.sleepUntil(dueAt - settings.reminderDaysBefore * DAY_MS))) continue;
+      if (!(await sleepUntil(dueAt - settings.reminderDaysBefore * DAY_MS))) continue;
       await recordActivities.sendInstalmentReminder({ planId: input.planId, number: next.number, dueDate: next.dueDate, amount: next.amount, remindedAt: nowIso() });
       state.reminded = { ...state.reminded, [next.number]: next.dueDate };
       plan.changed();
       continue;
     }
-    if (!(await recorded.sleepUntil(dueAt))) continue;
+    if (!(await sleepUntil(dueAt))) continue;
 
     await plan.invoice(next);
     invoicedThisRun += 1;
     if (invoicedThisRun >= INSTALMENTS_PER_RUN || workflowInfo().continueAsNewSuggested) {
       await recorded.recordUntilCaughtUp();
       await condition(allHandlersFinished);
-      // The schedule travels in carriedState; the original one is not needed twice.
-      return continueAsNew<typeof instalmentPlanWorkflow>({ ...input, instalments: [], carriedState: state });
+      return continueInNewRun();
     }
   }
 

@@ -35,6 +35,15 @@ export interface QuoteWorkflowInput {
   customerId: string;
   version: QuoteVersionInput;
   settings: QuoteSettings;
+  /** Present when continuing as new: the quote as the last run left it. */
+  carriedState?: QuoteState;
+  /** Present when continuing as new: the emails the current version still owed its signers. */
+  carriedEmailsDue?: 'quote_sent' | 'quote_revised' | null;
+  /**
+   * History events a run may reach before it continues as new (the server's suggestion may come
+   * sooner); workflows/shared/run-length.ts's HISTORY_EVENTS_PER_RUN when absent. Tests set it low.
+   */
+  historyEventsPerRun?: number;
 }
 
 export interface QuoteSignatureRecord {

@@ -1,14 +1,15 @@
 /**
  * An accepted quote, to cash: the one-time lines are invoiced (charged now or emailed with terms) or
- * split into an instalment plan, then the recurring lines' subscriptions start and the confirmations go
- * out. A payment invoice voided before it is paid voids the quote.
+ * split into an instalment plan (`setUpPayment`); once the invoice is settled (workflow.ts waits) the
+ * recurring lines' subscriptions start and the confirmations go out (`completeFulfilment`). A payment
+ * invoice voided before it is paid voids the quote.
  */
 import { workflowInfo } from '@temporalio/workflow';
 import { recordActivities } from '../shared/activity-proxies';
 import { nowIso } from '../shared/clock';
 import type { QuoteEntity } from './quote-state';
 
-export async function fulfil(quote: QuoteEntity): Promise<void> {
+export async function setUpPayment(quote: QuoteEntity): Promise<void> {
   const { state, recorded, input } = quote;
   const { quoteId } = input;
   const { payment } = quote.content;
@@ -42,12 +43,13 @@ export async function fulfil(quote: QuoteEntity): Promise<void> {
       ownerWorkflowId: workflowInfo().workflowId,
       reportEveryOutcome: true,
     });
-    while (!quote.paymentSettled()) {
-      await recorded.recordUntilCaughtUp();
-      await recorded.sleepUntil(Number.POSITIVE_INFINITY);
-    }
   }
+}
 
+export async function completeFulfilment(quote: QuoteEntity): Promise<void> {
+  const { state } = quote;
+  const { quoteId } = quote.input;
+  const { payment } = quote.content;
   if (state.paymentStatus === 'void') {
     state.voidedAt = nowIso();
     state.voidReason = 'invoice_voided';

@@ -49,10 +49,11 @@ export class QuoteEntity {
   readonly state: QuoteState;
   readonly recorded = new RecordedState(() => this.recordState());
   /** Emails the current version still owes its customer signers: the first send, or a revision. */
-  emailsDue: QuoteEmails | null = null;
+  emailsDue: QuoteEmails | null;
 
   constructor(readonly input: QuoteWorkflowInput) {
-    this.state = {
+    this.emailsDue = input.carriedEmailsDue ?? null;
+    this.state = input.carriedState ?? {
       stage: 'draft',
       version: input.version,
       supersededHashes: [],

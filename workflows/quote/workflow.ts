@@ -19,24 +19,34 @@
  * invoice themselves), and the confirmations, welcome email, internal notification and onboarding
  * task follow (fulfilment.ts). State and handlers: quote-state.ts.
  */
-import { allHandlersFinished, condition } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew } from '@temporalio/workflow';
 import { recordActivities } from '../shared/activity-proxies';
 import { nowIso } from '../shared/clock';
 import type { QuoteView, QuoteWorkflowInput } from './contract';
-import { fulfil } from './fulfilment';
+import { RunLength } from '../shared/run-length';
+import { completeFulfilment, setUpPayment } from './fulfilment';
 import { QuoteEntity } from './quote-state';
 import { isOpen, isPastExpiry, isSignable, pendingSigners } from './rules';
 
 export async function quoteWorkflow(input: QuoteWorkflowInput): Promise<QuoteView> {
+  const runLength = new RunLength(input.historyEventsPerRun);
   const quote = new QuoteEntity(input);
   quote.registerHandlers();
   const { state, recorded } = quote;
   const { quoteId } = input;
+  /** Sleeps until `at` or a change; a long history (many updates) wakes it to hand over. */
+  const sleepUntil = (at: number): Promise<boolean> => recorded.sleepUntil(at, runLength.due);
+  /** Hands over to a new run with the whole quote, once the handlers in flight have answered. */
+  const continueInNewRun = async (): Promise<never> => {
+    await recorded.finishHandlers();
+    return continueAsNew<typeof quoteWorkflow>({ ...input, carriedState: state, carriedEmailsDue: quote.emailsDue });
+  };
 
   // Until accepted (or closed): send what is due, remind, expire.
   while (isOpen(state.stage)) {
     await recorded.recordUntilCaughtUp();
     if (!isOpen(state.stage)) break;
+    if (runLength.due()) return continueInNewRun();
     if (quote.emailsDue !== null && isSignable(state.stage)) {
       const kind = quote.emailsDue;
       const signerIds = pendingSigners(state).filter((s) => s.kind === 'customer').map((s) => s.id);
@@ -53,7 +63,7 @@ export async function quoteWorkflow(input: QuoteWorkflowInput): Promise<QuoteVie
     const reminder = quote.nextReminder();
     const expiresAt = Date.parse(quote.content.expiresAt);
     if (reminder && reminder.at < expiresAt) {
-      if (!(await recorded.sleepUntil(reminder.at))) continue;
+      if (!(await sleepUntil(reminder.at))) continue;
       const unsigned = pendingSigners(state).filter((s) => s.kind === 'customer');
       if (isSignable(state.stage) && unsigned.length > 0) {
         await recordActivities.sendQuoteReminder({ quoteId, version: quote.content.version, daysBefore: reminder.days, signerIds: unsigned.map((s) => s.id) });
@@ -62,10 +72,19 @@ export async function quoteWorkflow(input: QuoteWorkflowInput): Promise<QuoteVie
       quote.changed();
       continue;
     }
-    await recorded.sleepUntil(expiresAt);
+    await sleepUntil(expiresAt);
   }
 
-  if (state.stage === 'accepted') await fulfil(quote);
+  if (state.stage === 'accepted') await setUpPayment(quote);
+  if (state.stage === 'awaiting_payment') {
+    // An invoice is collected by its own workflow, which reports back; an instalment plan pays on its own.
+    while (state.invoiceId !== null && !quote.paymentSettled()) {
+      await recorded.recordUntilCaughtUp();
+      if (runLength.due()) return continueInNewRun();
+      await sleepUntil(Number.POSITIVE_INFINITY);
+    }
+    await completeFulfilment(quote);
+  }
 
   await recorded.recordUntilCaughtUp();
   await condition(allHandlersFinished);

@@ -99,6 +99,11 @@ export interface SubscriptionWorkflowInput {
   commitment?: CommitmentTerm;
   /** Present when continuing as new. */
   carriedState?: SubscriptionState;
+  /**
+   * History events a run may reach before it continues as new (the server's suggestion may come
+   * sooner); workflows/shared/run-length.ts's HISTORY_EVENTS_PER_RUN when absent. Tests set it low.
+   */
+  historyEventsPerRun?: number;
 }
 
 export interface SubscriptionView extends SubscriptionState {
