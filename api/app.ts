@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import errorHandler, { frameworkErrorHandler } from './plugins/error-handler';
 import auth, { publicRoutes } from './plugins/auth';
 import idempotency from './plugins/idempotency';
+import changeIds from './plugins/change-ids';
 import strictInput from './plugins/strict-input';
 import jsonBody from './plugins/json-body';
 import dateBounds from './plugins/date-bounds';
@@ -131,6 +132,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   if (onRoute) app.addHook('onRoute', (route) => onRoute(route));
 
   await app.register(errorHandler);
+  // First of the preHandler hooks: the later ones and the handler run in the request's change scope.
+  await app.register(changeIds);
   await app.register(securityHeaders);
   // Before auth: the cap on failed authentications is checked before any credential is looked up.
   await app.register(rateLimits, { orm: deps.orm, limits: deps.rateLimits ?? DEFAULT_RATE_LIMITS });

@@ -7,6 +7,9 @@ import { Type, type Static } from 'typebox';
 export type ErrorType = 'invalid_request_error' | 'authentication_error' | 'permission_error' | 'idempotency_error' | 'api_error';
 
 export class ApiError extends Error {
+  /** Sent as `Retry-After` (seconds) with the error: when a retry may succeed (409 lock_timeout). */
+  retryAfterSeconds?: number;
+
   constructor(
     readonly statusCode: number,
     readonly type: ErrorType,

@@ -8,6 +8,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { InstalmentPlan } from '../../db/entities';
 import { createInstalmentPlan } from '../../services/instalment-plans/create-instalment-plan';
 import type { PlanRefusals } from '../../services/instalment-plans/plan-refusals';
@@ -23,10 +24,10 @@ import {
   rescheduleUpdate,
   resumePlanUpdate,
 } from '../../workflows/instalment-plan/contract';
-import type { instalmentPlanWorkflow } from '../../workflows/instalment-plan/workflow';
 import { ErrorSchema, conflict, invalidParam, notFound } from '../errors';
 import { IdParams, cursorFilter, definedOnly, listOf } from '../schemas';
 import { workflowCallError } from '../workflow-errors';
+import { sendChange } from '../workflow-changes';
 import {
   CancelBody,
   CreatePlan,
@@ -148,13 +149,15 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
     // Its workflow may have ended: answer as the workflow's own rule would.
     if (plan.status === 'completed' || plan.status === 'canceled') throw conflict('plan_closed', `Instalment plan ${id} is ${plan.status}.`);
     try {
-      await withinDeadline(() => send(plan.workflowId));
+      await send(plan.workflowId);
     } catch (err) {
       throw workflowCallError(err, `Cannot ${what} instalment plan ${id}`);
     }
     return load(id);
   }
-  const handle = (workflowId: string) => temporal.workflow.getHandle<typeof instalmentPlanWorkflow>(workflowId);
+  /** A plan change, sent the one way changes are (api/workflow-changes.ts): its turn, its id, an honest answer. */
+  const update = <Ret, Args extends unknown[]>(workflowId: string, definition: UpdateDefinition<Ret, Args>, args: Args): Promise<Ret> =>
+    sendChange({ orm, temporal, workflowAnswerTimeoutMs }, workflowId, definition, args);
 
   const futureDate = (param: string, value: string): string => {
     if (Date.parse(value) < Date.now() - CLOCK_SKEW_MS) throw invalidParam(param, `${param} must not be in the past.`);
@@ -181,9 +184,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
       if (amount === undefined && due_date === undefined) throw invalidParam('amount', 'Give amount, due_date, or both.');
       const dueDate = due_date === undefined ? undefined : futureDate('due_date', due_date);
       return change(request.params.id, 'edit an instalment of', (wf) =>
-        handle(wf).executeUpdate(editInstalmentUpdate, {
-          args: [{ number: request.params.number, ...definedOnly({ amount, dueDate, keepTotal: keep_total }) }],
-        }),
+        update(wf, editInstalmentUpdate, [{ number: request.params.number, ...definedOnly({ amount, dueDate, keepTotal: keep_total }) }]),
       );
     },
   );
@@ -203,9 +204,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
     },
     async (request) =>
       change(request.params.id, 'delete an instalment of', (wf) =>
-        handle(wf).executeUpdate(deleteInstalmentUpdate, {
-          args: [{ number: request.params.number, ...definedOnly({ keepTotal: request.query.keep_total }) }],
-        }),
+        update(wf, deleteInstalmentUpdate, [{ number: request.params.number, ...definedOnly({ keepTotal: request.query.keep_total }) }]),
       ),
   );
 
@@ -224,7 +223,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
     },
     async (request) => {
       const firstDueDate = futureDate('first_due_date', request.body.first_due_date);
-      return change(request.params.id, 'reschedule', (wf) => handle(wf).executeUpdate(rescheduleUpdate, { args: [{ firstDueDate }] }));
+      return change(request.params.id, 'reschedule', (wf) => update(wf, rescheduleUpdate, [{ firstDueDate }]));
     },
   );
 
@@ -242,7 +241,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
     },
     async (request) =>
       change(request.params.id, 'pay early on', (wf) =>
-        handle(wf).executeUpdate(payEarlyUpdate, { args: [definedOnly({ number: request.body?.number })] }),
+        update(wf, payEarlyUpdate, [definedOnly({ number: request.body?.number })]),
       ),
   );
 
@@ -260,7 +259,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
         response: { 200: InstalmentPlanResource, '4xx': ErrorSchema },
       },
     },
-    async (request) => change(request.params.id, 'pay off', (wf) => handle(wf).executeUpdate(payOffUpdate)),
+    async (request) => change(request.params.id, 'pay off', (wf) => update(wf, payOffUpdate, [])),
   );
 
   app.post(
@@ -277,7 +276,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
       },
     },
     async (request) =>
-      change(request.params.id, 'cancel', (wf) => handle(wf).executeUpdate(cancelPlanUpdate, { args: [definedOnly({ reason: request.body?.reason })] })),
+      change(request.params.id, 'cancel', (wf) => update(wf, cancelPlanUpdate, [definedOnly({ reason: request.body?.reason })])),
   );
 
   app.post(
@@ -291,7 +290,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
         response: { 200: InstalmentPlanResource, '4xx': ErrorSchema },
       },
     },
-    async (request) => change(request.params.id, 'pause', (wf) => handle(wf).executeUpdate(pausePlanUpdate)),
+    async (request) => change(request.params.id, 'pause', (wf) => update(wf, pausePlanUpdate, [])),
   );
 
   app.post(
@@ -306,6 +305,6 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
         response: { 200: InstalmentPlanResource, '4xx': ErrorSchema },
       },
     },
-    async (request) => change(request.params.id, 'resume', (wf) => handle(wf).executeUpdate(resumePlanUpdate)),
+    async (request) => change(request.params.id, 'resume', (wf) => update(wf, resumePlanUpdate, [])),
   );
 };

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { DriverException, ConnectionException } from '@mikro-orm/core';
 import { RuleViolation } from '../../domain/rule-violation';
 import { ApiError, invalidParam, paramPath, routeNotFound, serviceUnavailable } from '../errors';
+import { CHANGE_RETRY_AFTER_SECONDS, PendingChange } from '../workflow-changes';
 import { ruleViolationError } from '../workflow-errors';
 
 interface AjvError {
@@ -73,6 +74,10 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
 
 export default fp(async function errorHandler(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (err instanceof PendingChange) {
+      // Not a failure: the change was sent and may still apply (api/workflow-changes.ts).
+      return reply.status(202).header('retry-after', CHANGE_RETRY_AFTER_SECONDS).send(err.toBody());
+    }
     let apiError: ApiError;
     if (err instanceof ApiError) apiError = err;
     else if (err instanceof RuleViolation) apiError = ruleViolationError(err);
@@ -92,6 +97,7 @@ export default fp(async function errorHandler(app: FastifyInstance) {
       request.log.error({ err }, 'unhandled error');
       apiError = new ApiError(500, 'api_error', 'internal_error', 'An unexpected error occurred.');
     }
+    if (apiError.retryAfterSeconds !== undefined) reply.header('retry-after', apiError.retryAfterSeconds);
     return reply.status(apiError.statusCode).send(apiError.toBody());
   });
 

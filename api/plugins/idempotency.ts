@@ -105,8 +105,9 @@ export default fp(async function idempotency(app: FastifyInstance, opts: { orm: 
     const key = request.idempotencyKey;
     if (!key || !request.apiKey) return payload;
     const em = opts.orm.em.fork();
-    if (reply.statusCode >= 500) {
-      // A server-side failure is not an answer: let the client retry with the same key.
+    if (reply.statusCode >= 500 || !request.answerIsFinal) {
+      // A server-side failure is not an answer, nor is "pending" or "lock_timeout" (api/workflow-changes.ts):
+      // let the client retry with the same key, which sends the same change and learns its outcome.
       await em.execute(`delete from idempotency_keys where api_key_id = ? and key = ?`, [request.apiKey.id, key]);
     } else {
       const body = storableBody(payload, request.routeOptions.config.secretFields);

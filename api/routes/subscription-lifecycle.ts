@@ -9,6 +9,7 @@ import { Type, type Static } from 'typebox';
 import type { FastifyBaseLogger } from 'fastify';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { Subscription } from '../../db/entities';
 import { cancelUpdate, pauseUpdate, resumeUpdate, undoCancelUpdate } from '../../workflows/subscription/contract';
 import { MAX_PAUSE_HORIZON_DAYS } from '../../workflows/subscription/lifecycle';
@@ -16,6 +17,7 @@ import { ErrorSchema, conflict, invalidParam, notFound, unprocessable } from '..
 import { Customer } from '../../db/entities';
 import { IdParams } from '../schemas';
 import { workflowCallError } from '../workflow-errors';
+import { sendChange } from '../workflow-changes';
 import { SubscriptionResource, subscriptionResource } from './subscriptions';
 
 export const PauseBody = Type.Object(
@@ -43,7 +45,7 @@ const CancelBody = Type.Object(
 export interface SubscriptionLifecycleRoutesOptions {
   orm: MikroORM;
   temporal: Client;
-  /** How long a request waits for the workflow to answer an update before giving up with a 503. */
+  /** How long a request waits for the workflow to answer an update (its turn included) before answering 202 pending. */
   workflowAnswerTimeoutMs: number;
 }
 
@@ -51,9 +53,14 @@ export interface SubscriptionLifecycleRoutesOptions {
  * The lifecycle actions behind the staff routes below, shared with the customer portal (api/routes/portal.ts),
  * which checks first that the subscription is the session's customer's.
  */
-export function subscriptionLifecycleActions({ orm, temporal, workflowAnswerTimeoutMs }: SubscriptionLifecycleRoutesOptions) {
-  /** An update waits for a worker to run it; without a deadline a stopped worker would hang the request. */
-  const withinDeadline = <R>(call: () => Promise<R>): Promise<R> => temporal.withDeadline(Date.now() + workflowAnswerTimeoutMs, call);
+export function subscriptionLifecycleActions(options: SubscriptionLifecycleRoutesOptions) {
+  const { orm } = options;
+  /** A lifecycle update, sent the one way changes are (api/workflow-changes.ts): its turn, its id, an honest answer. */
+  const update =
+    <Ret, Args extends unknown[]>(definition: UpdateDefinition<Ret, Args>, ...args: Args) =>
+    (workflowId: string): Promise<Ret> =>
+      sendChange(options, workflowId, definition, args);
+
 
   async function load(id: string): Promise<Subscription> {
     const subscription = await orm.em.fork().findOne(Subscription, { id });
@@ -67,7 +74,7 @@ export function subscriptionLifecycleActions({ orm, temporal, workflowAnswerTime
     if (subscription.status === 'canceled') throw conflict('invalid_state_transition', 'Subscription is canceled.');
     if (subscription.status === 'incomplete') throw conflict('invalid_state_transition', 'Subscription is still being set up; retry shortly.');
     try {
-      await withinDeadline(() => send(subscription.workflowId));
+      await send(subscription.workflowId);
     } catch (err) {
       throw workflowCallError(err, `Cannot ${action} subscription ${id}`);
     }
@@ -83,10 +90,10 @@ export function subscriptionLifecycleActions({ orm, temporal, workflowAnswerTime
     }
     // Normalised to UTC ISO so the workflow compares instants, not spellings.
     const args = [{ pauseAt: pauseAt && new Date(pauseAt).toISOString(), resumeAt: resumeAt && new Date(resumeAt).toISOString() }] as const;
-    return sendLifecycleUpdate(id, (wf) => temporal.workflow.getHandle(wf).executeUpdate(pauseUpdate, { args: [...args] }), 'pause');
+    return sendLifecycleUpdate(id, update(pauseUpdate, ...args), 'pause');
   }
 
-  const resume = (id: string) => sendLifecycleUpdate(id, (wf) => temporal.workflow.getHandle(wf).executeUpdate(resumeUpdate), 'resume');
+  const resume = (id: string) => sendLifecycleUpdate(id, update(resumeUpdate), 'resume');
 
   async function switchCollectionMethod(id: string, collectionMethod: Static<typeof CollectionMethodBody>['collection_method'], log: FastifyBaseLogger) {
     const em = orm.em.fork();
@@ -113,12 +120,11 @@ export function subscriptionLifecycleActions({ orm, temporal, workflowAnswerTime
     return subscriptionResource(await load(subscription.id));
   }
 
-  return { sendLifecycleUpdate, pause, resume, switchCollectionMethod };
+  return { sendLifecycleUpdate, update, pause, resume, switchCollectionMethod };
 }
 
 export const subscriptionLifecycleRoutes: FastifyPluginAsyncTypebox<SubscriptionLifecycleRoutesOptions> = async (app, options) => {
-  const { temporal } = options;
-  const { sendLifecycleUpdate, pause, resume, switchCollectionMethod } = subscriptionLifecycleActions(options);
+  const { sendLifecycleUpdate, update, pause, resume, switchCollectionMethod } = subscriptionLifecycleActions(options);
   const act = { roles: ['admin', 'operator'] as const };
 
   app.post(
@@ -169,11 +175,7 @@ export const subscriptionLifecycleRoutes: FastifyPluginAsyncTypebox<Subscription
     },
     async (request) => {
       const atPeriodEnd = request.body.at_period_end ?? false;
-      return sendLifecycleUpdate(
-        request.params.id,
-        (wf) => temporal.workflow.getHandle(wf).executeUpdate(cancelUpdate, { args: [{ atPeriodEnd }] }),
-        'cancel',
-      );
+      return sendLifecycleUpdate(request.params.id, update(cancelUpdate, { atPeriodEnd }), 'cancel');
     },
   );
 
@@ -189,8 +191,7 @@ export const subscriptionLifecycleRoutes: FastifyPluginAsyncTypebox<Subscription
         response: { 200: SubscriptionResource, '4xx': ErrorSchema },
       },
     },
-    async (request) =>
-      sendLifecycleUpdate(request.params.id, (wf) => temporal.workflow.getHandle(wf).executeUpdate(undoCancelUpdate), 'keep'),
+    async (request) => sendLifecycleUpdate(request.params.id, update(undoCancelUpdate), 'keep'),
   );
 
   app.post(

@@ -14,6 +14,7 @@ import { Migration20261122210000_portal_sessions } from './Migration202611222100
 import { Migration20261202100000_rate_limits } from './Migration20261202100000_rate_limits';
 import { Migration20261202110000_portal_session_roles } from './Migration20261202110000_portal_session_roles';
 import { Migration20261202120000_quote_signer_links } from './Migration20261202120000_quote_signer_links';
+import { Migration20261202130000_workflow_change_leases } from './Migration20261202130000_workflow_change_leases';
 
 /** Every migration, in order. Listed explicitly so the compiled build and tsx runs find the same set. */
 export const migrationsList = [
@@ -33,4 +34,5 @@ export const migrationsList = [
   { name: 'Migration20261202100000_rate_limits', class: Migration20261202100000_rate_limits },
   { name: 'Migration20261202110000_portal_session_roles', class: Migration20261202110000_portal_session_roles },
   { name: 'Migration20261202120000_quote_signer_links', class: Migration20261202120000_quote_signer_links },
+  { name: 'Migration20261202130000_workflow_change_leases', class: Migration20261202130000_workflow_change_leases },
 ];

@@ -8,6 +8,7 @@ import { planBalances, type PlanInstalment } from '../../domain/instalment-chang
 import { recordActivities } from '../shared/activity-proxies';
 import { nowIso } from '../shared/clock';
 import { RecordedState } from '../shared/recorded-state';
+import { UpdateLedger } from '../shared/update-ledger';
 import { setRecordedUpdate, type RecordedUpdates } from '../shared/recorded-update';
 import { BillingStatusAttribute, NextBillingDateAttribute } from '../shared/search-attributes';
 import { invoiceCollectionOutcomeSignal, type InvoiceCollectionOutcome } from '../invoice-collection/contract';
@@ -31,6 +32,8 @@ import { asRuleFailure, cancelRule, deleteRule, editRule, pauseRule, payEarlyRul
 export class InstalmentPlanEntity {
   readonly state: InstalmentPlanState;
   readonly recorded = new RecordedState(() => this.recordState());
+  /** Update ids applied lately, carried across continue-as-new: a retried id is answered, not applied twice. */
+  readonly updates: UpdateLedger;
   /**
    * Each instalment as last written, so a write carries only what changed: a long schedule written
    * whole at every step would grow the history by its full size each time. Empty at the start of a
@@ -39,6 +42,7 @@ export class InstalmentPlanEntity {
   private readonly written = new Map<number, string>();
 
   constructor(readonly input: InstalmentPlanWorkflowInput) {
+    this.updates = new UpdateLedger(input.carriedUpdateIds);
     this.state = input.carriedState ?? {
       status: 'active',
       instalments: input.instalments,
@@ -73,7 +77,7 @@ export class InstalmentPlanEntity {
   registerHandlers(): void {
     const { state } = this;
     const { settings } = this.input;
-    const on: RecordedUpdates<InstalmentPlanView> = { recorded: this.recorded, view: this.view, asRuleFailure };
+    const on: RecordedUpdates<InstalmentPlanView> = { recorded: this.recorded, updates: this.updates, view: this.view, asRuleFailure };
     setHandler(getInstalmentPlanQuery, this.view);
     setHandler(waitUntilPlanRecordedUpdate, () => this.recorded.whenRecorded(this.view));
     setRecordedUpdate(

@@ -18,7 +18,7 @@ import { isSettled, hasOpenInvoice } from './rules';
 export const INSTALMENTS_PER_RUN = 24;
 
 export async function instalmentPlanWorkflow(input: InstalmentPlanWorkflowInput): Promise<InstalmentPlanView> {
-  const runLength = new RunLength(input.historyEventsPerRun);
+  const runLength = new RunLength(input.historyEventsPerRun, () => plan.updates.appliedCount);
   const plan = new InstalmentPlanEntity(input);
   plan.registerHandlers();
   const { state, recorded } = plan;
@@ -27,7 +27,7 @@ export async function instalmentPlanWorkflow(input: InstalmentPlanWorkflowInput)
   /** Sleeps until `at` or a change; a long history (updates, outcomes) wakes it to hand over. */
   const sleepUntil = (at: number): Promise<boolean> => recorded.sleepUntil(at, runLength.due);
   /** The schedule travels in carriedState; the original one is not needed twice. */
-  const continueInNewRun = (): Promise<never> => continueAsNew<typeof instalmentPlanWorkflow>({ ...input, instalments: [], carriedState: state });
+  const continueInNewRun = (): Promise<never> => continueAsNew<typeof instalmentPlanWorkflow>({ ...input, instalments: [], carriedState: state, carriedUpdateIds: plan.updates.carry() });
 
   let invoicedThisRun = 0;
   for (;;) {

@@ -39,6 +39,8 @@ export interface QuoteWorkflowInput {
   carriedState?: QuoteState;
   /** Present when continuing as new: the emails the current version still owed its signers. */
   carriedEmailsDue?: 'quote_sent' | 'quote_revised' | null;
+  /** Update ids the earlier runs applied lately (workflows/shared/update-ledger.ts). */
+  carriedUpdateIds?: string[];
   /**
    * History events a run may reach before it continues as new (the server's suggestion may come
    * sooner); workflows/shared/run-length.ts's HISTORY_EVENTS_PER_RUN when absent. Tests set it low.

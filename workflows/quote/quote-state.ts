@@ -8,6 +8,7 @@ import type { QuoteStage } from '../../domain/quote';
 import { recordActivities } from '../shared/activity-proxies';
 import { DAY_MS, nowIso } from '../shared/clock';
 import { RecordedState } from '../shared/recorded-state';
+import { UpdateLedger } from '../shared/update-ledger';
 import { setRecordedUpdate, type RecordedUpdates } from '../shared/recorded-update';
 import { BillingStatusAttribute } from '../shared/search-attributes';
 import { invoiceCollectionOutcomeSignal, type InvoiceCollectionOutcome } from '../invoice-collection/contract';
@@ -48,10 +49,13 @@ export type QuoteEmails = 'quote_sent' | 'quote_revised';
 export class QuoteEntity {
   readonly state: QuoteState;
   readonly recorded = new RecordedState(() => this.recordState());
+  /** Update ids applied lately, carried across continue-as-new: a retried id is answered, not applied twice. */
+  readonly updates: UpdateLedger;
   /** Emails the current version still owes its customer signers: the first send, or a revision. */
   emailsDue: QuoteEmails | null;
 
   constructor(readonly input: QuoteWorkflowInput) {
+    this.updates = new UpdateLedger(input.carriedUpdateIds);
     this.emailsDue = input.carriedEmailsDue ?? null;
     this.state = input.carriedState ?? {
       stage: 'draft',
@@ -134,7 +138,7 @@ export class QuoteEntity {
 
   registerHandlers(): void {
     const { state } = this;
-    const on: RecordedUpdates<QuoteView> = { recorded: this.recorded, view: this.view, asRuleFailure: asQuoteRuleFailure };
+    const on: RecordedUpdates<QuoteView> = { recorded: this.recorded, updates: this.updates, view: this.view, asRuleFailure: asQuoteRuleFailure };
     setHandler(getQuoteQuery, this.view);
     setHandler(waitUntilQuoteRecordedUpdate, () => this.recorded.whenRecorded(this.view));
 

@@ -29,7 +29,7 @@ import { QuoteEntity } from './quote-state';
 import { isOpen, isPastExpiry, isSignable, pendingSigners } from './rules';
 
 export async function quoteWorkflow(input: QuoteWorkflowInput): Promise<QuoteView> {
-  const runLength = new RunLength(input.historyEventsPerRun);
+  const runLength = new RunLength(input.historyEventsPerRun, () => quote.updates.appliedCount);
   const quote = new QuoteEntity(input);
   quote.registerHandlers();
   const { state, recorded } = quote;
@@ -39,7 +39,7 @@ export async function quoteWorkflow(input: QuoteWorkflowInput): Promise<QuoteVie
   /** Hands over to a new run with the whole quote, once the handlers in flight have answered. */
   const continueInNewRun = async (): Promise<never> => {
     await recorded.finishHandlers();
-    return continueAsNew<typeof quoteWorkflow>({ ...input, carriedState: state, carriedEmailsDue: quote.emailsDue });
+    return continueAsNew<typeof quoteWorkflow>({ ...input, carriedState: state, carriedEmailsDue: quote.emailsDue, carriedUpdateIds: quote.updates.carry() });
   };
 
   // Until accepted (or closed): send what is due, remind, expire.

@@ -99,6 +99,8 @@ export interface SubscriptionWorkflowInput {
   commitment?: CommitmentTerm;
   /** Present when continuing as new. */
   carriedState?: SubscriptionState;
+  /** Update ids the earlier runs applied lately (workflows/shared/update-ledger.ts). */
+  carriedUpdateIds?: string[];
   /**
    * History events a run may reach before it continues as new (the server's suggestion may come
    * sooner); workflows/shared/run-length.ts's HISTORY_EVENTS_PER_RUN when absent. Tests set it low.

@@ -9,6 +9,7 @@ import { billingPeriod, firstPeriodStartingAtOrAfter } from '../../domain/calend
 import { recordActivities } from '../shared/activity-proxies';
 import { nowIso } from '../shared/clock';
 import { RecordedState } from '../shared/recorded-state';
+import { UpdateLedger } from '../shared/update-ledger';
 import { RULE_FAILURE_TYPES, failingAs } from '../shared/rule-failure';
 import { BillingStatusAttribute, NextBillingDateAttribute } from '../shared/search-attributes';
 import { invoiceCollectionOutcomeSignal, type InvoiceCollectionOutcome } from '../invoice-collection/contract';
@@ -73,10 +74,13 @@ const rethrowingRule = (check: () => void): void => failingAs(RULE_FAILURE_TYPES
 export class SubscriptionEntity {
   readonly state: SubscriptionState;
   readonly recorded = new RecordedState(() => this.recordState());
+  /** Update ids applied lately, carried across continue-as-new: a retried id is answered, not applied twice. */
+  readonly updates: UpdateLedger;
   /** True while a boundary is being billed: a plan change waits for it, so it never lands mid-invoice. */
   billing = false;
 
   constructor(readonly input: SubscriptionWorkflowInput) {
+    this.updates = new UpdateLedger(input.carriedUpdateIds);
     this.state = input.carriedState ?? initialState(input);
   }
 
@@ -139,6 +143,23 @@ export class SubscriptionEntity {
     this.changed();
   }
 
+  /**
+   * A lifecycle update's change, applied once per update id: a retry of an id applied in an earlier run
+   * (update-ledger.ts) is answered with the state as it is.
+   */
+  private async once(apply: () => void): Promise<SubscriptionView> {
+    if (!this.updates.repeated) {
+      apply();
+      this.updates.applied();
+    }
+    return this.answerWhenRecorded();
+  }
+
+  /** Its validator: a repeated id is answered, never refused by a rule its first attempt changed. */
+  private checkOnce(check: () => void): void {
+    if (!this.updates.repeated) rethrowingRule(check);
+  }
+
   registerHandlers(): void {
     const { state, input } = this;
     const checkPauseNow = (request: PauseRequest): void => checkPause(state, request, nowIso(), input.billingAnchor);
@@ -148,38 +169,14 @@ export class SubscriptionEntity {
     setHandler(undoCancelSignal, () => ignoringInvalid('undoCancel', () => checkUndoCancel(state), () => this.undoCancel()));
     setHandler(resumeSignal, () => ignoringInvalid('resume', () => checkResume(state), () => this.resume()));
     setHandler(cancelSignal, (request: CancelRequest) => ignoringInvalid('cancel', () => checkCancel(state, request), () => this.cancel(request)));
-    setHandler(
-      pauseUpdate,
-      async (request: PauseRequest = {}) => {
-        this.pause(request);
-        return this.answerWhenRecorded();
-      },
-      { validator: (request: PauseRequest = {}) => rethrowingRule(() => checkPauseNow(request)) },
-    );
-    setHandler(
-      undoCancelUpdate,
-      async () => {
-        this.undoCancel();
-        return this.answerWhenRecorded();
-      },
-      { validator: () => rethrowingRule(() => checkUndoCancel(state)) },
-    );
-    setHandler(
-      resumeUpdate,
-      async () => {
-        this.resume();
-        return this.answerWhenRecorded();
-      },
-      { validator: () => rethrowingRule(() => checkResume(state)) },
-    );
-    setHandler(
-      cancelUpdate,
-      async (request: CancelRequest) => {
-        this.cancel(request);
-        return this.answerWhenRecorded();
-      },
-      { validator: (request: CancelRequest) => rethrowingRule(() => checkCancel(state, request)) },
-    );
+    setHandler(pauseUpdate, (request: PauseRequest = {}) => this.once(() => this.pause(request)), {
+      validator: (request: PauseRequest = {}) => this.checkOnce(() => checkPauseNow(request)),
+    });
+    setHandler(undoCancelUpdate, () => this.once(() => this.undoCancel()), { validator: () => this.checkOnce(() => checkUndoCancel(state)) });
+    setHandler(resumeUpdate, () => this.once(() => this.resume()), { validator: () => this.checkOnce(() => checkResume(state)) });
+    setHandler(cancelUpdate, (request: CancelRequest) => this.once(() => this.cancel(request)), {
+      validator: (request: CancelRequest) => this.checkOnce(() => checkCancel(state, request)),
+    });
     setHandler(changePlanUpdate, (request: ChangePlanRequest) => this.changePlan(request), {
       validator: (request: ChangePlanRequest) => rethrowingRule(() => checkChangePlan(state, input.interval, request)),
     });

@@ -15,14 +15,14 @@ import { pendingEvents } from './timeline';
 export const BOUNDARIES_PER_RUN = 36;
 
 export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Promise<SubscriptionView> {
-  const runLength = new RunLength(input.historyEventsPerRun);
+  const runLength = new RunLength(input.historyEventsPerRun, () => sub.updates.appliedCount);
   const sub = new SubscriptionEntity(input);
   sub.registerHandlers();
   const { state, recorded } = sub;
   /** Hands over to a new run with the whole state, once the handlers in flight have answered. */
   const continueInNewRun = async (): Promise<never> => {
     await recorded.finishHandlers();
-    return continueAsNew<typeof subscriptionWorkflow>({ ...input, carriedState: state });
+    return continueAsNew<typeof subscriptionWorkflow>({ ...input, carriedState: state, carriedUpdateIds: sub.updates.carry() });
   };
 
   let boundariesThisRun = 0;
