@@ -61,7 +61,6 @@ test(`${CHANGES} pauses and resumes of one subscription from ${CLIENTS} clients:
 
   expectOnlyOutcomes(outcomes);
   const { pause = 0, resume = 0 } = appliedCounts(outcomes);
-  console.log(JSON.stringify({ pause, resume, refused: outcomes.filter((o) => o.status !== 200).length, interim: outcomes.flatMap((o) => o.interim).reduce<Record<number, number>>((a, s) => ({ ...a, [s]: (a[s] ?? 0) + 1 }), {}) }));
   // From active, applied changes alternate pause, resume, pause...: the last one decides the state.
   expect(pause - resume).toBeGreaterThanOrEqual(0);
   expect(pause - resume).toBeLessThanOrEqual(1);
@@ -71,5 +70,41 @@ test(`${CHANGES} pauses and resumes of one subscription from ${CLIENTS} clients:
   expect(await runIdOf(sub.workflow_id)).not.toBe(firstRun);
   // Still listening: one more change after the storm applies.
   const next = await api.call('operator', 'POST', `/v1/subscriptions/${sub.id}/${pause > resume ? 'resume' : 'pause'}`);
+  expect(next.status).toBe(200);
+});
+
+test(`${CHANGES} pauses and resumes of one instalment plan from ${CLIENTS} clients: each answered with its outcome, across continue-as-new`, async () => {
+  const cus = await newCustomer();
+  const draft = await api.call('sales', 'POST', '/v1/invoices', {
+    customer: cus,
+    collection_method: 'send_invoice',
+    lines: [{ description: 'Machine delivery', unit_amount: 1_200_00 }],
+  });
+  expect(draft.status).toBe(200);
+  expect((await api.call('sales', 'POST', `/v1/invoices/${draft.body.id}/finalize`)).status).toBe(200);
+  const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+  const created = await api.call('sales', 'POST', '/v1/instalment-plans', {
+    invoice: draft.body.id,
+    method: 'custom',
+    instalments: [30, 60].map((days) => ({ due_date: inDays(days), percent: '50' })),
+    collection_method: 'charge_automatically',
+  });
+  expect(created.status).toBe(200);
+  expect(created.body.status).toBe('active');
+  const plan = created.body;
+  const workflowId = `instalment-plan-${plan.id}`;
+  const firstRun = await runIdOf(workflowId);
+
+  const outcomes = await hotEntityStorm(api, `/v1/instalment-plans/${plan.id}`, ['pause', 'resume'], CHANGES, CLIENTS);
+
+  expectOnlyOutcomes(outcomes);
+  const { pause = 0, resume = 0 } = appliedCounts(outcomes);
+  expect(pause - resume).toBeGreaterThanOrEqual(0);
+  expect(pause - resume).toBeLessThanOrEqual(1);
+  expect(pause + resume).toBeGreaterThan(500);
+  const final = await api.call('operator', 'GET', `/v1/instalment-plans/${plan.id}`);
+  expect(final.body.status).toBe(pause > resume ? 'paused' : 'active');
+  expect(await runIdOf(workflowId)).not.toBe(firstRun);
+  const next = await api.call('operator', 'POST', `/v1/instalment-plans/${plan.id}/${pause > resume ? 'resume' : 'pause'}`);
   expect(next.status).toBe(200);
 });
