@@ -190,7 +190,7 @@ test('retrying a create with the same Idempotency-Key starts one subscription, n
   expect(list.body.data).toHaveLength(1);
 });
 
-test('without a running worker the API answers in bounded time: the subscription waits, actions are 503s', async () => {
+test('without a running worker the API answers in bounded time: the subscription waits, actions are pending (202)', async () => {
   const app = await buildApp({
     orm: api.orm,
     temporal: api.temporal,
@@ -209,9 +209,12 @@ test('without a running worker the API answers in bounded time: the subscription
 
     // Force the workflow's state as a worker would have written it, to reach the update path.
     await api.orm.em.fork().execute(`update subscriptions set status = 'active' where id = ?`, [sub.id]);
+    // Sent, not answered: the pause applies once a worker runs, so it is pending, not a failure.
     const paused = await post(`/v1/subscriptions/${sub.id}/pause`, {});
-    expect(paused.statusCode).toBe(503);
-    expect(JSON.parse(paused.body).error.code).toBe('service_unavailable');
+    expect(paused.statusCode).toBe(202);
+    expect(paused.headers['retry-after']).toBe('1');
+    expect(paused.headers['idempotency-key']).toEqual(expect.any(String));
+    expect(JSON.parse(paused.body)).toMatchObject({ object: 'pending_change', status: 'pending', idempotency_key: paused.headers['idempotency-key'] });
     await api.temporal.workflow.getHandle(sub.workflow_id).terminate('test cleanup');
   } finally {
     await app.close();
