@@ -15,33 +15,34 @@ import dateBounds from './plugins/date-bounds';
 import securityHeaders from './plugins/security-headers';
 import rateLimits from './plugins/rate-limits';
 import { ErrorSchema } from './errors';
-import { healthRoutes } from './routes/health';
-import { customersRoutes } from './routes/customers';
-import { productsRoutes } from './routes/products';
-import { pricesRoutes } from './routes/prices';
-import { couponsRoutes } from './routes/coupons';
-import { taxRatesRoutes } from './routes/tax-rates';
-import { subscriptionDiscountsRoutes } from './routes/subscription-discounts';
-import { subscriptionsRoutes } from './routes/subscriptions';
-import { subscriptionLifecycleRoutes } from './routes/subscription-lifecycle';
-import { cancellationRequestsRoutes } from './routes/cancellation-requests';
+import { healthRoutes } from './health/routes';
+import { customersRoutes } from './customers/routes';
+import { productsRoutes } from './products/routes';
+import { pricesRoutes } from './prices/routes';
+import { couponsRoutes } from './coupons/routes';
+import { taxRatesRoutes } from './tax-rates/routes';
+import { subscriptionDiscountsRoutes } from './subscriptions/discounts-routes';
+import { subscriptionsRoutes } from './subscriptions/routes';
+import { subscriptionLifecycleRoutes } from './subscriptions/lifecycle-routes';
+import { cancellationRequestsRoutes } from './cancellation-requests/routes';
 import { invoicesRoutes } from './invoices/routes';
-import { invoiceActionsRoutes } from './routes/invoice-actions';
+import { invoiceActionsRoutes } from './invoices/actions-routes';
 import { DEFAULT_INVOICE_NUMBER_FORMAT, type InvoiceNumberFormat } from '../services/invoices/invoice-numbering';
-import { paymentsRoutes } from './routes/payments';
-import { emailsRoutes } from './routes/emails';
-import { apiKeysRoutes } from './routes/api-keys';
-import { companyProfileRoutes } from './routes/company-profile';
-import { invoiceDocumentsRoutes } from './routes/invoice-documents';
-import { refundsRoutes } from './routes/refunds';
-import { stripeWebhookRoutes } from './routes/webhooks';
-import { webhookEventsRoutes } from './routes/webhook-events';
+import { paymentsRoutes } from './payments/routes';
+import { emailsRoutes } from './emails/routes';
+import { apiKeysRoutes } from './api-keys/routes';
+import { companyProfileRoutes } from './company-profile/routes';
+import { invoiceDocumentsRoutes } from './invoices/documents-routes';
+import { refundsRoutes } from './refunds/routes';
+import { stripeWebhookRoutes } from './webhooks/routes';
+import { webhookEventsRoutes } from './webhook-events/routes';
 import { instalmentPlansRoutes } from './instalment-plans/routes';
 import { instalmentBalancesRoutes } from './instalment-plans/balances-routes';
-import { subscriptionPlanChangesRoutes } from './routes/subscription-plan-changes';
-import { portalRoutes } from './routes/portal';
+import { subscriptionPlanChangesRoutes } from './subscriptions/plan-changes-routes';
+import { portalSessionsRoutes } from './portal/sessions-routes';
+import { customerPortalRoutes } from './portal/routes';
 import { quotesRoutes } from './quotes/routes';
-import { onboardingTasksRoutes } from './quotes/onboarding-tasks';
+import { onboardingTasksRoutes } from './quotes/onboarding-tasks-routes';
 import { publicQuotesRoutes } from './quotes/public-routes';
 import { DEFAULT_QUOTE_CONFIG, DEFAULT_RATE_LIMITS, type QuoteConfig, type RateLimits } from '../config';
 
@@ -208,13 +209,16 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   });
   await app.register(instalmentBalancesRoutes, { orm: deps.orm });
   await app.register(subscriptionPlanChangesRoutes, { orm: deps.orm, temporal: deps.temporal, workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000 });
-  await app.register(portalRoutes, {
-    orm: deps.orm,
-    temporal: deps.temporal,
-    cancellationRequests: deps.cancellationRequests ?? 'approval',
-    workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000,
-    portalUrl: deps.portalUrl,
-  });
+  const portal = {
+
+  orm: deps.orm,
+  temporal: deps.temporal,
+  cancellationRequests: deps.cancellationRequests ?? 'approval',
+  workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000,
+  portalUrl: deps.portalUrl,
+  };
+  await app.register(portalSessionsRoutes, portal);
+  await app.register(customerPortalRoutes, portal);
   await app.register(quotesRoutes, {
     orm: deps.orm,
     temporal: deps.temporal,

@@ -1,0 +1,52 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { Invoice } from '../../db/entities';
+import { invoiceCollectionWorkflowId, retryNowUpdate } from '../../workflows/invoice-collection/contract';
+import type { invoiceCollectionWorkflow } from '../../workflows/invoice-collection/workflow';
+import { conflict, notFound } from '../errors';
+import { workflowCallError } from '../workflow-errors';
+import { invoiceWithLines } from '../invoices/serialization';
+
+export interface InvoiceActionsOptions {
+  orm: MikroORM;
+  temporal: Client;
+  /** How long a request waits for the collection workflow to answer. */
+  workflowAnswerTimeoutMs: number;
+}
+export type CollectionHandle = WorkflowHandle<typeof invoiceCollectionWorkflow>;
+/**
+ * Calls on an invoice's collection workflow, behind the staff routes below and the customer portal's
+ * `POST /v1/portal/invoices/:id/pay` (api/routes/portal.ts), which checks first that the invoice is its customer's.
+ */
+export function invoiceCollectionActions({ orm, temporal, workflowAnswerTimeoutMs }: InvoiceActionsOptions) {
+  async function collectableInvoice(id: string): Promise<Invoice> {
+    const invoice = await orm.em.fork().findOne(Invoice, { id });
+    if (!invoice) throw notFound('invoice', id);
+    if (invoice.status === 'draft') {
+      throw conflict('invoice_is_draft', `Invoice ${id} is a draft; finalize it first (POST /v1/invoices/${id}/finalize).`);
+    }
+    if (invoice.status === 'paid' || invoice.status === 'void') throw conflict('invalid_state_transition', `Invoice ${id} is already ${invoice.status}.`);
+    return invoice;
+  }
+
+  /** Runs one call on the invoice's collection workflow and answers with the invoice as it is now. */
+  async function act(id: string, what: string, call: (handle: CollectionHandle) => Promise<unknown>) {
+    const invoice = await collectableInvoice(id);
+    const handle = temporal.workflow.getHandle<typeof invoiceCollectionWorkflow>(invoiceCollectionWorkflowId(invoice.id));
+    try {
+      await temporal.withDeadline(Date.now() + workflowAnswerTimeoutMs, () => call(handle));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) {
+        throw conflict('collection_not_running', `Invoice ${id} has no collection in progress, so it cannot be changed this way.`);
+      }
+      throw workflowCallError(err, `Cannot ${what} invoice ${id}`);
+    }
+    const em = orm.em.fork();
+    return invoiceWithLines(em, await em.findOneOrFail(Invoice, { id }));
+  }
+
+  /** Charges the invoice now with the customer's saved payment method (the dunning schedule's next retry, taken early). */
+  const retryNow = (id: string) => act(id, 'retry the payment of', (h) => h.executeUpdate(retryNowUpdate));
+
+  return { collectableInvoice, act, retryNow };
+}

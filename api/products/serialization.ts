@@ -1,0 +1,12 @@
+import { Product } from '../../db/entities';
+import { iso } from '../schemas';
+
+export const productResource = (p: Product) => ({
+  id: p.id,
+  object: 'product' as const,
+  name: p.name,
+  description: p.description,
+  active: p.active,
+  metadata: p.metadata,
+  created_at: iso(p.createdAt)!,
+});
