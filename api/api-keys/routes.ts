@@ -1,18 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { ApiKey } from '../../db/entities';
 import { ErrorSchema, conflict, notFound } from '../errors';
 import { IdParams, ListQuery, listOf, paginate } from '../schemas';
 import { issueApiKey } from '../../services/access/api-keys';
 import { Role, ApiKeyResource, CreatedApiKey } from './schemas';
 import { apiKeyResource } from './serialization';
+import { ADMIN_ONLY } from '../roles';
+import type { RouteDeps } from '../route-deps';
 
-export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async (app, { orm }) => {
-  const admin = { roles: ['admin'] as const };
+export const apiKeysRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { orm }) => {
+  const admin = { roles: ADMIN_ONLY };
 
   app.post(
-    '/v1/api-keys',
+    '/api-keys',
     {
       config: { ...admin, secretFields: ['secret'] },
       schema: {
@@ -29,7 +30,7 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async
   );
 
   app.get(
-    '/v1/api-keys',
+    '/api-keys',
     {
       config: admin,
       schema: {
@@ -43,7 +44,7 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async
   );
 
   app.post(
-    '/v1/api-keys/:id/revoke',
+    '/api-keys/:id/revoke',
     {
       config: admin,
       schema: { tags: ['api-keys'], summary: 'Revoke an API key', params: IdParams, response: { 200: ApiKeyResource, '4xx': ErrorSchema } },

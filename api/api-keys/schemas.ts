@@ -5,6 +5,7 @@ import { API_KEY_ROLES } from '../../services/access/api-keys';
 export const Role = Type.Enum([...API_KEY_ROLES], {
   description: 'admin: everything; operator: read everything, pause/resume/cancel; sales: customers and subscriptions',
 });
+
 export const ApiKeyResource = Type.Object(
   {
     id: Type.String(),
@@ -17,6 +18,7 @@ export const ApiKeyResource = Type.Object(
   },
   { $id: 'ApiKey' },
 );
+
 export const CreatedApiKey = Type.Object({
   ...ApiKeyResource.properties,
   secret: Nullable(Type.String({ description: 'Shown only in this response; store it now. null when the answer is an Idempotency-Key replay: a secret is shown once.' })),

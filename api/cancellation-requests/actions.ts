@@ -1,7 +1,5 @@
 import { type Static } from 'typebox';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { Client } from '@temporalio/client';
 import { CancellationRequest, Subscription } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { cancelUpdate } from '../../workflows/subscription/contract';
@@ -9,18 +7,18 @@ import { conflict, notFound } from '../errors';
 import { workflowCallError } from '../workflow-errors';
 import { CreateCancellationRequest } from './schemas';
 import { cancellationRequestResource } from './serialization';
+import type { RouteDeps } from '../route-deps';
 
-export interface CancellationRequestRoutesOptions {
-  orm: MikroORM;
-  temporal: Client;
-  mode: 'approval' | 'immediate';
-  workflowAnswerTimeoutMs: number;
-}
+/** Customers' cancellation requests wait for an operator (`approval`) or apply at once (`immediate`): CANCELLATION_REQUESTS. */
+export type CancellationMode = 'approval' | 'immediate';
+
+export type CancellationRequestDeps = RouteDeps & { mode: CancellationMode };
+
 /**
  * Recording, applying and deciding cancellation requests: behind the staff routes below and the
- * customer portal's cancel (api/routes/portal.ts), which checks first that the subscription is its customer's.
+ * customer portal's cancel (api/portal/routes.ts), which checks first that the subscription is its customer's.
  */
-export function cancellationRequestActions({ orm, temporal, mode, workflowAnswerTimeoutMs }: CancellationRequestRoutesOptions) {
+export function cancellationRequestActions({ orm, updateWorkflow, mode }: CancellationRequestDeps) {
   async function load(id: string): Promise<CancellationRequest> {
     const row = await orm.em.fork().findOne(CancellationRequest, { id });
     if (!row) throw notFound('cancellation_request', id);
@@ -31,11 +29,7 @@ export function cancellationRequestActions({ orm, temporal, mode, workflowAnswer
   async function cancelSubscription(request: CancellationRequest): Promise<void> {
     const subscription = await orm.em.fork().findOneOrFail(Subscription, { id: request.subscriptionId });
     try {
-      await temporal.withDeadline(Date.now() + workflowAnswerTimeoutMs, () =>
-        temporal.workflow
-          .getHandle(subscription.workflowId)
-          .executeUpdate(cancelUpdate, { args: [{ atPeriodEnd: request.atPeriodEnd, reason: 'cancellation_requested' }] }),
-      );
+      await updateWorkflow(subscription.workflowId, cancelUpdate, [{ atPeriodEnd: request.atPeriodEnd, reason: 'cancellation_requested' }]);
     } catch (err) {
       throw workflowCallError(err, `Cannot cancel subscription ${subscription.id}`);
     }

@@ -12,18 +12,19 @@ import { ErrorSchema, conflict } from '../errors';
 import { IdParams, ListQuery, definedOnly, listOf, paginate } from '../schemas';
 import { RequestStatus, CancellationRequestResource, CreateCancellationRequest, DecisionBody } from './schemas';
 import { cancellationRequestResource } from './serialization';
-import { CancellationRequestRoutesOptions, cancellationRequestActions } from './actions';
+import { cancellationRequestActions, type CancellationRequestDeps } from './actions';
+import { ADMIN_AND_OPERATOR, STAFF } from '../roles';
 
-export const cancellationRequestsRoutes: FastifyPluginAsyncTypebox<CancellationRequestRoutesOptions> = async (app, options) => {
+export const cancellationRequestsRoutes: FastifyPluginAsyncTypebox<CancellationRequestDeps> = async (app, options) => {
   const { orm } = options;
   const { load, cancelSubscription, decideOnce, requestCancellation } = cancellationRequestActions(options);
-  const read = { roles: ['admin', 'operator', 'sales'] as const };
-  const decide = { roles: ['admin', 'operator'] as const };
+  const read = { roles: STAFF };
+  const decide = { roles: ADMIN_AND_OPERATOR };
 
   app.post(
-    '/v1/subscriptions/:id/cancellation-requests',
+    '/subscriptions/:id/cancellation-requests',
     {
-      config: { roles: ['admin', 'operator', 'sales'] },
+      config: { roles: STAFF },
       schema: {
         tags: ['subscriptions'],
         summary: "Record a customer's request to cancel",
@@ -40,7 +41,7 @@ export const cancellationRequestsRoutes: FastifyPluginAsyncTypebox<CancellationR
   );
 
   app.get(
-    '/v1/cancellation-requests',
+    '/cancellation-requests',
     {
       config: read,
       schema: {
@@ -66,7 +67,7 @@ export const cancellationRequestsRoutes: FastifyPluginAsyncTypebox<CancellationR
   );
 
   app.get(
-    '/v1/cancellation-requests/:id',
+    '/cancellation-requests/:id',
     {
       config: read,
       schema: {
@@ -80,7 +81,7 @@ export const cancellationRequestsRoutes: FastifyPluginAsyncTypebox<CancellationR
   );
 
   app.post(
-    '/v1/cancellation-requests/:id/approve',
+    '/cancellation-requests/:id/approve',
     {
       config: decide,
       schema: {
@@ -102,7 +103,7 @@ export const cancellationRequestsRoutes: FastifyPluginAsyncTypebox<CancellationR
   );
 
   app.post(
-    '/v1/cancellation-requests/:id/reject',
+    '/cancellation-requests/:id/reject',
     {
       config: decide,
       schema: {

@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import { Nullable, Timestamp } from '../schemas';
 
 export const RequestStatus = Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected')]);
+
 export const CancellationRequestResource = Type.Object(
   {
     id: Type.String(),
@@ -18,6 +19,7 @@ export const CancellationRequestResource = Type.Object(
   },
   { $id: 'CancellationRequest' },
 );
+
 export const CreateCancellationRequest = Type.Object(
   {
     reason: Type.Optional(
@@ -33,4 +35,5 @@ export const CreateCancellationRequest = Type.Object(
   },
   { additionalProperties: false },
 );
+
 export const DecisionBody = Type.Object({ note: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false });

@@ -7,6 +7,7 @@ export const SIGNATURES: Record<LogoContentType, number[]> = {
   'image/png': [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
   'image/jpeg': [0xff, 0xd8, 0xff],
 };
+
 /** The data URL's bytes, checked to be the image type it claims and one the PDF renderer can embed. */
 export async function decodeLogo(dataUrl: string): Promise<{ data: Buffer; contentType: LogoContentType }> {
   const match = /^data:(image\/(?:png|jpeg));base64,(.+)$/.exec(dataUrl);

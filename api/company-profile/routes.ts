@@ -1,14 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type Static } from 'typebox';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { COMPANY_PROFILE_ID, CompanyProfile } from '../../db/entities';
 import { defaultCompanyProfile } from '../../services/documents/brand';
 import { ErrorSchema, invalidParam } from '../errors';
 import { CompanyProfileResource, ReplaceCompanyProfile } from './schemas';
 import { companyProfileResource } from './serialization';
 import { decodeLogo } from './logo';
+import { ADMIN_ONLY, STAFF } from '../roles';
+import type { RouteDeps } from '../route-deps';
 
 const NULLABLE_FIELDS = ['logo', 'address', 'tax_id', 'contact_email', 'contact_phone', 'website', 'invoice_footer'] as const;
+
 /**
  * The shared Ajv coerces "" to null where a schema also allows null, which would read an empty
  * string (never valid for these fields) as "clear the field". Refused first, naming the field.
@@ -20,11 +22,12 @@ async function refuseEmptyStrings(request: { body: unknown }): Promise<void> {
     if ((body as Record<string, unknown>)[field] === '') throw invalidParam(field, `Invalid ${field}: must not be empty (send null to clear it).`);
   }
 }
-export const companyProfileRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async (app, { orm }) => {
+
+export const companyProfileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { orm }) => {
   app.get(
-    '/v1/company-profile',
+    '/company-profile',
     {
-      config: { roles: ['admin', 'operator', 'sales'] },
+      config: { roles: STAFF },
       schema: {
         tags: ['company profile'],
         summary: 'Retrieve the company profile (branding on invoices, receipts and emails)',
@@ -38,9 +41,9 @@ export const companyProfileRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> 
   );
 
   app.put(
-    '/v1/company-profile',
+    '/company-profile',
     {
-      config: { roles: ['admin'] },
+      config: { roles: ADMIN_ONLY },
       preValidation: refuseEmptyStrings,
       schema: {
         tags: ['company profile'],

@@ -5,6 +5,7 @@ import { Nullable, Timestamp } from '../schemas';
 export const MAX_LOGO_BYTES = 256 * 1024;
 export const MAX_LOGO_PIXELS = 4_000_000;
 export const MAX_LOGO_DATA_URL_LENGTH = 'data:image/jpeg;base64,'.length + Math.ceil(MAX_LOGO_BYTES / 3) * 4;
+
 export const Address = Type.Object(
   {
     line1: Type.Optional(Type.String({ maxLength: 200 })),
@@ -16,18 +17,22 @@ export const Address = Type.Object(
   },
   { additionalProperties: false },
 );
+
 export const BrandColor = Type.String({ pattern: '^#[0-9A-Fa-f]{6}$', description: 'Hex colour #RRGGBB; returned in upper case', examples: ['#0F766E'] });
+
 export const Logo = Type.String({
   maxLength: MAX_LOGO_DATA_URL_LENGTH,
   pattern: '^data:image/(png|jpeg);base64,[A-Za-z0-9+/]+={0,2}$',
   description: `A PNG or JPEG as a base64 data URL, at most ${MAX_LOGO_BYTES / 1024} KiB decoded`,
 });
+
 export const ShowFields = {
   show_logo: Type.Boolean({ description: 'Show the logo on documents and emails' }),
   show_address: Type.Boolean({ description: 'Show the company address' }),
   show_tax_id: Type.Boolean({ description: 'Show the tax id' }),
   show_contact: Type.Boolean({ description: 'Show the contact email, phone and website' }),
 };
+
 export const CompanyProfileResource = Type.Object(
   {
     object: Type.Literal('company_profile'),
@@ -46,7 +51,9 @@ export const CompanyProfileResource = Type.Object(
   },
   { $id: 'CompanyProfile' },
 );
+
 export const optionalText = (maxLength: number, description: string) => Type.Optional(Nullable(Type.String({ minLength: 1, maxLength, description })));
+
 /** The whole profile: what is left out is cleared (nullable fields) or shown (show_* switches). */
 export const ReplaceCompanyProfile = Type.Object(
   {

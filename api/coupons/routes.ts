@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { raw, type FilterQuery } from '@mikro-orm/core';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { Coupon } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { MoneyError, money } from '../../domain/money';
@@ -11,6 +10,8 @@ import { IdParams, ListQuery, listOf, paginate } from '../schemas';
 import { CouponResource, CreateCoupon, UpdateCoupon, DeletedCoupon } from './schemas';
 import { couponResource } from './serialization';
 import { mergeMetadata } from '../shared/metadata';
+import { ADMIN_ONLY, STAFF } from '../roles';
+import type { RouteDeps } from '../route-deps';
 
 /** A date-time the schema accepted but JavaScript cannot represent (a leap second, say) is a 400, never a 500. */
 function instant(param: string, value: string): Date {
@@ -18,6 +19,7 @@ function instant(param: string, value: string): Date {
   if (Number.isNaN(date.getTime())) throw invalidParam(param, `${param} is not a valid ISO 8601 instant.`);
   return date;
 }
+
 /**
  * Validity in SQL, for the list filter: the same rules as `couponIsValid`. The redemption limit compares
  * two columns, so it is a raw fragment (a new one per query, as MikroORM asks of raw filter keys).
@@ -28,9 +30,10 @@ function validityFilter(valid: boolean, now: Date): FilterQuery<Coupon> {
   const atLimit = raw((alias: string) => `(${alias}.max_redemptions is not null and ${alias}.times_redeemed >= ${alias}.max_redemptions)`);
   return { $or: [{ redeemBy: { $lte: now } }, { [atLimit]: [] }] } as FilterQuery<Coupon>;
 }
-export const couponsRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async (app, { orm }) => {
-  const read = { roles: ['admin', 'operator', 'sales'] as const };
-  const write = { roles: ['admin'] as const };
+
+export const couponsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { orm }) => {
+  const read = { roles: STAFF };
+  const write = { roles: ADMIN_ONLY };
 
   /** Deleted coupons are gone for the API, as at Stripe; their rows stay for the subscriptions that have them. */
   async function load(id: string): Promise<Coupon> {
@@ -40,7 +43,7 @@ export const couponsRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async
   }
 
   app.post(
-    '/v1/coupons',
+    '/coupons',
     {
       config: write,
       schema: {
@@ -117,7 +120,7 @@ export const couponsRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async
   );
 
   app.get(
-    '/v1/coupons',
+    '/coupons',
     {
       config: read,
       schema: {
@@ -137,7 +140,7 @@ export const couponsRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async
   );
 
   app.get(
-    '/v1/coupons/:id',
+    '/coupons/:id',
     {
       config: read,
       schema: { tags: ['catalog'], summary: 'Retrieve a coupon', params: IdParams, response: { 200: CouponResource, '4xx': ErrorSchema } },
@@ -146,7 +149,7 @@ export const couponsRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async
   );
 
   app.post(
-    '/v1/coupons/:id',
+    '/coupons/:id',
     {
       config: write,
       schema: {
@@ -171,7 +174,7 @@ export const couponsRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async
   );
 
   app.delete(
-    '/v1/coupons/:id',
+    '/coupons/:id',
     {
       config: write,
       schema: {

@@ -7,6 +7,7 @@ export const Duration = Type.Enum(['once', 'repeating', 'forever'], {
     'once: the first period billed after the coupon is applied; repeating: duration_in_periods billed periods; forever: every period. ' +
     'Subscriptions bill at any frequency, so durations count billing periods, not months.',
 });
+
 export const CouponResource = Type.Object(
   {
     id: Type.String(),
@@ -26,6 +27,7 @@ export const CouponResource = Type.Object(
   },
   { $id: 'Coupon' },
 );
+
 export const CreateCoupon = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200, description: 'Shown on invoices as the discount description' }),
@@ -42,6 +44,7 @@ export const CreateCoupon = Type.Object(
   },
   { additionalProperties: false, description: 'Exactly one of percent_off or amount_off (with currency)' },
 );
+
 export const UpdateCoupon = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -54,4 +57,5 @@ export const UpdateCoupon = Type.Object(
   },
   { additionalProperties: false, description: 'Only name and metadata change: the terms of a coupon are fixed once created, as at Stripe' },
 );
+
 export const DeletedCoupon = Type.Object({ id: Type.String(), object: Type.Literal('coupon'), deleted: Type.Literal(true) });

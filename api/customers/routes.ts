@@ -1,7 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { MikroORM } from '@mikro-orm/postgresql';
-import { type Client } from '@temporalio/client';
 import { Customer } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { isSupportedCurrency } from '../../domain/money';
@@ -13,12 +11,14 @@ import { IdParams, ListQuery, definedOnly, listOf, paginate } from '../schemas';
 import { CustomerResource, CustomerDetailResource, CreateCustomer, PaymentMethodBody } from './schemas';
 import { customerResource } from './serialization';
 import { savePaymentMethod } from './payment-method';
+import { ADMIN_AND_SALES, STAFF } from '../roles';
+import type { RouteDeps } from '../route-deps';
 
-export const customersRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM; temporal: Client }> = async (app, { orm, temporal }) => {
+export const customersRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { orm, temporal }) => {
   app.post(
-    '/v1/customers',
+    '/customers',
     {
-      config: { roles: ['admin', 'sales'] },
+      config: { roles: ADMIN_AND_SALES },
       schema: { tags: ['customers'], summary: 'Create a customer', body: CreateCustomer, response: { 200: CustomerResource, '4xx': ErrorSchema } },
     },
     async (request) => {
@@ -50,9 +50,9 @@ export const customersRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM; tempora
   );
 
   app.get(
-    '/v1/customers',
+    '/customers',
     {
-      config: { roles: ['admin', 'operator', 'sales'] },
+      config: { roles: STAFF },
       schema: {
         tags: ['customers'],
         summary: 'List customers, newest first',
@@ -70,9 +70,9 @@ export const customersRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM; tempora
   );
 
   app.get(
-    '/v1/customers/:id',
+    '/customers/:id',
     {
-      config: { roles: ['admin', 'operator', 'sales'] },
+      config: { roles: STAFF },
       schema: {
         tags: ['customers'],
         summary: 'Retrieve a customer',
@@ -93,9 +93,9 @@ export const customersRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM; tempora
   );
 
   app.post(
-    '/v1/customers/:id/payment-method',
+    '/customers/:id/payment-method',
     {
-      config: { roles: ['admin', 'operator', 'sales'] },
+      config: { roles: STAFF },
       schema: {
         tags: ['customers'],
         summary: 'Save a new default payment method',

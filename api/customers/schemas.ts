@@ -13,6 +13,7 @@ export const Address = Type.Object(
   },
   { additionalProperties: false },
 );
+
 /** How a customer resource shows its revenue (services/customers/customer-revenue.ts computes it). */
 export const CustomerRevenueFields = {
   next_renewal_date: Nullable(
@@ -28,6 +29,7 @@ export const CustomerRevenueFields = {
       'half-up once. Before discounts, fees and taxes.',
   }),
 };
+
 export const CustomerResource = Type.Object(
   {
     id: Type.String(),
@@ -45,6 +47,7 @@ export const CustomerResource = Type.Object(
   },
   { $id: 'Customer' },
 );
+
 /** The retrieved customer: the resource plus its instalment plan balances (one entry per currency). */
 export const CustomerDetailResource = Type.Object(
   {
@@ -53,6 +56,7 @@ export const CustomerDetailResource = Type.Object(
   },
   { $id: 'CustomerDetail' },
 );
+
 export const CreateCustomer = Type.Object(
   {
     email: Type.String({ format: 'email', maxLength: 254 }),
@@ -68,6 +72,7 @@ export const CreateCustomer = Type.Object(
   },
   { additionalProperties: false },
 );
+
 export const PaymentMethodBody = Type.Object(
   {
     payment_method: PaymentMethodId,

@@ -1,19 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { Email } from '../../db/entities';
 import { EMAIL_KINDS } from '../../db/email-kinds';
 import { ErrorSchema, notFound } from '../errors';
 import { IdParams, ListQuery, definedOnly, listOf, paginate } from '../schemas';
 import { EmailResource } from './schemas';
 import { emailResource } from './serialization';
+import { ADMIN_AND_OPERATOR } from '../roles';
+import type { RouteDeps } from '../route-deps';
 
 /** The email outbox, readable so a sandbox setup (no Resend key) can see exactly what customers would get. */
-export const emailsRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async (app, { orm }) => {
-  const read = { roles: ['admin', 'operator'] as const };
+export const emailsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { orm }) => {
+  const read = { roles: ADMIN_AND_OPERATOR };
 
   app.get(
-    '/v1/emails',
+    '/emails',
     {
       config: read,
       schema: {
@@ -38,7 +39,7 @@ export const emailsRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async 
   );
 
   app.get(
-    '/v1/emails/:id',
+    '/emails/:id',
     {
       config: read,
       schema: { tags: ['emails'], summary: 'Retrieve an outbox email', params: IdParams, response: { 200: EmailResource, '4xx': ErrorSchema } },

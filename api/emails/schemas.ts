@@ -3,6 +3,7 @@ import { EMAIL_KINDS } from '../../db/email-kinds';
 import { Nullable, Timestamp } from '../schemas';
 
 export const KIND_DESCRIPTION = `What the email is: ${EMAIL_KINDS.join(', ')}`;
+
 export const EmailResource = Type.Object(
   {
     id: Type.String(),

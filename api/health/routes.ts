@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Client } from '@temporalio/client';
 import { Readiness } from './schemas';
+import type { RouteDeps } from '../route-deps';
 
 const CHECK_TIMEOUT_MS = 2_000;
+
 async function check(probe: () => Promise<unknown>): Promise<{ ok: boolean; error?: string }> {
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -21,13 +21,15 @@ async function check(probe: () => Promise<unknown>): Promise<{ ok: boolean; erro
     clearTimeout(timer);
   }
 }
+
 /**
  * Probes need no key, and no rate limit: a load balancer polls them from one address, and /readyz must
  * answer from its own checks (a 503 naming what is down), not from the limiter's store.
  */
 const PROBE = { public: true, rateLimit: false } as const;
+
 /** Liveness (`/healthz`: the process answers) and readiness (`/readyz`: PostgreSQL and Temporal answer). */
-export const healthRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM; temporal: Client }> = async (app, { orm, temporal }) => {
+export const healthRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { orm, temporal }) => {
   app.get(
     '/healthz',
     // `security: []`: public, unlike the document's default (schemathesis flagged the document saying otherwise).

@@ -5,15 +5,16 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { ErrorSchema, invalidParam } from '../errors';
 import { InstalmentBalance, balances } from './balances';
+import { STAFF } from '../roles';
+import type { RouteDeps } from '../route-deps';
 
-export const instalmentBalancesRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async (app, { orm }) => {
+export const instalmentBalancesRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { orm }) => {
   app.get(
-    '/v1/instalment-plans/balances',
+    '/instalment-plans/balances',
     {
-      config: { roles: ['admin', 'operator', 'sales'] },
+      config: { roles: STAFF },
       schema: {
         tags: ['instalment-plans'],
         summary: 'Totals paid and owed on the plans of a customer or a contract',

@@ -9,6 +9,7 @@ export const PaidThisMonth = Type.Object(
   { description: "This calendar month's instalment payments" },
 );
 export type PaidThisMonth = Static<typeof PaidThisMonth>;
+
 export const InstalmentBalance = Type.Object(
   {
     currency: Type.String(),
@@ -24,11 +25,13 @@ export const InstalmentBalance = Type.Object(
   { $id: 'InstalmentBalance' },
 );
 export type InstalmentBalance = Static<typeof InstalmentBalance>;
+
 /**
  * Start of the current month in each plan's own zone: `now() at time zone z` is the local wall time,
  * truncated to the month and read back as an instant in that zone.
  */
 export const MONTH_START = `(date_trunc('month', now() at time zone p.time_zone) at time zone p.time_zone)`;
+
 /** This month's paid instalments of each plan. */
 export async function paidThisMonthByPlan(em: EntityManager, planIds: string[]): Promise<Map<string, PaidThisMonth>> {
   if (planIds.length === 0) return new Map();
@@ -41,6 +44,7 @@ export async function paidThisMonthByPlan(em: EntityManager, planIds: string[]):
   );
   return new Map(rows.map((r) => [r.plan_id, { amount: Number(r.amount), count: Number(r.count) }]));
 }
+
 /** Balances over the plans matching `where` (a SQL condition on `p`), one row per currency. */
 export async function balances(em: EntityManager, where: string, params: unknown[]): Promise<InstalmentBalance[]> {
   const rows = await em.getConnection().execute<Record<string, string>[]>(
@@ -77,4 +81,5 @@ export async function balances(em: EntityManager, where: string, params: unknown
     paid_this_month: { amount: Number(r.month_amount), count: Number(r.month_count) },
   }));
 }
+
 export const customerInstalmentBalances = (em: EntityManager, customerId: string) => balances(em, 'p.customer_id = ?', [customerId]);

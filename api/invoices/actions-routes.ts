@@ -13,29 +13,32 @@ import type { invoiceCollectionWorkflow } from '../../workflows/invoice-collecti
 import { ErrorSchema, conflict, invalidParam, notFound } from '../errors';
 import { IdParams, iso } from '../schemas';
 import { workflowCallError } from '../workflow-errors';
-import { InvoiceResource } from '../invoices/schemas';
+import { InvoiceResource } from './schemas';
 import { CollectionResource, MarkPaidBody, ExtendGraceBody } from './collection-schemas';
 import { collectionResource } from './collection-serialization';
-import { InvoiceActionsOptions, CollectionHandle, invoiceCollectionActions } from './collection-actions';
+import { invoiceCollectionActions } from './collection-actions';
+import type { RouteDeps } from '../route-deps';
+import { ADMIN_AND_OPERATOR, STAFF } from '../roles';
+import type { ApiKeyRole } from '../../db/entities';
 
-export const invoiceActionsRoutes: FastifyPluginAsyncTypebox<InvoiceActionsOptions> = async (app, options) => {
-  const { orm, temporal, workflowAnswerTimeoutMs } = options;
-  const { collectableInvoice, act } = invoiceCollectionActions(options);
-  const operate = { roles: ['admin', 'operator'] as const };
-  const everyone = { roles: ['admin', 'operator', 'sales'] as const };
+export const invoiceActionsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
+  const { orm, temporal, withinDeadline, updateWorkflow } = deps;
+  const { collectableInvoice, act } = invoiceCollectionActions(deps);
+  const operate = { roles: ADMIN_AND_OPERATOR };
+  const everyone = { roles: STAFF };
 
   const action = (
     path: string,
     summary: string,
     description: string,
     what: string,
-    update: (h: CollectionHandle) => Promise<unknown>,
-    config: { roles: readonly ('admin' | 'operator' | 'sales')[] } = operate,
+    send: (workflowId: string) => Promise<unknown>,
+    config: { roles: readonly ApiKeyRole[] } = operate,
   ) =>
     app.post(
-      `/v1/invoices/:id/${path}`,
+      `/invoices/:id/${path}`,
       { config, schema: { tags: ['invoices'], summary, description, params: IdParams, response: { 200: InvoiceResource, '4xx': ErrorSchema } } },
-      async (request) => act(request.params.id, what, update),
+      async (request) => act(request.params.id, what, send),
     );
 
   action(
@@ -43,7 +46,7 @@ export const invoiceActionsRoutes: FastifyPluginAsyncTypebox<InvoiceActionsOptio
     'Email the invoice to the customer',
     'Sends the invoice email now (again, for an invoice already emailed). Finalizing a send_invoice invoice emails it the first time.',
     'send',
-    (h) => h.executeUpdate(emailInvoiceUpdate),
+    (wf) => updateWorkflow(wf, emailInvoiceUpdate),
     everyone,
   );
   action(
@@ -51,14 +54,14 @@ export const invoiceActionsRoutes: FastifyPluginAsyncTypebox<InvoiceActionsOptio
     'Void an open or uncollectible invoice',
     'Nothing is owed any more and collection stops. An invoice with money received on it cannot be voided: refund first.',
     'void',
-    (h) => h.executeUpdate(voidInvoiceUpdate),
+    (wf) => updateWorkflow(wf, voidInvoiceUpdate),
   );
   action(
     'mark-uncollectible',
     'Write an invoice off',
     'Stops charging and dunning. The invoice can still be paid (mark-paid, or a payment at the gateway) or voided.',
     'mark uncollectible',
-    (h) => h.executeUpdate(markUncollectibleUpdate),
+    (wf) => updateWorkflow(wf, markUncollectibleUpdate),
   );
   action(
     'retry-payment',
@@ -66,18 +69,18 @@ export const invoiceActionsRoutes: FastifyPluginAsyncTypebox<InvoiceActionsOptio
     'An extra attempt with the saved payment method: for autopay, outside the schedule (or after it ended), using up the next ' +
       'scheduled retry; for an emailed invoice, one charge instead of a transfer (a decline leaves it emailed and open).',
     'retry the payment of',
-    (h) => h.executeUpdate(retryNowUpdate),
+    (wf) => updateWorkflow(wf, retryNowUpdate),
   );
   action(
     'skip-retry',
     'Skip the next scheduled retry',
     'The schedule moves on to the retry after it; skipping the last one ends dunning as the policy says.',
     'skip the retry of',
-    (h) => h.executeUpdate(skipRetryUpdate),
+    (wf) => updateWorkflow(wf, skipRetryUpdate),
   );
 
   app.post(
-    '/v1/invoices/:id/extend-grace',
+    '/invoices/:id/extend-grace',
     {
       config: operate,
       schema: {
@@ -88,11 +91,11 @@ export const invoiceActionsRoutes: FastifyPluginAsyncTypebox<InvoiceActionsOptio
         response: { 200: InvoiceResource, '4xx': ErrorSchema },
       },
     },
-    async (request) => act(request.params.id, 'extend the grace period of', (h) => h.executeUpdate(extendGraceUpdate, { args: [{ days: request.body.days }] })),
+    async (request) => act(request.params.id, 'extend the grace period of', (wf) => updateWorkflow(wf, extendGraceUpdate, [{ days: request.body.days }])),
   );
 
   app.post(
-    '/v1/invoices/:id/mark-paid',
+    '/invoices/:id/mark-paid',
     {
       config: operate,
       schema: {
@@ -115,25 +118,23 @@ export const invoiceActionsRoutes: FastifyPluginAsyncTypebox<InvoiceActionsOptio
       if (amount > invoice.amountDue) throw invalidParam('amount', `amount ${amount} is more than the ${invoice.amountDue} due.`);
       const key = request.headers['idempotency-key'];
       const requestKey = typeof key === 'string' && key !== '' ? key : randomUUID();
-      return act(invoice.id, 'record a payment on', (h) =>
-        h.executeUpdate(recordOfflinePaymentUpdate, {
-          args: [
-            {
-              amount,
-              method: body.method,
-              paidAt: iso(paidAt)!,
-              reference: body.reference ?? null,
-              sendReceipt: body.send_receipt ?? false,
-              requestKey,
-            },
-          ],
-        }),
+      return act(invoice.id, 'record a payment on', (wf) =>
+        updateWorkflow(wf, recordOfflinePaymentUpdate, [
+          {
+            amount,
+            method: body.method,
+            paidAt: iso(paidAt)!,
+            reference: body.reference ?? null,
+            sendReceipt: body.send_receipt ?? false,
+            requestKey,
+          },
+        ]),
       );
     },
   );
 
   app.get(
-    '/v1/invoices/:id/collection',
+    '/invoices/:id/collection',
     {
       config: everyone,
       schema: {
@@ -150,7 +151,7 @@ export const invoiceActionsRoutes: FastifyPluginAsyncTypebox<InvoiceActionsOptio
       if (!invoice) throw notFound('invoice', id);
       if (invoice.status === 'draft') throw conflict('invoice_is_draft', `Invoice ${id} is a draft; nothing is being collected.`);
       try {
-        const view = await temporal.withDeadline(Date.now() + workflowAnswerTimeoutMs, () =>
+        const view = await withinDeadline(() =>
           temporal.workflow.getHandle<typeof invoiceCollectionWorkflow>(invoiceCollectionWorkflowId(id)).query(getCollectionQuery),
         );
         return collectionResource(view);

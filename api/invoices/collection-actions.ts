@@ -1,24 +1,18 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { Invoice } from '../../db/entities';
 import { invoiceCollectionWorkflowId, retryNowUpdate } from '../../workflows/invoice-collection/contract';
-import type { invoiceCollectionWorkflow } from '../../workflows/invoice-collection/workflow';
 import { conflict, notFound } from '../errors';
 import { workflowCallError } from '../workflow-errors';
-import { invoiceWithLines } from '../invoices/serialization';
+import { invoiceWithLines } from './serialization';
+import type { RouteDeps } from '../route-deps';
 
-export interface InvoiceActionsOptions {
-  orm: MikroORM;
-  temporal: Client;
-  /** How long a request waits for the collection workflow to answer. */
-  workflowAnswerTimeoutMs: number;
-}
-export type CollectionHandle = WorkflowHandle<typeof invoiceCollectionWorkflow>;
+
+
 /**
  * Calls on an invoice's collection workflow, behind the staff routes below and the customer portal's
- * `POST /v1/portal/invoices/:id/pay` (api/routes/portal.ts), which checks first that the invoice is its customer's.
+ * `POST /v1/portal/invoices/:id/pay` (api/portal/routes.ts), which checks first that the invoice is its customer's.
  */
-export function invoiceCollectionActions({ orm, temporal, workflowAnswerTimeoutMs }: InvoiceActionsOptions) {
+export function invoiceCollectionActions({ orm, updateWorkflow }: RouteDeps) {
   async function collectableInvoice(id: string): Promise<Invoice> {
     const invoice = await orm.em.fork().findOne(Invoice, { id });
     if (!invoice) throw notFound('invoice', id);
@@ -29,12 +23,14 @@ export function invoiceCollectionActions({ orm, temporal, workflowAnswerTimeoutM
     return invoice;
   }
 
-  /** Runs one call on the invoice's collection workflow and answers with the invoice as it is now. */
-  async function act(id: string, what: string, call: (handle: CollectionHandle) => Promise<unknown>) {
+  /**
+   * Sends one update to the invoice's collection workflow (`send`, through `updateWorkflow`, which holds the
+   * answer deadline) and answers with the invoice as it is now.
+   */
+  async function act(id: string, what: string, send: (workflowId: string) => Promise<unknown>) {
     const invoice = await collectableInvoice(id);
-    const handle = temporal.workflow.getHandle<typeof invoiceCollectionWorkflow>(invoiceCollectionWorkflowId(invoice.id));
     try {
-      await temporal.withDeadline(Date.now() + workflowAnswerTimeoutMs, () => call(handle));
+      await send(invoiceCollectionWorkflowId(invoice.id));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
         throw conflict('collection_not_running', `Invoice ${id} has no collection in progress, so it cannot be changed this way.`);
@@ -46,7 +42,7 @@ export function invoiceCollectionActions({ orm, temporal, workflowAnswerTimeoutM
   }
 
   /** Charges the invoice now with the customer's saved payment method (the dunning schedule's next retry, taken early). */
-  const retryNow = (id: string) => act(id, 'retry the payment of', (h) => h.executeUpdate(retryNowUpdate));
+  const retryNow = (id: string) => act(id, 'retry the payment of', (wf) => updateWorkflow(wf, retryNowUpdate));
 
   return { collectableInvoice, act, retryNow };
 }

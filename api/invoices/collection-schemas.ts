@@ -21,6 +21,7 @@ export const CollectionResource = Type.Object(
   },
   { $id: 'InvoiceCollection' },
 );
+
 export const MarkPaidBody = Type.Object(
   {
     amount: Type.Optional(
@@ -33,6 +34,7 @@ export const MarkPaidBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
 export const ExtendGraceBody = Type.Object(
   { days: Type.Integer({ minimum: 1, maximum: MAX_GRACE_DAYS, description: 'Days added to every remaining retry of this invoice' }) },
   { additionalProperties: false },

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { loadBrand } from '../../services/documents/brand';
 import { loadInvoiceDocumentData, loadReceiptDocumentData } from '../../services/documents/data';
 import { invoiceFileName, renderInvoicePdf } from '../../services/documents/invoice-pdf';
 import { receiptFileName, renderReceiptPdf } from '../../services/documents/receipt-pdf';
 import { ErrorSchema, conflict, notFound } from '../errors';
 import { IdParams } from '../schemas';
+import { STAFF } from '../roles';
+import type { RouteDeps } from '../route-deps';
 
 /**
  * A binary response in the OpenAPI document: `application/pdf` bytes (schemathesis then checks the
@@ -17,6 +18,7 @@ const pdfResponse = (description: string) => ({
   headers: { 'content-disposition': { type: 'string', description: 'inline; filename="<document>.pdf"' } },
   content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
 });
+
 function sendPdf(reply: FastifyReply, pdf: Buffer, fileName: string): FastifyReply {
   return (
     reply
@@ -27,12 +29,13 @@ function sendPdf(reply: FastifyReply, pdf: Buffer, fileName: string): FastifyRep
       .send(pdf)
   );
 }
+
 /** PDFs of invoices and payment receipts, rendered on request from the records and the company profile. */
-export const invoiceDocumentsRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async (app, { orm }) => {
-  const read = { roles: ['admin', 'operator', 'sales'] as const };
+export const invoiceDocumentsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { orm }) => {
+  const read = { roles: STAFF };
 
   app.get(
-    '/v1/invoices/:id/pdf',
+    '/invoices/:id/pdf',
     {
       config: read,
       schema: {
@@ -53,7 +56,7 @@ export const invoiceDocumentsRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }
   );
 
   app.get(
-    '/v1/payments/:id/receipt.pdf',
+    '/payments/:id/receipt.pdf',
     {
       config: read,
       schema: {

@@ -1,17 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { Payment } from '../../db/entities';
 import { ErrorSchema, notFound } from '../errors';
 import { IdParams, ListQuery, definedOnly, listOf, paginate } from '../schemas';
 import { PaymentStatus, PaymentResource } from './schemas';
 import { paymentResource } from './serialization';
+import { STAFF } from '../roles';
+import type { RouteDeps } from '../route-deps';
 
-export const paymentsRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async (app, { orm }) => {
-  const read = { roles: ['admin', 'operator', 'sales'] as const };
+export const paymentsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { orm }) => {
+  const read = { roles: STAFF };
 
   app.get(
-    '/v1/payments',
+    '/payments',
     {
       config: read,
       schema: {
@@ -42,7 +43,7 @@ export const paymentsRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = asyn
   );
 
   app.get(
-    '/v1/payments/:id',
+    '/payments/:id',
     {
       config: read,
       schema: { tags: ['payments'], summary: 'Retrieve a payment attempt', params: IdParams, response: { 200: PaymentResource, '4xx': ErrorSchema } },

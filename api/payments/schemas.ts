@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import { Nullable, Timestamp } from '../schemas';
 
 export const PaymentStatus = Type.Enum(['pending', 'succeeded', 'failed']);
+
 export const PaymentResource = Type.Object(
   {
     id: Type.String(),

@@ -1,15 +1,12 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Client } from '@temporalio/client';
+import type { RouteDeps } from '../route-deps';
+import type { CancellationMode } from '../cancellation-requests/actions';
 
-export interface PortalRoutesOptions {
-  orm: MikroORM;
-  temporal: Client;
+export type PortalDeps = RouteDeps & {
   /** How cancellation requests are applied (CANCELLATION_REQUESTS), as for the staff route. */
-  cancellationRequests: 'approval' | 'immediate';
-  workflowAnswerTimeoutMs: number;
+  cancellationRequests: CancellationMode;
   /**
    * The customer portal's address; a session's `url` is this with `#token=<token>`. Unset: the
    * API's own origin as the request reached it, followed by `/portal`.
    */
   portalUrl?: string;
-}
+};

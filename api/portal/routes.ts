@@ -36,7 +36,7 @@ import { invoiceCollectionActions } from '../invoices/collection-actions';
 import { InvoiceResource, InvoiceSummaryResource } from '../invoices/schemas';
 import { invoiceSummary, invoiceWithLines } from '../invoices/serialization';
 import { PortalInvoiceStatus } from './schemas';
-import { PortalRoutesOptions } from './options';
+import type { PortalDeps } from './options';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -44,12 +44,13 @@ declare module 'fastify' {
     portalSession: PortalSession | null;
   }
 }
+
 /** The routes a portal session calls. Registered in their own context, so the session check applies to them alone. */
-export const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions> = async (app, options) => {
-  const { orm, temporal, workflowAnswerTimeoutMs } = options;
-  const lifecycle = subscriptionLifecycleActions({ orm, temporal, workflowAnswerTimeoutMs });
-  const cancellations = cancellationRequestActions({ orm, temporal, mode: options.cancellationRequests, workflowAnswerTimeoutMs });
-  const collection = invoiceCollectionActions({ orm, temporal, workflowAnswerTimeoutMs });
+export const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalDeps> = async (app, options) => {
+  const { orm } = options;
+  const lifecycle = subscriptionLifecycleActions(options);
+  const cancellations = cancellationRequestActions({ ...options, mode: options.cancellationRequests });
+  const collection = invoiceCollectionActions(options);
   const portal = { public: true } as const;
   const tags = ['portal'];
   const security = [{ portalSession: [] }];
@@ -84,7 +85,7 @@ export const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions
   }
 
   app.get(
-    '/v1/portal/customer',
+    '/portal/customer',
     {
       config: portal,
       schema: { tags, security, summary: "The session's customer", response: { 200: CustomerResource, '4xx': ErrorSchema } },
@@ -97,7 +98,7 @@ export const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions
   );
 
   app.post(
-    '/v1/portal/payment-method',
+    '/portal/payment-method',
     {
       config: portal,
       schema: {
@@ -109,11 +110,11 @@ export const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions
         response: { 200: CustomerResource, '4xx': ErrorSchema },
       },
     },
-    async (request) => savePaymentMethod({ orm, temporal }, customerId(request), request.body.payment_method, request.log),
+    async (request) => savePaymentMethod(options, customerId(request), request.body.payment_method, request.log),
   );
 
   app.get(
-    '/v1/portal/subscriptions',
+    '/portal/subscriptions',
     {
       config: portal,
       schema: {
@@ -128,7 +129,7 @@ export const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions
   );
 
   app.get(
-    '/v1/portal/subscriptions/:id',
+    '/portal/subscriptions/:id',
     {
       config: portal,
       schema: { tags, security, summary: 'Retrieve one of the customer’s subscriptions', params: IdParams, response: { 200: SubscriptionResource, '4xx': ErrorSchema } },
@@ -137,7 +138,7 @@ export const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions
   );
 
   app.post(
-    '/v1/portal/subscriptions/:id/pause',
+    '/portal/subscriptions/:id/pause',
     {
       config: portal,
       schema: {
@@ -157,7 +158,7 @@ export const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions
   );
 
   app.post(
-    '/v1/portal/subscriptions/:id/resume',
+    '/portal/subscriptions/:id/resume',
     {
       config: portal,
       schema: {
@@ -172,7 +173,7 @@ export const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions
   );
 
   app.post(
-    '/v1/portal/subscriptions/:id/cancel',
+    '/portal/subscriptions/:id/cancel',
     {
       config: portal,
       schema: {
@@ -192,7 +193,7 @@ export const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions
   );
 
   app.post(
-    '/v1/portal/subscriptions/:id/collection-method',
+    '/portal/subscriptions/:id/collection-method',
     {
       config: portal,
       schema: {
@@ -212,7 +213,7 @@ export const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions
   );
 
   app.get(
-    '/v1/portal/invoices',
+    '/portal/invoices',
     {
       config: portal,
       schema: {
@@ -230,7 +231,7 @@ export const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions
   );
 
   app.get(
-    '/v1/portal/invoices/:id',
+    '/portal/invoices/:id',
     {
       config: portal,
       schema: { tags, security, summary: 'Retrieve one of the customer’s invoices with its lines', params: IdParams, response: { 200: InvoiceResource, '4xx': ErrorSchema } },
@@ -239,7 +240,7 @@ export const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions
   );
 
   app.get(
-    '/v1/portal/invoices/:id/pdf',
+    '/portal/invoices/:id/pdf',
     {
       config: portal,
       schema: {
@@ -273,7 +274,7 @@ export const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions
   );
 
   app.post(
-    '/v1/portal/invoices/:id/pay',
+    '/portal/invoices/:id/pay',
     {
       config: portal,
       schema: {

@@ -16,6 +16,7 @@ export const PortalSessionResource = Type.Object(
   },
   { $id: 'PortalSession' },
 );
+
 export const CreatePortalSession = Type.Object(
   {
     expires_in: Type.Optional(
@@ -29,6 +30,8 @@ export const CreatePortalSession = Type.Object(
   },
   { additionalProperties: false },
 );
+
 export const SessionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), session: Type.String({ minLength: 1, maxLength: 64 }) });
+
 /** What a customer sees of its invoices: drafts are the merchant's work in progress. */
 export const PortalInvoiceStatus = Type.Union([Type.Literal('open'), Type.Literal('paid'), Type.Literal('void'), Type.Literal('uncollectible')]);

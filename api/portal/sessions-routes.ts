@@ -6,7 +6,8 @@ import { PORTAL_SESSION_DEFAULT_SECONDS, PORTAL_SESSION_MAX_SECONDS, PORTAL_SESS
 import { IdParams } from '../schemas';
 import { PortalSessionResource, CreatePortalSession, SessionParams } from './schemas';
 import { portalSessionResource } from './serialization';
-import { PortalRoutesOptions } from './options';
+import type { PortalDeps } from './options';
+import { STAFF } from '../roles';
 
 function httpUrl(param: string, value: string): string {
   let url: URL;
@@ -18,15 +19,16 @@ function httpUrl(param: string, value: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalidParam(param, `${param} must be an absolute http or https URL.`);
   return url.toString();
 }
-export const portalSessionsRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions> = async (app, options) => {
+
+export const portalSessionsRoutes: FastifyPluginAsyncTypebox<PortalDeps> = async (app, options) => {
   const { orm } = options;
-  const staff = { roles: ['admin', 'operator', 'sales'] as const };
+  const staff = { roles: STAFF };
 
   const portalUrlFor = (request: FastifyRequest, token: string): string =>
     `${options.portalUrl ?? `${request.protocol}://${request.host}/portal`}#token=${encodeURIComponent(token)}`;
 
   app.post(
-    '/v1/customers/:id/portal-sessions',
+    '/customers/:id/portal-sessions',
     {
       config: { ...staff, secretFields: ['token', 'url'] },
       schema: {
@@ -61,7 +63,7 @@ export const portalSessionsRoutes: FastifyPluginAsyncTypebox<PortalRoutesOptions
   );
 
   app.post(
-    '/v1/customers/:id/portal-sessions/:session/revoke',
+    '/customers/:id/portal-sessions/:session/revoke',
     {
       config: staff,
       schema: {

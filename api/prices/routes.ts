@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { Price, Product } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { MoneyError, money } from '../../domain/money';
@@ -9,12 +8,14 @@ import { mergeMetadata } from '../shared/metadata';
 import { IdParams, ListQuery, definedOnly, listOf, paginate } from '../schemas';
 import { PriceResource, CreatePrice, UpdatePrice, DuplicatePrice } from './schemas';
 import { priceResource } from './serialization';
+import { ADMIN_ONLY, STAFF } from '../roles';
+import type { RouteDeps } from '../route-deps';
 
-export const pricesRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async (app, { orm }) => {
+export const pricesRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { orm }) => {
   app.post(
-    '/v1/prices',
+    '/prices',
     {
-      config: { roles: ['admin'] },
+      config: { roles: ADMIN_ONLY },
       schema: { tags: ['catalog'], summary: 'Create a price (plan) for a product', body: CreatePrice, response: { 200: PriceResource, '4xx': ErrorSchema } },
     },
     async (request) => {
@@ -49,9 +50,9 @@ export const pricesRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async 
   );
 
   app.get(
-    '/v1/prices',
+    '/prices',
     {
-      config: { roles: ['admin', 'operator', 'sales'] },
+      config: { roles: STAFF },
       schema: {
         tags: ['catalog'],
         summary: 'List prices, newest first',
@@ -74,9 +75,9 @@ export const pricesRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async 
   );
 
   app.get(
-    '/v1/prices/:id',
+    '/prices/:id',
     {
-      config: { roles: ['admin', 'operator', 'sales'] },
+      config: { roles: STAFF },
       schema: { tags: ['catalog'], summary: 'Retrieve a price', params: IdParams, response: { 200: PriceResource, '4xx': ErrorSchema } },
     },
     async (request) => {
@@ -87,9 +88,9 @@ export const pricesRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async 
   );
 
   app.post(
-    '/v1/prices/:id',
+    '/prices/:id',
     {
-      config: { roles: ['admin'] },
+      config: { roles: ADMIN_ONLY },
       schema: {
         tags: ['catalog'],
         summary: 'Update a price’s nickname, active flag or metadata',
@@ -116,9 +117,9 @@ export const pricesRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async 
   );
 
   app.post(
-    '/v1/prices/:id/duplicate',
+    '/prices/:id/duplicate',
     {
-      config: { roles: ['admin'] },
+      config: { roles: ADMIN_ONLY },
       schema: {
         tags: ['catalog'],
         summary: 'Create a new price (plan) from an existing one',

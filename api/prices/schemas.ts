@@ -3,6 +3,7 @@ import { INTERVAL_UNITS, MAX_INTERVAL_COUNT } from '../../domain/frequency';
 import { CurrencyCode, Metadata, Nullable, Timestamp } from '../schemas';
 
 export const IntervalUnitSchema = Type.Enum([...INTERVAL_UNITS], { description: 'day, week, month or year' });
+
 /**
  * Stripe's `recurring` shape. The named frequencies map onto it: weekly = week×1, every 2 weeks =
  * week×2, monthly = month×1, quarterly = month×3, every 6 months = month×6, yearly = year×1,
@@ -15,6 +16,7 @@ export const Recurring = Type.Object(
   },
   { additionalProperties: false },
 );
+
 export const PriceResource = Type.Object(
   {
     id: Type.String(),
@@ -32,6 +34,7 @@ export const PriceResource = Type.Object(
   },
   { $id: 'Price' },
 );
+
 export const CreatePrice = Type.Object(
   {
     product: Type.String({ minLength: 1, maxLength: 64 }),
@@ -43,11 +46,13 @@ export const CreatePrice = Type.Object(
   },
   { additionalProperties: false },
 );
+
 /** Metadata changes merge into the price's metadata, as a coupon's and a tax rate's do. */
 export const MetadataChanges = Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), {
   maxProperties: 50,
   description: 'Merged into the metadata; an empty string removes that key',
 });
+
 export const UpdatePrice = Type.Object(
   {
     nickname: Type.Optional(Type.String({ maxLength: 200, description: 'An empty string removes the nickname' })),
@@ -61,6 +66,7 @@ export const UpdatePrice = Type.Object(
       'sending one is a 400 naming it; duplicate the price for a new amount.',
   },
 );
+
 export const DuplicatePrice = Type.Object(
   {
     nickname: Type.Optional(Type.String({ maxLength: 200, description: "The new price's nickname; default the original's" })),

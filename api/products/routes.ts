@@ -1,18 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { Product } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { ErrorSchema, notFound } from '../errors';
 import { IdParams, ListQuery, definedOnly, listOf, paginate } from '../schemas';
 import { ProductResource, CreateProduct } from './schemas';
 import { productResource } from './serialization';
+import { ADMIN_ONLY, STAFF } from '../roles';
+import type { RouteDeps } from '../route-deps';
 
-export const productsRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async (app, { orm }) => {
+export const productsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { orm }) => {
   app.post(
-    '/v1/products',
+    '/products',
     {
-      config: { roles: ['admin'] },
+      config: { roles: ADMIN_ONLY },
       schema: { tags: ['catalog'], summary: 'Create a product', body: CreateProduct, response: { 200: ProductResource, '4xx': ErrorSchema } },
     },
     async (request) => {
@@ -33,9 +34,9 @@ export const productsRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = asyn
   );
 
   app.get(
-    '/v1/products',
+    '/products',
     {
-      config: { roles: ['admin', 'operator', 'sales'] },
+      config: { roles: STAFF },
       schema: {
         tags: ['catalog'],
         summary: 'List products, newest first',
@@ -47,9 +48,9 @@ export const productsRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = asyn
   );
 
   app.get(
-    '/v1/products/:id',
+    '/products/:id',
     {
-      config: { roles: ['admin', 'operator', 'sales'] },
+      config: { roles: STAFF },
       schema: { tags: ['catalog'], summary: 'Retrieve a product', params: IdParams, response: { 200: ProductResource, '4xx': ErrorSchema } },
     },
     async (request) => {

@@ -13,6 +13,7 @@ export const ProductResource = Type.Object(
   },
   { $id: 'Product' },
 );
+
 export const CreateProduct = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),

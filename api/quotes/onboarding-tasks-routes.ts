@@ -4,10 +4,11 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { OnboardingTask } from '../../db/entities';
 import { ErrorSchema, notFound } from '../errors';
 import { IdParams, ListQuery, Timestamp, cursorFilter, definedOnly, iso, listOf } from '../schemas';
+import { STAFF } from '../roles';
+import type { RouteDeps } from '../route-deps';
 
 const OnboardingTaskResource = Type.Object(
   {
@@ -36,11 +37,11 @@ const onboardingTaskResource = (t: OnboardingTask) => ({
   created_at: iso(t.createdAt)!,
 });
 
-export const onboardingTasksRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async (app, { orm }) => {
-  const read = { roles: ['admin', 'operator', 'sales'] as const };
+export const onboardingTasksRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { orm }) => {
+  const read = { roles: STAFF };
 
   app.get(
-    '/v1/onboarding-tasks',
+    '/onboarding-tasks',
     {
       config: read,
       schema: {
@@ -69,7 +70,7 @@ export const onboardingTasksRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }>
   );
 
   app.get(
-    '/v1/onboarding-tasks/:id',
+    '/onboarding-tasks/:id',
     { config: read, schema: { tags: ['quotes'], summary: 'Retrieve an onboarding task', params: IdParams, response: { 200: OnboardingTaskResource, '4xx': ErrorSchema } } },
     async (request) => {
       const task = await orm.em.fork().findOne(OnboardingTask, { id: request.params.id });

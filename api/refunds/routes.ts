@@ -1,8 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { LockMode } from '@mikro-orm/core';
-import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Client } from '@temporalio/client';
 import { Payment, Refund } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { refundIdempotencyKey } from '../../domain/idempotency-keys';
@@ -14,18 +12,19 @@ import { IdParams, ListQuery, definedOnly, listOf, paginate } from '../schemas';
 import { workflowCallError } from '../workflow-errors';
 import { RefundStatus, RefundResource, CreateRefund } from './schemas';
 import { refundResource } from './serialization';
+import { ADMIN_AND_OPERATOR, STAFF } from '../roles';
+import type { RouteDeps } from '../route-deps';
 
 /** How long the payment row stays locked waiting for Temporal to accept the refund workflow. */
 const START_DEADLINE_MS = 10_000;
-export interface RefundRoutesOptions {
-  orm: MikroORM;
-  temporal: Client;
-  taskQueue: string;
+
+export type RefundRoutesOptions = RouteDeps & {
   /** How long `POST /v1/refunds` waits for the refund workflow before answering with the refund still pending. */
   refundAnswerWaitMs: number;
-}
+};
+
 export const refundsRoutes: FastifyPluginAsyncTypebox<RefundRoutesOptions> = async (app, { orm, temporal, taskQueue, refundAnswerWaitMs }) => {
-  const read = { roles: ['admin', 'operator', 'sales'] as const };
+  const read = { roles: STAFF };
 
   async function load(id: string): Promise<Refund> {
     const refund = await orm.em.fork().findOne(Refund, { id });
@@ -34,9 +33,9 @@ export const refundsRoutes: FastifyPluginAsyncTypebox<RefundRoutesOptions> = asy
   }
 
   app.post(
-    '/v1/refunds',
+    '/refunds',
     {
-      config: { roles: ['admin', 'operator'] },
+      config: { roles: ADMIN_AND_OPERATOR },
       schema: {
         tags: ['refunds'],
         summary: 'Refund all or part of a succeeded payment',
@@ -126,7 +125,7 @@ export const refundsRoutes: FastifyPluginAsyncTypebox<RefundRoutesOptions> = asy
   );
 
   app.get(
-    '/v1/refunds',
+    '/refunds',
     {
       config: read,
       schema: {
@@ -158,7 +157,7 @@ export const refundsRoutes: FastifyPluginAsyncTypebox<RefundRoutesOptions> = asy
   );
 
   app.get(
-    '/v1/refunds/:id',
+    '/refunds/:id',
     {
       config: read,
       schema: { tags: ['refunds'], summary: 'Retrieve a refund', params: IdParams, response: { 200: RefundResource, '4xx': ErrorSchema } },

@@ -5,6 +5,7 @@ export const RefundStatus = Type.Enum(['pending', 'succeeded', 'failed'], {
   description: 'pending: not confirmed by the gateway yet (the refund workflow completes it)',
 });
 export const RefundReason = Type.Enum(['duplicate', 'fraudulent', 'requested_by_customer'], { description: "Stripe's refund reasons" });
+
 export const RefundResource = Type.Object(
   {
     id: Type.String(),
@@ -25,6 +26,7 @@ export const RefundResource = Type.Object(
   },
   { $id: 'Refund' },
 );
+
 export const CreateRefund = Type.Object(
   {
     payment: Type.String({ minLength: 1, maxLength: 64, description: 'The succeeded payment to refund' }),

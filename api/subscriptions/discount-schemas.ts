@@ -7,6 +7,7 @@ export const ApplyDiscount = Type.Object(
   { coupon: Type.String({ minLength: 1, maxLength: 64, description: 'A valid coupon; replaces the current one' }) },
   { additionalProperties: false },
 );
+
 export const UpcomingInvoiceLine = Type.Object({
   description: Type.String(),
   price: Nullable(Type.String()),
@@ -22,6 +23,7 @@ export const UpcomingInvoiceLine = Type.Object({
     ),
   ),
 });
+
 export const UpcomingInvoice = Type.Object(
   {
     object: Type.Literal('upcoming_invoice'),

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { LockMode } from '@mikro-orm/core';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { Invoice, Subscription } from '../../db/entities';
 import { billingPeriod } from '../../domain/calendar';
 import { lineTaxAmount } from '../../services/invoices/invoice-records';
@@ -12,6 +11,8 @@ import { discountResource, feeResource, taxResource } from '../invoices/serializ
 import { SubscriptionResource } from './schemas';
 import { subscriptionResource } from './serialization';
 import { ApplyDiscount, UpcomingInvoice } from './discount-schemas';
+import { ADMIN_AND_SALES, STAFF } from '../roles';
+import type { RouteDeps } from '../route-deps';
 
 /**
  * A subscription's discount (apply, replace, remove) and its upcoming invoice.
@@ -20,10 +21,10 @@ import { ApplyDiscount, UpcomingInvoice } from './discount-schemas';
  * on the subscription row, never lifecycle state (status, periods, dates), which stays the workflow's:
  * like the catalog, nobody's workflow owns it, and the invoicing activity reads it when it prices a period.
  */
-export const subscriptionDiscountsRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async (app, { orm }) => {
+export const subscriptionDiscountsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { orm }) => {
   // Discounts are commercial terms: the people who sell subscriptions give them.
-  const write = { roles: ['admin', 'sales'] as const };
-  const read = { roles: ['admin', 'operator', 'sales'] as const };
+  const write = { roles: ADMIN_AND_SALES };
+  const read = { roles: STAFF };
 
   async function load(id: string): Promise<Subscription> {
     const subscription = await orm.em.fork().findOne(Subscription, { id });
@@ -34,7 +35,7 @@ export const subscriptionDiscountsRoutes: FastifyPluginAsyncTypebox<{ orm: Mikro
   const canceled = (s: Subscription) => conflict('subscription_canceled', `Subscription ${s.id} is canceled; its discount can no longer change.`);
 
   app.post(
-    '/v1/subscriptions/:id/discount',
+    '/subscriptions/:id/discount',
     {
       config: write,
       schema: {
@@ -73,7 +74,7 @@ export const subscriptionDiscountsRoutes: FastifyPluginAsyncTypebox<{ orm: Mikro
   );
 
   app.delete(
-    '/v1/subscriptions/:id/discount',
+    '/subscriptions/:id/discount',
     {
       config: write,
       schema: {
@@ -98,7 +99,7 @@ export const subscriptionDiscountsRoutes: FastifyPluginAsyncTypebox<{ orm: Mikro
   );
 
   app.get(
-    '/v1/subscriptions/:id/upcoming-invoice',
+    '/subscriptions/:id/upcoming-invoice',
     {
       config: read,
       schema: {

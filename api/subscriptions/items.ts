@@ -5,6 +5,7 @@ import { MoneyError, money, multiplyMoney } from '../../domain/money';
 import { invalidParam, missingReference, unprocessable } from '../errors';
 
 export type RecurringPrice = Price & { intervalUnit: IntervalUnit; intervalCount: number };
+
 /**
  * The items a create request asks for, checked against the catalog and the customer: `price` and
  * `quantity` (one item, params named as such) or `items` (params `items[i][price]`, `items[i][quantity]`).

@@ -1,7 +1,5 @@
 import { type Static } from 'typebox';
 import type { FastifyBaseLogger } from 'fastify';
-import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Client } from '@temporalio/client';
 import { Subscription } from '../../db/entities';
 import { pauseUpdate, resumeUpdate } from '../../workflows/subscription/contract';
 import { MAX_PAUSE_HORIZON_DAYS } from '../../workflows/subscription/lifecycle';
@@ -10,34 +8,30 @@ import { Customer } from '../../db/entities';
 import { workflowCallError } from '../workflow-errors';
 import { subscriptionResource } from './serialization';
 import { PauseBody, CollectionMethodBody } from './lifecycle-schemas';
+import type { RouteDeps } from '../route-deps';
 
-export interface SubscriptionLifecycleRoutesOptions {
-  orm: MikroORM;
-  temporal: Client;
-  /** How long a request waits for the workflow to answer an update before giving up with a 503. */
-  workflowAnswerTimeoutMs: number;
-}
+
 /**
- * The lifecycle actions behind the staff routes below, shared with the customer portal (api/routes/portal.ts),
+ * The lifecycle actions behind the staff routes below, shared with the customer portal (api/portal/routes.ts),
  * which checks first that the subscription is the session's customer's.
  */
-export function subscriptionLifecycleActions({ orm, temporal, workflowAnswerTimeoutMs }: SubscriptionLifecycleRoutesOptions) {
-  /** An update waits for a worker to run it; without a deadline a stopped worker would hang the request. */
-  const withinDeadline = <R>(call: () => Promise<R>): Promise<R> => temporal.withDeadline(Date.now() + workflowAnswerTimeoutMs, call);
-
+export function subscriptionLifecycleActions({ orm, updateWorkflow }: RouteDeps) {
   async function load(id: string): Promise<Subscription> {
     const subscription = await orm.em.fork().findOne(Subscription, { id });
     if (!subscription) throw notFound('subscription', id);
     return subscription;
   }
 
-  /** Lifecycle changes go to the workflow, which owns the state; the answer is read back from the database. */
+  /**
+   * Lifecycle changes go to the workflow, which owns the state; the answer is read back from the database.
+   * `send` sends the update through `updateWorkflow`, which waits no longer than the answer deadline.
+   */
   async function sendLifecycleUpdate(id: string, send: (workflowId: string) => Promise<unknown>, action: string) {
     const subscription = await load(id);
     if (subscription.status === 'canceled') throw conflict('invalid_state_transition', 'Subscription is canceled.');
     if (subscription.status === 'incomplete') throw conflict('invalid_state_transition', 'Subscription is still being set up; retry shortly.');
     try {
-      await withinDeadline(() => send(subscription.workflowId));
+      await send(subscription.workflowId);
     } catch (err) {
       throw workflowCallError(err, `Cannot ${action} subscription ${id}`);
     }
@@ -53,10 +47,10 @@ export function subscriptionLifecycleActions({ orm, temporal, workflowAnswerTime
     }
     // Normalised to UTC ISO so the workflow compares instants, not spellings.
     const args = [{ pauseAt: pauseAt && new Date(pauseAt).toISOString(), resumeAt: resumeAt && new Date(resumeAt).toISOString() }] as const;
-    return sendLifecycleUpdate(id, (wf) => temporal.workflow.getHandle(wf).executeUpdate(pauseUpdate, { args: [...args] }), 'pause');
+    return sendLifecycleUpdate(id, (wf) => updateWorkflow(wf, pauseUpdate, [...args]), 'pause');
   }
 
-  const resume = (id: string) => sendLifecycleUpdate(id, (wf) => temporal.workflow.getHandle(wf).executeUpdate(resumeUpdate), 'resume');
+  const resume = (id: string) => sendLifecycleUpdate(id, (wf) => updateWorkflow(wf, resumeUpdate), 'resume');
 
   async function switchCollectionMethod(id: string, collectionMethod: Static<typeof CollectionMethodBody>['collection_method'], log: FastifyBaseLogger) {
     const em = orm.em.fork();

@@ -10,15 +10,17 @@ import { ErrorSchema } from '../errors';
 import { IdParams } from '../schemas';
 import { SubscriptionResource } from './schemas';
 import { PauseBody, CollectionMethodBody, CancelBody } from './lifecycle-schemas';
-import { SubscriptionLifecycleRoutesOptions, subscriptionLifecycleActions } from './lifecycle-actions';
+import { subscriptionLifecycleActions } from './lifecycle-actions';
+import type { RouteDeps } from '../route-deps';
+import { ADMIN_AND_OPERATOR } from '../roles';
 
-export const subscriptionLifecycleRoutes: FastifyPluginAsyncTypebox<SubscriptionLifecycleRoutesOptions> = async (app, options) => {
-  const { temporal } = options;
-  const { sendLifecycleUpdate, pause, resume, switchCollectionMethod } = subscriptionLifecycleActions(options);
-  const act = { roles: ['admin', 'operator'] as const };
+export const subscriptionLifecycleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
+  const { updateWorkflow } = deps;
+  const { sendLifecycleUpdate, pause, resume, switchCollectionMethod } = subscriptionLifecycleActions(deps);
+  const act = { roles: ADMIN_AND_OPERATOR };
 
   app.post(
-    '/v1/subscriptions/:id/pause',
+    '/subscriptions/:id/pause',
     {
       config: act,
       schema: {
@@ -37,7 +39,7 @@ export const subscriptionLifecycleRoutes: FastifyPluginAsyncTypebox<Subscription
   );
 
   app.post(
-    '/v1/subscriptions/:id/resume',
+    '/subscriptions/:id/resume',
     {
       config: act,
       schema: {
@@ -51,7 +53,7 @@ export const subscriptionLifecycleRoutes: FastifyPluginAsyncTypebox<Subscription
   );
 
   app.post(
-    '/v1/subscriptions/:id/cancel',
+    '/subscriptions/:id/cancel',
     {
       config: act,
       schema: {
@@ -67,14 +69,14 @@ export const subscriptionLifecycleRoutes: FastifyPluginAsyncTypebox<Subscription
       const atPeriodEnd = request.body.at_period_end ?? false;
       return sendLifecycleUpdate(
         request.params.id,
-        (wf) => temporal.workflow.getHandle(wf).executeUpdate(cancelUpdate, { args: [{ atPeriodEnd }] }),
+        (wf) => updateWorkflow(wf, cancelUpdate, [{ atPeriodEnd }]),
         'cancel',
       );
     },
   );
 
   app.post(
-    '/v1/subscriptions/:id/undo-cancel',
+    '/subscriptions/:id/undo-cancel',
     {
       config: act,
       schema: {
@@ -86,11 +88,11 @@ export const subscriptionLifecycleRoutes: FastifyPluginAsyncTypebox<Subscription
       },
     },
     async (request) =>
-      sendLifecycleUpdate(request.params.id, (wf) => temporal.workflow.getHandle(wf).executeUpdate(undoCancelUpdate), 'keep'),
+      sendLifecycleUpdate(request.params.id, (wf) => updateWorkflow(wf, undoCancelUpdate), 'keep'),
   );
 
   app.post(
-    '/v1/subscriptions/:id/collection-method',
+    '/subscriptions/:id/collection-method',
     {
       config: act,
       schema: {

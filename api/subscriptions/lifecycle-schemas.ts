@@ -7,6 +7,7 @@ export const PauseBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
 export const CollectionMethodBody = Type.Object(
   {
     collection_method: Type.Union([Type.Literal('charge_automatically'), Type.Literal('send_invoice')], {
@@ -15,6 +16,7 @@ export const CollectionMethodBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
 export const CancelBody = Type.Object(
   { at_period_end: Type.Optional(Type.Boolean({ default: false, description: 'Keep the paid period, stop at its end' })) },
   { additionalProperties: false },

@@ -7,6 +7,7 @@ export const ProrationBehavior = Type.Enum(['create_prorations', 'always_invoice
     'create_prorations (default): the credit for unused time and the charge for the rest of the period go on the next invoice; ' +
     'always_invoice: invoiced now when they come to more than zero (a net credit goes on the next invoice); none: no proration',
 });
+
 export const ChangePlanBody = Type.Object(
   {
     item: Type.Optional(
@@ -33,7 +34,9 @@ export const ChangePlanBody = Type.Object(
   { additionalProperties: false },
 );
 export type ChangePlanBody = Static<typeof ChangePlanBody>;
+
 export const Side = Type.Object({ price: Type.String(), quantity: Type.Integer(), unit_amount: Type.Integer() });
+
 export const PlanChangeResource = Type.Object(
   {
     id: Type.String(),
@@ -54,7 +57,9 @@ export const PlanChangeResource = Type.Object(
   },
   { $id: 'SubscriptionPlanChange' },
 );
+
 export const ProrationLine = Nullable(Type.Object({ description: Type.String(), amount: Type.Integer() }));
+
 export const PlanChangePreview = Type.Object(
   {
     object: Type.Literal('plan_change_preview'),

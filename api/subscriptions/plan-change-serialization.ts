@@ -21,6 +21,7 @@ export function planChangeResource(c: SubscriptionPlanChange) {
     created_at: iso(c.createdAt)!,
   };
 }
+
 /** The proration date of the subscription's latest prorated change (a change without proration has none). */
 export async function lastProrationDate(em: EntityManager, subscriptionId: string): Promise<string | null> {
   const [last] = await em.find(

@@ -8,29 +8,24 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import type { Client } from '@temporalio/client';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Price, Subscription, SubscriptionPlanChange } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { MoneyError, money, multiplyMoney } from '../../domain/money';
 import { ProrationError, checkProrationDate } from '../../domain/proration';
 import { describeProration, priceOnOtherItem, priceProrationInvoice, subscriptionItemFor } from '../../services/subscriptions/plan-change-proration';
 import { changePlanUpdate, type ChangePlanRequest } from '../../workflows/subscription/contract';
-import type { subscriptionWorkflow } from '../../workflows/subscription/workflow';
 import { ErrorSchema, conflict, invalidParam, missingReference, notFound, unprocessable } from '../errors';
 import { IdParams } from '../schemas';
 import { workflowCallError } from '../workflow-errors';
 import { taxResource } from '../invoices/serialization';
 import { ChangePlanBody, PlanChangeResource, PlanChangePreview } from './plan-change-schemas';
 import { planChangeResource, lastProrationDate } from './plan-change-serialization';
+import { STAFF } from '../roles';
+import type { RouteDeps } from '../route-deps';
 
-export interface PlanChangeRoutesOptions {
-  orm: MikroORM;
-  temporal: Client;
-  workflowAnswerTimeoutMs: number;
-}
-export const subscriptionPlanChangesRoutes: FastifyPluginAsyncTypebox<PlanChangeRoutesOptions> = async (app, { orm, temporal, workflowAnswerTimeoutMs }) => {
-  const act = { roles: ['admin', 'operator', 'sales'] as const };
+export const subscriptionPlanChangesRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { orm, updateWorkflow }) => {
+  const act = { roles: STAFF };
 
   /** The change a request asks for, checked against the catalog; the workflow checks the lifecycle. */
   async function resolve(em: EntityManager, id: string, body: ChangePlanBody) {
@@ -99,7 +94,7 @@ export const subscriptionPlanChangesRoutes: FastifyPluginAsyncTypebox<PlanChange
   }
 
   app.post(
-    '/v1/subscriptions/:id/change-plan/preview',
+    '/subscriptions/:id/change-plan/preview',
     {
       config: act,
       schema: {
@@ -165,7 +160,7 @@ export const subscriptionPlanChangesRoutes: FastifyPluginAsyncTypebox<PlanChange
   );
 
   app.post(
-    '/v1/subscriptions/:id/change-plan',
+    '/subscriptions/:id/change-plan',
     {
       config: act,
       schema: {
@@ -196,9 +191,7 @@ export const subscriptionPlanChangesRoutes: FastifyPluginAsyncTypebox<PlanChange
         atPeriodEnd: change.atPeriodEnd,
       };
       try {
-        await temporal.withDeadline(Date.now() + workflowAnswerTimeoutMs, () =>
-          temporal.workflow.getHandle<typeof subscriptionWorkflow>(change.subscription.workflowId).executeUpdate(changePlanUpdate, { args: [update] }),
-        );
+        await updateWorkflow(change.subscription.workflowId, changePlanUpdate, [update]);
       } catch (err) {
         throw workflowCallError(err, `Cannot change the plan of subscription ${change.subscription.id}`);
       }
@@ -207,7 +200,7 @@ export const subscriptionPlanChangesRoutes: FastifyPluginAsyncTypebox<PlanChange
   );
 
   app.get(
-    '/v1/subscriptions/:id/plan-changes',
+    '/subscriptions/:id/plan-changes',
     {
       config: act,
       schema: {

@@ -1,7 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Client } from '@temporalio/client';
 import type { FilterQuery } from '@mikro-orm/core';
 import { Customer, Price, Subscription, SubscriptionPendingItem } from '../../db/entities';
 import { newId } from '../../db/ids';
@@ -17,26 +15,16 @@ import { addPartialPeriodCharges } from '../../services/subscriptions/partial-pe
 import { Status, CollectionMethod, SubscriptionResource, CreateSubscription } from './schemas';
 import { subscriptionResource } from './serialization';
 import { resolveItems } from './items';
+import { ADMIN_AND_SALES, STAFF } from '../roles';
+import type { RouteDeps } from '../route-deps';
 
 /** A start date this far in the past is a client clock skew, treated as "now"; further back is an error. */
 const START_DATE_SKEW_MS = 5 * 60 * 1000;
 /** Sign-ups in advance, up to ten years ahead. */
 const MAX_START_AHEAD_DAYS = 3653;
-export interface SubscriptionRoutesOptions {
-  orm: MikroORM;
-  temporal: Client;
-  taskQueue: string;
-  /** How long a request waits for the workflow to answer an update before giving up with a 503. */
-  workflowAnswerTimeoutMs: number;
-}
-export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOptions> = async (
-  app,
-  { orm, temporal, taskQueue, workflowAnswerTimeoutMs },
-) => {
-  /** An update waits for a worker to run it; without a deadline a stopped worker would hang the request. */
-  const withinDeadline = <R>(call: () => Promise<R>): Promise<R> => temporal.withDeadline(Date.now() + workflowAnswerTimeoutMs, call);
 
-  const read = { roles: ['admin', 'operator', 'sales'] as const };
+export const subscriptionsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { orm, temporal, taskQueue, updateWorkflow }) => {
+  const read = { roles: STAFF };
 
   async function load(id: string): Promise<Subscription> {
     const subscription = await orm.em.fork().findOne(Subscription, { id });
@@ -45,9 +33,9 @@ export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOp
   }
 
   app.post(
-    '/v1/subscriptions',
+    '/subscriptions',
     {
-      config: { roles: ['admin', 'sales'] },
+      config: { roles: ADMIN_AND_SALES },
       schema: {
         tags: ['subscriptions'],
         summary: 'Create a subscription and start its billing workflow',
@@ -134,9 +122,8 @@ export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOp
         await discard();
         throw workflowCallError(err, `Cannot start subscription ${id}`);
       }
-      const handle = temporal.workflow.getHandle(subscription.workflowId);
       try {
-        await withinDeadline(() => handle.executeUpdate(waitUntilRecordedUpdate));
+        await updateWorkflow(subscription.workflowId, waitUntilRecordedUpdate);
       } catch (err) {
         // The workflow is started and durable; it records its state as soon as a worker picks it up.
         request.log.warn({ err, subscriptionId: id }, 'subscription started; its first state write is still pending');
@@ -146,7 +133,7 @@ export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOp
   );
 
   app.get(
-    '/v1/subscriptions',
+    '/subscriptions',
     {
       config: read,
       schema: {
@@ -199,7 +186,7 @@ export const subscriptionsRoutes: FastifyPluginAsyncTypebox<SubscriptionRoutesOp
   );
 
   app.get(
-    '/v1/subscriptions/:id',
+    '/subscriptions/:id',
     {
       config: read,
       schema: { tags: ['subscriptions'], summary: 'Retrieve a subscription', params: IdParams, response: { 200: SubscriptionResource, '4xx': ErrorSchema } },

@@ -10,6 +10,7 @@ export const Status = Type.Enum(['incomplete', 'scheduled', 'trialing', 'active'
     'unpaid: retries gave up and the dunning policy leaves the subscription unpaid',
 });
 export const CollectionMethod = Type.Union([Type.Literal('charge_automatically'), Type.Literal('send_invoice')]);
+
 export const SubscriptionItemResource = Type.Object(
   {
     id: Type.String(),
@@ -21,6 +22,7 @@ export const SubscriptionItemResource = Type.Object(
   },
   { $id: 'SubscriptionItem' },
 );
+
 export const SubscriptionResource = Type.Object(
   {
     id: Type.String(),
@@ -53,6 +55,7 @@ export const SubscriptionResource = Type.Object(
   },
   { $id: 'Subscription' },
 );
+
 export const CreateSubscription = Type.Object(
   {
     customer: Type.String({ minLength: 1, maxLength: 64 }),

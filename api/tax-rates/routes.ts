@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { TaxRate } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { PricingError, parsePercentage } from '../../domain/pricing';
@@ -9,13 +8,15 @@ import { IdParams, ListQuery, definedOnly, listOf, paginate } from '../schemas';
 import { mergeMetadata } from '../shared/metadata';
 import { TaxRateResource, CreateTaxRate, UpdateTaxRate } from './schemas';
 import { taxRateResource } from './serialization';
+import { ADMIN_ONLY, STAFF } from '../roles';
+import type { RouteDeps } from '../route-deps';
 
-export const taxRatesRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = async (app, { orm }) => {
-  const read = { roles: ['admin', 'operator', 'sales'] as const };
-  const write = { roles: ['admin'] as const };
+export const taxRatesRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { orm }) => {
+  const read = { roles: STAFF };
+  const write = { roles: ADMIN_ONLY };
 
   app.post(
-    '/v1/tax-rates',
+    '/tax-rates',
     {
       config: write,
       schema: { tags: ['catalog'], summary: 'Create a tax rate', body: CreateTaxRate, response: { 200: TaxRateResource, '4xx': ErrorSchema } },
@@ -50,7 +51,7 @@ export const taxRatesRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = asyn
   );
 
   app.get(
-    '/v1/tax-rates',
+    '/tax-rates',
     {
       config: read,
       schema: {
@@ -70,7 +71,7 @@ export const taxRatesRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = asyn
   );
 
   app.get(
-    '/v1/tax-rates/:id',
+    '/tax-rates/:id',
     {
       config: read,
       schema: { tags: ['catalog'], summary: 'Retrieve a tax rate', params: IdParams, response: { 200: TaxRateResource, '4xx': ErrorSchema } },
@@ -83,7 +84,7 @@ export const taxRatesRoutes: FastifyPluginAsyncTypebox<{ orm: MikroORM }> = asyn
   );
 
   app.post(
-    '/v1/tax-rates/:id',
+    '/tax-rates/:id',
     {
       config: write,
       schema: {

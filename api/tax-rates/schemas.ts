@@ -18,7 +18,9 @@ export const TaxRateResource = Type.Object(
   },
   { $id: 'TaxRate' },
 );
+
 export const Country = Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166-1 alpha-2 country code', examples: ['US'] });
+
 export const CreateTaxRate = Type.Object(
   {
     display_name: Type.String({ minLength: 1, maxLength: 100, examples: ['Sales tax'] }),
@@ -32,6 +34,7 @@ export const CreateTaxRate = Type.Object(
   },
   { additionalProperties: false },
 );
+
 export const UpdateTaxRate = Type.Object(
   {
     display_name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),

@@ -3,18 +3,19 @@ import { Type } from 'typebox';
 import { WebhookEvent } from '../../db/entities';
 import { ErrorSchema, conflict, notFound, serviceUnavailable } from '../errors';
 import { IdParams, ListQuery, definedOnly, listOf, paginate } from '../schemas';
-import { StripeWebhookRouter, TemporalUnavailableError, type WebhookRouterDeps } from '../../services/webhooks/webhook-routing';
+import { StripeWebhookRouter, TemporalUnavailableError } from '../../services/webhooks/webhook-routing';
 import { WebhookEventStatusSchema, WebhookEventResource } from './schemas';
 import { webhookEventResource } from './serialization';
+import { ADMIN_AND_OPERATOR } from '../roles';
+import type { RouteDeps } from '../route-deps';
 
 /** Operators see every stored gateway event, including unroutable ones, and send those on again once fixed. */
-export const webhookEventsRoutes: FastifyPluginAsyncTypebox<WebhookRouterDeps> = async (app, deps) => {
-  const { orm } = deps;
-  const router = new StripeWebhookRouter(deps);
-  const operators = { roles: ['admin', 'operator'] as const };
+export const webhookEventsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { orm, temporal, workflowAnswerTimeoutMs }) => {
+  const router = new StripeWebhookRouter({ orm, temporal, signalTimeoutMs: workflowAnswerTimeoutMs });
+  const operators = { roles: ADMIN_AND_OPERATOR };
 
   app.get(
-    '/v1/webhook-events',
+    '/webhook-events',
     {
       config: operators,
       schema: {
@@ -39,7 +40,7 @@ export const webhookEventsRoutes: FastifyPluginAsyncTypebox<WebhookRouterDeps> =
   );
 
   app.get(
-    '/v1/webhook-events/:id',
+    '/webhook-events/:id',
     {
       config: operators,
       schema: { tags: ['webhooks'], summary: 'Retrieve a webhook event', params: IdParams, response: { 200: WebhookEventResource, '4xx': ErrorSchema } },
@@ -52,7 +53,7 @@ export const webhookEventsRoutes: FastifyPluginAsyncTypebox<WebhookRouterDeps> =
   );
 
   app.post(
-    '/v1/webhook-events/:id/retry',
+    '/webhook-events/:id/retry',
     {
       config: operators,
       schema: {

@@ -8,6 +8,7 @@ export const WebhookEventStatusSchema = Type.Enum([...WEBHOOK_EVENT_STATUSES], {
     'ignored: a type the billing workflows do not act on. unroutable: no invoice found or its workflow is not running (see error). ' +
     'failed: the payload lacks what routing needs (see error).',
 });
+
 export const WebhookEventResource = Type.Object(
   {
     id: Type.String(),

@@ -2,15 +2,20 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import Stripe from 'stripe';
 import { ApiError, ErrorSchema, invalidParam, serviceUnavailable } from '../errors';
-import { StripeWebhookRouter, TemporalUnavailableError, type StripeEventEnvelope, type WebhookRouterDeps } from '../../services/webhooks/webhook-routing';
+import { StripeWebhookRouter, TemporalUnavailableError, type StripeEventEnvelope } from '../../services/webhooks/webhook-routing';
 import { WebhookReceipt } from './schemas';
+import type { RouteDeps } from '../route-deps';
 
 /** Stripe's own default: a signature older than this is refused, so a captured request cannot be replayed later. */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
 const SIGNATURE_HEADER = 'Stripe-Signature';
+
 /** 9999-12-31T23:59:59Z: later `created` values are no timestamp PostgreSQL (or a JS Date) can hold. */
 const LAST_STORABLE_SECOND = 253_402_300_799;
+
 const signatureError = (code: string, message: string) => invalidParam(SIGNATURE_HEADER, message, code);
+
 /** The signed payload, checked for what storing and routing read. Only Stripe (or a holder of the secret) gets this far. */
 function envelopeOf(event: Record<string, unknown>): StripeEventEnvelope {
   const invalid = (field: string, expected: string) => invalidParam(field, `Invalid ${field}: expected ${expected}.`, 'invalid_payload');
@@ -34,22 +39,25 @@ function envelopeOf(event: Record<string, unknown>): StripeEventEnvelope {
     data: data as StripeEventEnvelope['data'],
   };
 }
-export interface StripeWebhookRoutesOptions extends WebhookRouterDeps {
+
+export type StripeWebhookRoutesOptions = RouteDeps & {
   /** The endpoint's signing secret (whsec_...); unset turns the endpoint off (404 with a clear reason). */
   secret: string | undefined;
-}
+};
+
 /**
  * `POST /v1/webhooks/stripe`: public (Stripe holds no API key; the signature is the authentication).
  * Register it as its own plugin: it replaces the body parsers in its encapsulated context only, because
  * the signature covers the exact bytes Stripe sent and a parsed-then-serialised body would not verify.
  */
-export const stripeWebhookRoutes: FastifyPluginAsyncTypebox<StripeWebhookRoutesOptions> = async (app, { secret, ...deps }) => {
-  const router = new StripeWebhookRouter(deps);
+export const stripeWebhookRoutes: FastifyPluginAsyncTypebox<StripeWebhookRoutesOptions> = async (app, { secret, orm, temporal, workflowAnswerTimeoutMs }) => {
+  // A signal waits no longer than an update would; past that the event is left for Stripe's redelivery.
+  const router = new StripeWebhookRouter({ orm, temporal, signalTimeoutMs: workflowAnswerTimeoutMs });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
   app.post(
-    '/v1/webhooks/stripe',
+    '/webhooks/stripe',
     {
       config: { public: true },
       schema: {
