@@ -1,3 +1,4 @@
+/** The request and response shapes of `/v1/api-keys`. */
 import { Type } from 'typebox';
 import { Nullable, Timestamp } from '../schemas';
 import { API_KEY_ROLES } from '../../services/access/api-keys';

@@ -1,3 +1,4 @@
+/** The records behind `/v1/api-keys` as the API answers with them (the shapes are in ./schemas.ts). */
 import { ApiKey } from '../../db/entities';
 import { iso } from '../schemas';
 

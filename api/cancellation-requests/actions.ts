@@ -15,7 +15,7 @@ export type CancellationMode = 'approval' | 'immediate';
 export type CancellationRequestDeps = RouteDeps & { mode: CancellationMode };
 
 /**
- * Recording, applying and deciding cancellation requests: behind the staff routes below and the
+ * Recording, applying and deciding cancellation requests: behind the staff routes (./routes.ts) and the
  * customer portal's cancel (api/portal/routes.ts), which checks first that the subscription is its customer's.
  */
 export function cancellationRequestActions({ orm, updateWorkflow, mode }: CancellationRequestDeps) {

@@ -1,3 +1,4 @@
+/** The records behind `/v1/cancellation-requests` as the API answers with them (the shapes are in ./schemas.ts). */
 import { CancellationRequest } from '../../db/entities';
 import { iso } from '../schemas';
 

@@ -1,3 +1,4 @@
+/** The company logo: a data URL checked to hold the image its content type claims, small enough to embed. */
 import { type LogoContentType } from '../../db/entities';
 import { canEmbedImage } from '../../services/documents/layout';
 import { invalidParam } from '../errors';

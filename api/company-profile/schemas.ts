@@ -1,3 +1,4 @@
+/** The request and response shapes of `/v1/company-profile`. */
 import { Type } from 'typebox';
 import { Nullable, Timestamp } from '../schemas';
 

@@ -1,3 +1,4 @@
+/** The records behind `/v1/company-profile` as the API answers with them (the shapes are in ./schemas.ts). */
 import { CompanyProfile } from '../../db/entities';
 import { definedOnly, iso } from '../schemas';
 

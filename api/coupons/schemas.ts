@@ -1,3 +1,4 @@
+/** The request and response shapes of `/v1/coupons`. */
 import { Type } from 'typebox';
 import { PERCENTAGE_PATTERN } from '../../domain/pricing';
 import { CurrencyCode, Metadata, Nullable, Timestamp } from '../schemas';

@@ -1,3 +1,4 @@
+/** The records behind `/v1/coupons` as the API answers with them (the shapes are in ./schemas.ts). */
 import { Coupon, couponIsValid } from '../../db/entities';
 import { formatPercentage } from '../../domain/pricing';
 import { iso } from '../schemas';

@@ -1,3 +1,4 @@
+/** The request and response shapes of `/v1/customers`. */
 import { Type } from 'typebox';
 import { InstalmentBalance } from '../instalment-plans/balances';
 import { CurrencyCode, PaymentMethodId, Metadata, Nullable, Timestamp } from '../schemas';

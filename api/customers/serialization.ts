@@ -1,3 +1,4 @@
+/** The records behind `/v1/customers` as the API answers with them (the shapes are in ./schemas.ts). */
 import { Customer } from '../../db/entities';
 import { type CustomerRevenue } from '../../services/customers/customer-revenue';
 import { definedOnly, iso } from '../schemas';

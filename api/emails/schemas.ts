@@ -1,3 +1,4 @@
+/** The request and response shapes of `/v1/emails`. */
 import { Type } from 'typebox';
 import { EMAIL_KINDS } from '../../db/email-kinds';
 import { Nullable, Timestamp } from '../schemas';

@@ -1,3 +1,4 @@
+/** The records behind `/v1/emails` as the API answers with them (the shapes are in ./schemas.ts). */
 import { Email } from '../../db/entities';
 import { iso } from '../schemas';
 

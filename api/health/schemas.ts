@@ -1,3 +1,4 @@
+/** The request and response shapes of `/healthz and /readyz`. */
 import { Type } from 'typebox';
 
 export const Check = Type.Object({ ok: Type.Boolean(), error: Type.Optional(Type.String()) });

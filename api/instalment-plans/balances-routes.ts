@@ -1,8 +1,4 @@
-/**
- * What customers owe and have paid on instalment plans: per plan (on the plan resource), per
- * customer (on the customer resource) and per contract (`GET /v1/instalment-plans/balances`).
- * Read from the plans' read model, which each plan's workflow keeps current.
- */
+/** `GET /v1/instalment-plans/balances`: what customers owe and have paid on instalment plans, per contract (./balances.ts). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ErrorSchema, invalidParam } from '../errors';

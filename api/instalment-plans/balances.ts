@@ -1,3 +1,8 @@
+/**
+ * What customers owe and have paid on instalment plans: per plan (on the plan resource), per
+ * customer (on the customer resource) and per contract (`GET /v1/instalment-plans/balances`).
+ * Read from the plans' read model, which each plan's workflow keeps current.
+ */
 import { Type, type Static } from 'typebox';
 import type { EntityManager } from '@mikro-orm/postgresql';
 

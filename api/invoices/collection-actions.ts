@@ -9,7 +9,7 @@ import type { RouteDeps } from '../route-deps';
 
 
 /**
- * Calls on an invoice's collection workflow, behind the staff routes below and the customer portal's
+ * Calls on an invoice's collection workflow, behind the staff routes (./actions-routes.ts) and the customer portal's
  * `POST /v1/portal/invoices/:id/pay` (api/portal/routes.ts), which checks first that the invoice is its customer's.
  */
 export function invoiceCollectionActions({ orm, updateWorkflow }: RouteDeps) {

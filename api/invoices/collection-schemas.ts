@@ -1,3 +1,4 @@
+/** The shapes of the collection actions on an invoice (./actions-routes.ts). */
 import { Type } from 'typebox';
 import { MAX_GRACE_DAYS } from '../../workflows/invoice-collection/rules';
 import { Nullable, Timestamp } from '../schemas';

@@ -1,3 +1,4 @@
+/** Where an invoice's collection stands, as `GET /v1/invoices/:id/collection` answers it. */
 import { type CollectionView } from '../../workflows/invoice-collection/contract';
 
 export const collectionResource = (view: CollectionView) => ({

@@ -1,3 +1,4 @@
+/** The request and response shapes of `/v1/payments`. */
 import { Type } from 'typebox';
 import { Nullable, Timestamp } from '../schemas';
 

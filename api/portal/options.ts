@@ -1,3 +1,4 @@
+/** What the portal's plugins are given on top of the route deps. */
 import type { RouteDeps } from '../route-deps';
 import type { CancellationMode } from '../cancellation-requests/actions';
 

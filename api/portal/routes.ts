@@ -7,8 +7,9 @@
  * customer's records: another customer's id is a 404, exactly as an id that does not exist. It may do
  * only what the role of the key that opened it may do through the staff API (api/portal-permissions.ts).
  *
- * Every action reuses the staff routes' own logic (subscription-lifecycle.ts, cancellation-requests.ts,
- * customers.ts, invoice-actions.ts) after the ownership check, and answers with the staff API's shapes.
+ * Every action reuses the staff routes' own logic (subscriptions/lifecycle-actions.ts, cancellation-requests/actions.ts,
+ * customers/payment-method.ts, invoices/collection-actions.ts) after the ownership check, and answers with the staff
+ * API's shapes. The staff route that opens a session is ./sessions-routes.ts.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';

@@ -1,3 +1,4 @@
+/** The request and response shapes of `/v1/portal and the portal sessions`. */
 import { Type } from 'typebox';
 import { PORTAL_SESSION_DEFAULT_SECONDS, PORTAL_SESSION_MAX_SECONDS, PORTAL_SESSION_MIN_SECONDS } from '../portal-auth';
 import { Nullable, Timestamp } from '../schemas';

@@ -1,3 +1,4 @@
+/** The records behind `/v1/portal and the portal sessions` as the API answers with them (the shapes are in ./schemas.ts). */
 import { PortalSession } from '../../db/entities';
 import { iso } from '../schemas';
 

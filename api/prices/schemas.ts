@@ -1,3 +1,4 @@
+/** The request and response shapes of `/v1/prices`. */
 import { Type } from 'typebox';
 import { INTERVAL_UNITS, MAX_INTERVAL_COUNT } from '../../domain/frequency';
 import { CurrencyCode, Metadata, Nullable, Timestamp } from '../schemas';

@@ -1,3 +1,4 @@
+/** The records behind `/v1/prices` as the API answers with them (the shapes are in ./schemas.ts). */
 import { Price } from '../../db/entities';
 import { describeFrequency } from '../../domain/frequency';
 import { iso } from '../schemas';

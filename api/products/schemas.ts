@@ -1,3 +1,4 @@
+/** The request and response shapes of `/v1/products`. */
 import { Type } from 'typebox';
 import { Metadata, Nullable, Timestamp } from '../schemas';
 

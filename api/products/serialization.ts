@@ -1,3 +1,4 @@
+/** The records behind `/v1/products` as the API answers with them (the shapes are in ./schemas.ts). */
 import { Product } from '../../db/entities';
 import { iso } from '../schemas';
 

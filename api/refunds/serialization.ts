@@ -1,3 +1,4 @@
+/** The records behind `/v1/refunds` as the API answers with them (the shapes are in ./schemas.ts). */
 import { Refund } from '../../db/entities';
 import { iso } from '../schemas';
 

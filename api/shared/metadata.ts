@@ -1,3 +1,4 @@
+/** What several resources' routes share that is no resource of its own: metadata updates. */
 import { invalidParam } from '../errors';
 
 /** `metadata` merged as Stripe does: given keys replace, an empty string removes the key. */

@@ -1,3 +1,4 @@
+/** The shapes of a subscription's discounts and its upcoming invoice (./discounts-routes.ts). */
 import { Type } from 'typebox';
 import { PAYMENT_TERMS } from '../../domain/payment-terms';
 import { Nullable, Timestamp } from '../schemas';

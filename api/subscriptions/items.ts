@@ -1,3 +1,4 @@
+/** A new subscription's items, checked against the catalog and the customer before anything is written. */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Customer, Price } from '../../db/entities';
 import type { IntervalUnit } from '../../domain/frequency';

@@ -12,7 +12,7 @@ import type { RouteDeps } from '../route-deps';
 
 
 /**
- * The lifecycle actions behind the staff routes below, shared with the customer portal (api/portal/routes.ts),
+ * The lifecycle actions behind the staff routes (./lifecycle-routes.ts), shared with the customer portal (api/portal/routes.ts),
  * which checks first that the subscription is the session's customer's.
  */
 export function subscriptionLifecycleActions({ orm, updateWorkflow }: RouteDeps) {

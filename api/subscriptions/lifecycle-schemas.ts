@@ -1,3 +1,4 @@
+/** The bodies of the lifecycle routes (./lifecycle-routes.ts), shared with the customer portal's. */
 import { Type } from 'typebox';
 
 export const PauseBody = Type.Object(

@@ -1,3 +1,4 @@
+/** The shapes of `/v1/subscriptions/:id/plan-changes` and their preview (./plan-changes-routes.ts). */
 import { Type, type Static } from 'typebox';
 import { Nullable, Timestamp } from '../schemas';
 import { TaxAmountResource } from '../invoices/schemas';

@@ -1,3 +1,4 @@
+/** Plan changes as the API answers with them (./plan-change-schemas.ts has the shapes). */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { SubscriptionPlanChange } from '../../db/entities';
 import { iso } from '../schemas';

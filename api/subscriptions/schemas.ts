@@ -1,3 +1,4 @@
+/** The request and response shapes of `/v1/subscriptions`. */
 import { Type } from 'typebox';
 import { MAX_SUBSCRIPTION_ITEMS } from '../../db/entities';
 import { Metadata, Nullable, Timestamp } from '../schemas';

@@ -1,3 +1,4 @@
+/** The records behind `/v1/subscriptions` as the API answers with them (the shapes are in ./schemas.ts). */
 import { Subscription } from '../../db/entities';
 import { iso } from '../schemas';
 import { subscriptionBillingResource } from '../subscription-billing';

@@ -1,3 +1,4 @@
+/** The records behind `/v1/tax-rates` as the API answers with them (the shapes are in ./schemas.ts). */
 import { TaxRate } from '../../db/entities';
 import { formatPercentage } from '../../domain/pricing';
 import { iso } from '../schemas';

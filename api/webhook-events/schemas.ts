@@ -1,3 +1,4 @@
+/** The request and response shapes of `/v1/webhook-events`. */
 import { Type } from 'typebox';
 import { WEBHOOK_EVENT_STATUSES } from '../../db/entities';
 import { Nullable, Timestamp } from '../schemas';

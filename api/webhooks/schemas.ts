@@ -1,3 +1,4 @@
+/** The request and response shapes of `/v1/webhooks/stripe`. */
 import { Type } from 'typebox';
 import { WebhookEventStatusSchema } from '../webhook-events/schemas';
 
