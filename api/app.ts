@@ -16,7 +16,7 @@ import securityHeaders from './plugins/security-headers';
 import rateLimits from './plugins/rate-limits';
 import { ErrorSchema } from './errors';
 import { healthRoutes } from './health/routes';
-import { v1Routes } from './v1-routes';
+import { v1Routes } from './v1';
 import { routeDeps } from './route-deps';
 import type { CancellationMode } from './cancellation-requests/actions';
 import { DEFAULT_INVOICE_NUMBER_FORMAT, type InvoiceNumberFormat } from '../services/invoices/invoice-numbering';

@@ -41,6 +41,29 @@ const planted = {
       "import { DateTime } from 'luxon';\nimport { dinero } from 'dinero.js';\nimport { createHash } from 'node:crypto';\n" +
       "import { formatMoney } from '../money';\nexport const planted = [DateTime, dinero, createHash, formatMoney];\n",
   },
+  routeImportsRoute: {
+    filePath: 'api/portal/routes.ts',
+    code: "import { subscriptionsRoutes } from '../subscriptions/routes';\nexport const planted = subscriptionsRoutes;\n",
+  },
+  routeImportsSiblingRoute: {
+    filePath: 'api/invoices/actions-routes.ts',
+    code: "import type { InvoiceRoutesOptions } from './routes';\nexport type Planted = InvoiceRoutesOptions;\n",
+  },
+  schemasImportRoute: {
+    filePath: 'api/instalment-plans/schemas.ts',
+    code: "export { instalmentBalancesRoutes } from './balances-routes';\n",
+  },
+  routeImportsShared: {
+    filePath: 'api/portal/routes.ts',
+    code:
+      "import { InvoiceResource } from '../invoices/schemas';\nimport { invoiceWithLines } from '../invoices/serialization';\n" +
+      "import { invoiceCollectionActions } from '../invoices/collection-actions';\nimport { STAFF } from '../roles';\n" +
+      "import type { RouteDeps } from '../route-deps';\nexport const planted = [InvoiceResource, invoiceWithLines, invoiceCollectionActions, STAFF];\nexport type Planted = RouteDeps;\n",
+  },
+  registrarImportsRoutes: {
+    filePath: 'api/v1.ts',
+    code: "import { customersRoutes } from './customers/routes';\nimport { publicQuotesRoutes } from './quotes/public-routes';\nexport const planted = [customersRoutes, publicQuotesRoutes];\n",
+  },
 };
 
 let problems: Record<keyof typeof planted, string[]>;
@@ -77,5 +100,23 @@ describe('domain/ imports nothing outside domain/', () => {
 
   it('allows domain/ files at any depth and its pure packages', () => {
     expect(problems.domainLegal).toEqual([]);
+  });
+});
+
+describe('api/ route files import no route file', () => {
+  it('rejects a route file importing another resource\'s routes, or a sibling route file (type imports too)', () => {
+    expect(problems.routeImportsRoute).toEqual([
+      expect.stringMatching(/^layering\/route-files-import-no-route-file: '\.\.\/subscriptions\/routes' is a route file \(api\/subscriptions\/routes\)/),
+    ]);
+    expect(problems.routeImportsSiblingRoute).toEqual([expect.stringMatching(/^layering\/route-files-import-no-route-file: '\.\/routes' is a route file/)]);
+  });
+
+  it('rejects a schemas module taking anything from a route file', () => {
+    expect(problems.schemasImportRoute).toEqual([expect.stringMatching(/^layering\/route-files-import-no-route-file: '\.\/balances-routes' is a route file/)]);
+  });
+
+  it('allows shared schemas, serializers, actions, roles and route deps, and the registration modules importing routes', () => {
+    expect(problems.routeImportsShared).toEqual([]);
+    expect(problems.registrarImportsRoutes).toEqual([]);
   });
 });
