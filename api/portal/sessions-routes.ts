@@ -1,3 +1,7 @@
+/**
+ * Staff open and end customer portal sessions (`POST /v1/customers/:id/portal-sessions`, `.../revoke`):
+ * ordinary API-key routes. What a session then does is ./routes.ts.
+ */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Customer, PortalSession } from '../../db/entities';
@@ -9,6 +13,7 @@ import { portalSessionResource } from './serialization';
 import type { PortalDeps } from './options';
 import { STAFF } from '../roles';
 
+/** The caller's return URL, refused unless it is an absolute http(s) URL. */
 function httpUrl(param: string, value: string): string {
   let url: URL;
   try {

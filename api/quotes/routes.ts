@@ -5,7 +5,7 @@
  * send, approval, revision, void, signatures) is an update on that workflow, validated there, and the
  * answer is read back from the records it writes. The customer's side (view, sign, decline behind an
  * acceptance link) is api/quotes/public-routes.ts; `/v1/onboarding-tasks`, which paid quotes leave behind, is
- * api/quotes/onboarding-tasks.ts.
+ * api/quotes/onboarding-tasks-routes.ts.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
