@@ -257,9 +257,8 @@ function positiveIntFromEnv(name, fallback) {
   return value;
 }
 
-const ENGINE_LABELS = { dev: 'dev server (SQLite)', server: 'server (PostgreSQL)', external: 'TEMPORAL_ADDRESS' };
-
 function printBanner({ apiUrl, temporalAddress, temporalUi, engine, workerCount, databaseUrl, adminKeyFile, adminKeyFromEnv }) {
+  const engineLabel = { dev: 'dev server, SQLite', server: 'server, PostgreSQL', external: 'TEMPORAL_ADDRESS' }[engine];
   const keyInfo = adminKeyFromEnv
     ? 'the value of ADMIN_API_KEY'
     : existsSync(adminKeyFile)
@@ -268,7 +267,7 @@ function printBanner({ apiUrl, temporalAddress, temporalUi, engine, workerCount,
   const rows = [
     ['API', apiUrl],
     ['API docs', `${apiUrl}/docs`],
-    ['Temporal', `${temporalAddress} (${ENGINE_LABELS[engine]})`],
+    ['Temporal', `${temporalAddress} (${engineLabel})`],
     ['Workers', `${workerCount} on task queue ${process.env.TEMPORAL_TASK_QUEUE || 'billing'}`],
     ['Temporal UI', temporalUi ?? '(external server: see its own UI)'],
     ['PostgreSQL', databaseUrl],
