@@ -2,13 +2,19 @@
 // server module's config/development-postgres12.yaml, on the project's PostgreSQL and credentials)
 // and the SQL tool's arguments that create and migrate its two databases. Pure functions, Node
 // built-ins only, so they can be checked without building the server.
-import { findFreePort } from './ports.mjs';
+import net from 'node:net';
 
 /** The server's own databases, beside the billing one on the same PostgreSQL (as docker-compose.yml has them). */
 export const TEMPORAL_DATABASES = Object.freeze({ default: 'temporal', visibility: 'temporal_visibility' });
 
 /** Frontend gRPC port of `npm start`'s server: off the dev server's 7233, so both can run on one machine. */
 export const DEFAULT_SERVER_PORT = 7433;
+
+// The server records its services' ports in a SMALLINT column (cluster_membership.rpc_port): one
+// above 32767 makes it exit at start ("out of range for type smallint"). The OS hands out free ports
+// from its ephemeral range (32768 and up on Linux), so throwaway stacks pick a block below that.
+export const MAX_SERVER_PORT = 32767;
+const THROWAWAY_RANGE = [20000, MAX_SERVER_PORT];
 
 /** The SQL tool's embedded schemas (the module's schema/postgresql/v12/{temporal,visibility}/versioned). */
 const SCHEMAS = Object.freeze({ default: 'postgresql/v12/temporal', visibility: 'postgresql/v12/visibility' });
@@ -33,21 +39,38 @@ const PORT_NAMES = Object.freeze([
 
 /** The nine ports of one server, from `frontend` upwards (npm start: predictable, documented). */
 export function consecutivePorts(frontend = DEFAULT_SERVER_PORT) {
-  if (!Number.isInteger(frontend) || frontend < 1 || frontend + PORT_NAMES.length - 1 > 65535) {
-    throw new Error(`the Temporal server needs ${PORT_NAMES.length} ports from ${frontend}: pick a frontend port between 1 and ${65536 - PORT_NAMES.length}`);
+  if (!Number.isInteger(frontend) || frontend < 1 || frontend + PORT_NAMES.length - 1 > MAX_SERVER_PORT) {
+    throw new Error(`the Temporal server needs ${PORT_NAMES.length} ports from ${frontend}, all at most ${MAX_SERVER_PORT}: `
+      + `pick a frontend port between 1 and ${MAX_SERVER_PORT + 1 - PORT_NAMES.length}`);
   }
   return Object.fromEntries(PORT_NAMES.map((name, i) => [name, frontend + i]));
 }
 
-/** Nine ports the OS says are free (throwaway stacks in bench and chaos). */
-export async function freePorts(host = '127.0.0.1') {
-  const ports = {};
-  for (const name of PORT_NAMES) {
-    let port;
-    do port = await findFreePort(host); while (Object.values(ports).includes(port));
-    ports[name] = port;
+/** Nine consecutive ports below 32768 that are free right now (throwaway stacks in bench and chaos). */
+export async function freePorts(host = '127.0.0.1', random = Math.random) {
+  const [low, high] = THROWAWAY_RANGE;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const base = low + Math.floor(random() * (high - low - PORT_NAMES.length + 2));
+    const ports = consecutivePorts(base);
+    let free = true;
+    for (const port of allPorts(ports)) {
+      if (!(await canListen(port, host))) {
+        free = false;
+        break;
+      }
+    }
+    if (free) return ports;
   }
-  return ports;
+  throw new Error(`no ${PORT_NAMES.length} consecutive free ports between ${low} and ${high} for the Temporal server`);
+}
+
+function canListen(port, host) {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
 }
 
 /** Every port of `ports`, in a stable order (to check they are free). */

@@ -49,6 +49,14 @@ describe('Temporal server on PostgreSQL: config and SQL tool arguments', () => {
     for (const taken of [7233, 7234, 7235, 7239, 7243, 8233, 6933, 6934, 6935, 6939]) expect(Object.values(ports)).not.toContain(taken);
   });
 
+  test('throwaway stacks get nine consecutive free ports below 32768 (the server keeps them in a SMALLINT column)', () => {
+    const ports = evaluate<Record<string, number>>('return config.freePorts();');
+    const values = Object.values(ports);
+    expect(values).toHaveLength(9);
+    expect(Math.max(...values)).toBeLessThanOrEqual(32767);
+    expect(values).toEqual(values.map((_, i) => ports.frontend + i));
+  });
+
   test('the config points both stores at the project\'s PostgreSQL with its credentials, and every service at its port', () => {
     const cfg = evaluate<ServerConfig>(`
       return config.buildServerConfig({ postgres: config.postgresServerOf(${JSON.stringify(url)}), ports: config.consecutivePorts(7433) });
@@ -143,6 +151,6 @@ describe('Temporal server on PostgreSQL: config and SQL tool arguments', () => {
     `);
     expect(result).toMatchObject({ unset: 'dev', empty: 'dev', server: 'server' });
     expect(result.bad).toBe('--engine must be dev or server, got "docker"');
-    expect(result.tooHigh).toMatch(/needs 9 ports from 65530/);
+    expect(result.tooHigh).toMatch(/needs 9 ports from 65530, all at most 32767/);
   });
 });
