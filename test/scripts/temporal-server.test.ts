@@ -34,6 +34,13 @@ type ServerConfig = {
   global: Record<string, unknown>;
 };
 
+/** The SQL settings of the config's default or visibility store. */
+function sqlOf(cfg: ServerConfig, which: 'defaultStore' | 'visibilityStore'): Sql {
+  const store = cfg.persistence.datastores[cfg.persistence[which]];
+  if (!store) throw new Error(`no datastore named by ${which}`);
+  return store.sql;
+}
+
 describe('Temporal server on PostgreSQL: config and SQL tool arguments', () => {
   const url = 'postgres://postgres:postgres@127.0.0.1:5433/billing';
 
@@ -52,20 +59,21 @@ describe('Temporal server on PostgreSQL: config and SQL tool arguments', () => {
   test('throwaway stacks get nine consecutive free ports below 32768 (the server keeps them in a SMALLINT column)', () => {
     const ports = evaluate<Record<string, number>>('return config.freePorts();');
     const values = Object.values(ports);
+    const first = values[0] ?? 0;
     expect(values).toHaveLength(9);
+    expect(first).toBe(ports.frontend);
     expect(Math.max(...values)).toBeLessThanOrEqual(32767);
-    expect(values).toEqual(values.map((_, i) => ports.frontend + i));
+    expect(values).toEqual(values.map((_, i) => first + i));
   });
 
   test('the config points both stores at the project\'s PostgreSQL with its credentials, and every service at its port', () => {
     const cfg = evaluate<ServerConfig>(`
       return config.buildServerConfig({ postgres: config.postgresServerOf(${JSON.stringify(url)}), ports: config.consecutivePorts(7433) });
     `);
-    const { datastores } = cfg.persistence;
-    expect(datastores[cfg.persistence.defaultStore].sql).toMatchObject({
+    expect(sqlOf(cfg, 'defaultStore')).toMatchObject({
       pluginName: 'postgres12', databaseName: 'temporal', connectAddr: '127.0.0.1:5433', user: 'postgres', password: 'postgres',
     });
-    expect(datastores[cfg.persistence.visibilityStore].sql).toMatchObject({
+    expect(sqlOf(cfg, 'visibilityStore')).toMatchObject({
       pluginName: 'postgres12', databaseName: 'temporal_visibility', connectAddr: '127.0.0.1:5433', user: 'postgres', password: 'postgres',
     });
     expect(cfg.persistence.numHistoryShards).toBe(4);
@@ -86,11 +94,10 @@ describe('Temporal server on PostgreSQL: config and SQL tool arguments', () => {
         databases: { default: 'temporal_x', visibility: 'temporal_visibility_x' },
       });
     `);
-    const sql = cfg.persistence.datastores[cfg.persistence.defaultStore].sql;
-    expect(sql).toMatchObject({
+    expect(sqlOf(cfg, 'defaultStore')).toMatchObject({
       databaseName: 'temporal_x', connectAddr: 'db.internal:6543', user: 'billing', password: 'p@ss:w#rd', connectAttributes: { sslmode: 'require' },
     });
-    expect(cfg.persistence.datastores[cfg.persistence.visibilityStore].sql.databaseName).toBe('temporal_visibility_x');
+    expect(sqlOf(cfg, 'visibilityStore').databaseName).toBe('temporal_visibility_x');
   });
 
   test('the YAML file says the same, with strings quoted so a password with : or # stays whole', () => {
