@@ -65,8 +65,38 @@ const layering = {
         };
       },
     },
+    'route-files-import-no-route-file': {
+      meta: {
+        type: 'problem',
+        schema: [{ type: 'object', properties: { registrars: { type: 'array', items: { type: 'string' } } }, additionalProperties: false }],
+        messages: {
+          route:
+            "'{{source}}' is a route file ({{target}}): only {{registrars}} import route files. Move what it shares into a " +
+            'schemas, serialization or actions module and import that.',
+        },
+      },
+      create(context) {
+        const registrars = (context.options[0]?.registrars ?? []).map((file) => resolve(ROOT, file));
+        if (registrars.includes(resolve(context.filename))) return {};
+        const check = (node, source) => {
+          if (typeof source !== 'string' || !source.startsWith('.')) return;
+          const target = resolve(dirname(context.filename), source);
+          if (!isRouteFile(target)) return;
+          context.report({ node, messageId: 'route', data: { source, target: relative(ROOT, target), registrars: context.options[0]?.registrars?.join(' and ') } });
+        };
+        return {
+          ImportDeclaration: (node) => check(node, node.source.value),
+          ExportNamedDeclaration: (node) => node.source && check(node, node.source.value),
+          ExportAllDeclaration: (node) => check(node, node.source.value),
+          ImportExpression: (node) => check(node, node.source.value),
+        };
+      },
+    },
   },
 };
+
+/** A route file: a resource folder's `routes.ts` or `<what>-routes.ts` (a Fastify plugin that registers routes). */
+const isRouteFile = (path) => /(^|[-/\\])routes(\.ts)?$/.test(path);
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', 'coverage/'] },
@@ -131,6 +161,15 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [
         { regex: '^(\\.\\./)+(api|web|activities)(/|$)', message: 'services/ import no api/, web/ or activities/ (types included): they are below all three' },
       ] }],
+    },
+  },
+  {
+    // Route files stay independent: what several routes show (schemas, serializers, shared actions) lives in
+    // a module of its own, and only the registration modules import route files.
+    files: ['api/**/*.ts'],
+    plugins: { layering },
+    rules: {
+      'layering/route-files-import-no-route-file': ['error', { registrars: ['api/app.ts', 'api/v1.ts'] }],
     },
   },
 );

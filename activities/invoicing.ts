@@ -81,7 +81,7 @@ export function invoicingActivities({ orm, invoiceNumberPrefix, invoiceNumberPad
 
       try {
         const invoice = await orm.em.fork().transactional(async (em) => {
-          // FOR SHARE: a discount being applied (api/routes/subscription-discounts.ts locks the row) either
+          // FOR SHARE: a discount being applied (api/subscriptions/discounts-routes.ts locks the row) either
           // commits before this invoice is priced or starts after this period.
           const subscription = await em.findOne(Subscription, { id: input.subscriptionId }, { lockMode: LockMode.PESSIMISTIC_READ });
           if (!subscription) throw recordNotFound('subscription', input.subscriptionId);

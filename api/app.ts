@@ -16,34 +16,11 @@ import dateBounds from './plugins/date-bounds';
 import securityHeaders from './plugins/security-headers';
 import rateLimits from './plugins/rate-limits';
 import { ErrorSchema } from './errors';
-import { healthRoutes } from './routes/health';
-import { customersRoutes } from './routes/customers';
-import { productsRoutes } from './routes/products';
-import { pricesRoutes } from './routes/prices';
-import { couponsRoutes } from './routes/coupons';
-import { taxRatesRoutes } from './routes/tax-rates';
-import { subscriptionDiscountsRoutes } from './routes/subscription-discounts';
-import { subscriptionsRoutes } from './routes/subscriptions';
-import { subscriptionLifecycleRoutes } from './routes/subscription-lifecycle';
-import { cancellationRequestsRoutes } from './routes/cancellation-requests';
-import { invoicesRoutes } from './invoices/routes';
-import { invoiceActionsRoutes } from './routes/invoice-actions';
+import { healthRoutes } from './health/routes';
+import { v1Routes } from './v1';
+import { routeDeps } from './route-deps';
+import type { CancellationMode } from './cancellation-requests/actions';
 import { DEFAULT_INVOICE_NUMBER_FORMAT, type InvoiceNumberFormat } from '../services/invoices/invoice-numbering';
-import { paymentsRoutes } from './routes/payments';
-import { emailsRoutes } from './routes/emails';
-import { apiKeysRoutes } from './routes/api-keys';
-import { companyProfileRoutes } from './routes/company-profile';
-import { invoiceDocumentsRoutes } from './routes/invoice-documents';
-import { refundsRoutes } from './routes/refunds';
-import { stripeWebhookRoutes } from './routes/webhooks';
-import { webhookEventsRoutes } from './routes/webhook-events';
-import { instalmentPlansRoutes } from './instalment-plans/routes';
-import { instalmentBalancesRoutes } from './instalment-plans/balances-routes';
-import { subscriptionPlanChangesRoutes } from './routes/subscription-plan-changes';
-import { portalRoutes } from './routes/portal';
-import { quotesRoutes } from './quotes/routes';
-import { onboardingTasksRoutes } from './quotes/onboarding-tasks';
-import { publicQuotesRoutes } from './quotes/public-routes';
 import { DEFAULT_QUOTE_CONFIG, DEFAULT_RATE_LIMITS, type QuoteConfig, type RateLimits } from '../config';
 
 export interface AppDeps {
@@ -60,7 +37,7 @@ export interface AppDeps {
   /** Quotes' approval threshold and reminders (QUOTE_APPROVAL_DISCOUNT_PERCENT, QUOTE_REMINDER_DAYS); DEFAULT_QUOTE_CONFIG when absent. */
   quotes?: QuoteConfig;
   /** Customers' cancellation requests wait for an operator (`approval`, default) or apply at once (`immediate`). */
-  cancellationRequests?: 'approval' | 'immediate';
+  cancellationRequests?: CancellationMode;
   /** The customer portal's address: a portal session's `url` is this with `#token=...` (default: this API's origin + `/portal`). */
   portalUrl?: string;
   /** Abuse limits (RATE_LIMIT_*); DEFAULT_RATE_LIMITS when absent. */
@@ -172,61 +149,18 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
 
   await app.register(idempotency, { orm: deps.orm });
 
-  await app.register(healthRoutes, { orm: deps.orm, temporal: deps.temporal });
-  await app.register(customersRoutes, { orm: deps.orm, temporal: deps.temporal });
-  await app.register(productsRoutes, { orm: deps.orm });
-  await app.register(pricesRoutes, { orm: deps.orm });
-  await app.register(couponsRoutes, { orm: deps.orm });
-  await app.register(taxRatesRoutes, { orm: deps.orm });
-  await app.register(subscriptionsRoutes, {
-    orm: deps.orm,
-    temporal: deps.temporal,
-    taskQueue: deps.taskQueue,
-    workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000,
-  });
-  await app.register(subscriptionLifecycleRoutes, { orm: deps.orm, temporal: deps.temporal, workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000 });
-  await app.register(cancellationRequestsRoutes, {
-    orm: deps.orm,
-    temporal: deps.temporal,
-    mode: deps.cancellationRequests ?? 'approval',
-    workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000,
-  });
-  await app.register(subscriptionDiscountsRoutes, { orm: deps.orm });
-  await app.register(invoicesRoutes, { orm: deps.orm, temporal: deps.temporal, taskQueue: deps.taskQueue, invoiceNumbering: deps.invoiceNumbering ?? DEFAULT_INVOICE_NUMBER_FORMAT });
-  await app.register(invoiceActionsRoutes, { orm: deps.orm, temporal: deps.temporal, workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000 });
-  await app.register(paymentsRoutes, { orm: deps.orm });
-  await app.register(emailsRoutes, { orm: deps.orm });
-  await app.register(apiKeysRoutes, { orm: deps.orm });
-  await app.register(companyProfileRoutes, { orm: deps.orm });
-  await app.register(invoiceDocumentsRoutes, { orm: deps.orm });
-  await app.register(refundsRoutes, { orm: deps.orm, temporal: deps.temporal, taskQueue: deps.taskQueue, refundAnswerWaitMs: 5_000 });
-  const webhookRouting = { orm: deps.orm, temporal: deps.temporal, signalTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000 };
-  await app.register(stripeWebhookRoutes, { ...webhookRouting, secret: deps.stripeWebhookSecret });
-  await app.register(webhookEventsRoutes, webhookRouting);
-  await app.register(instalmentPlansRoutes, {
-    orm: deps.orm,
-    temporal: deps.temporal,
-    taskQueue: deps.taskQueue,
-    workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000,
-  });
-  await app.register(instalmentBalancesRoutes, { orm: deps.orm });
-  await app.register(subscriptionPlanChangesRoutes, { orm: deps.orm, temporal: deps.temporal, workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000 });
-  await app.register(portalRoutes, {
-    orm: deps.orm,
-    temporal: deps.temporal,
+  // Built once: every resource gets the same ORM, Temporal client and answer deadline.
+  const routes = routeDeps(deps);
+  await app.register(healthRoutes, routes);
+  await app.register(v1Routes, {
+    prefix: '/v1',
+    deps: routes,
+    invoiceNumbering: deps.invoiceNumbering ?? DEFAULT_INVOICE_NUMBER_FORMAT,
+    stripeWebhookSecret: deps.stripeWebhookSecret,
+    quotes: deps.quotes ?? DEFAULT_QUOTE_CONFIG,
     cancellationRequests: deps.cancellationRequests ?? 'approval',
-    workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000,
     portalUrl: deps.portalUrl,
   });
-  await app.register(quotesRoutes, {
-    orm: deps.orm,
-    temporal: deps.temporal,
-    taskQueue: deps.taskQueue,
-    workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000,
-    quotes: deps.quotes ?? DEFAULT_QUOTE_CONFIG,
-  });
-  await app.register(onboardingTasksRoutes, { orm: deps.orm });
-  await app.register(publicQuotesRoutes, { orm: deps.orm, temporal: deps.temporal, workflowAnswerTimeoutMs: deps.workflowAnswerTimeoutMs ?? 10_000 });
 
   return app;
 }

@@ -75,13 +75,12 @@ export async function sendChange<Ret, Args extends unknown[]>(
   update: UpdateDefinition<Ret, Args>,
   args: Args,
 ): Promise<Ret> {
-  const origin = changeOrigin();
+  const origin = changeOrigin(workflowId, update.name);
   const started = Date.now();
   const deadline = started + workflowAnswerTimeoutMs;
   // Half the wait at most for the turn, so a change that gets it still has time to be answered.
   const lease = await leaseWorkflowSlot(orm, workflowId, started + workflowAnswerTimeoutMs / 2, deadline);
   if (!lease) {
-    origin.notFinal();
     throw lockTimeout(`Too many concurrent changes to this ${entityOf(workflowId)}; nothing was changed. Retry after a moment.`);
   }
   try {
@@ -89,11 +88,9 @@ export async function sendChange<Ret, Args extends unknown[]>(
     return await temporal.withDeadline(deadline, () => handle.executeUpdate(update, { args, updateId: origin.updateId }));
   } catch (err) {
     if (refusedForLoad(err)) {
-      origin.notFinal();
       throw lockTimeout(`Too many concurrent changes to this ${entityOf(workflowId)}; nothing was changed. Retry after a moment.`);
     }
     if (timedOut(err)) {
-      origin.notFinal();
       throw new PendingChange(
         origin.updateId,
         origin.idempotencyKey,

@@ -1,5 +1,6 @@
 // `npm run bench [-- options]` (not part of `npm test`): boots a throwaway copy of the real stack
-// (PostgreSQL, Temporal dev server on SQLite, migrations, worker, API) and measures, each figure next
+// (PostgreSQL, Temporal dev server on SQLite or with --engine server the Temporal server on
+// PostgreSQL, migrations, worker(s), API) and measures, each figure next
 // to a baseline taken in the same run so the ratio holds on a noisy machine:
 //   history  events per billing period and the longest run (time-skipping server; also tells the
 //            engine baseline how many activities a period runs)
@@ -54,6 +55,8 @@ async function main(options) {
       idle: options.idle,
       durationSeconds: options.duration,
       connections: options.connections,
+      engine: options.engine,
+      workers: options.workers,
     },
     sections: {},
     warnings: [],
@@ -70,8 +73,9 @@ async function main(options) {
     }
   };
 
-  log('starting the stack (PostgreSQL, Temporal dev server, migrations, worker, API)');
-  const stack = await startStack({ log: (m) => log(`stack: ${m}`) });
+  const engineName = options.engine === 'server' ? 'Temporal server on PostgreSQL' : 'Temporal dev server';
+  log(`starting the stack (PostgreSQL, ${engineName}, migrations, ${options.workers} worker(s), API)`);
+  const stack = await startStack({ engine: options.engine, workers: options.workers, log: (m) => log(`stack: ${m}`) });
   let baselineWorker; // settled promise of the engine baseline's worker, while it may be up
   const cleanup = async () => {
     await baselineWorker?.then((r) => r.value?.stop()).catch(() => {});

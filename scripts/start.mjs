@@ -1,7 +1,8 @@
 // `npm start`: the whole stack on one machine with embedded defaults.
 //   PostgreSQL (embedded, data in .data/postgres; or DATABASE_URL)
-//   Temporal dev server (SQLite .data/temporal.db, Web UI; or TEMPORAL_ADDRESS)
-//   migrations, then the worker and the API as child processes.
+//   Temporal (or TEMPORAL_ADDRESS): by default the dev server (SQLite .data/temporal.db, Web UI);
+//     with TEMPORAL_ENGINE=server the Temporal server on that PostgreSQL, as docker-compose.yml runs it
+//   migrations, then WORKER_COUNT workers and the API as child processes.
 // Ctrl-C / SIGTERM stops everything in order (API and worker, Temporal, PostgreSQL) and exits 0;
 // a worker or API that dies on its own stops the rest and exits non-zero.
 //
@@ -15,6 +16,8 @@ import { ensureNodeModules } from './lib/deps.mjs';
 import { isPortOpen, waitForPort } from './lib/ports.mjs';
 import { isRunning, stopChild } from './lib/proc.mjs';
 import { startTemporalDevServer } from './lib/temporal.mjs';
+import { ensureTemporalServer, prepareTemporalServer, serverFiles, startTemporalServer } from './lib/temporal-server.mjs';
+import { DEFAULT_SERVER_PORT, SERVER_MAX_CONNECTIONS, consecutivePorts, parseEngine } from './lib/temporal-server-config.mjs';
 import { ROOT, ensureTools } from './lib/tools.mjs';
 
 const DATA_DIR = join(ROOT, '.data');
@@ -72,8 +75,13 @@ async function main() {
   setInterval(() => { if (process.ppid !== parent) shutdown('supervisor gone', 1); }, 1_000).unref();
 
   try {
+    const engine = parseEngine(env.TEMPORAL_ENGINE);
+    // The server topology runs two workers on the task queue, as a production deployment would.
+    const workerCount = positiveIntFromEnv('WORKER_COUNT', engine === 'server' ? 2 : 1);
+    const ownServer = engine === 'server' && !env.TEMPORAL_ADDRESS;
     await ensureNodeModules();
     const tools = await ensureTools({ log: (m) => say(m) });
+    const serverBinaries = ownServer ? await ensureTemporalServer({ log: (m) => say(m) }) : undefined;
     const { startPostgres, maskUrl } = await import('./lib/postgres.mjs'); // npm packages: after npm ci
     mkdirSync(DATA_DIR, { recursive: true });
 
@@ -81,6 +89,8 @@ async function main() {
       dataDir: join(DATA_DIR, 'postgres'),
       port: portFromEnv('POSTGRES_PORT', 5433),
       persistent: true,
+      // The Temporal server's connection pools (one per service) share it with the API and the workers.
+      ...(ownServer ? { maxConnections: SERVER_MAX_CONNECTIONS } : {}),
       log: (m) => say(m),
     }));
     if (stack.stopping) return;
@@ -89,6 +99,20 @@ async function main() {
     let temporalUi = env.TEMPORAL_UI_URL;
     if (temporalAddress) {
       say(`TEMPORAL_ADDRESS is set: using the Temporal server at ${temporalAddress}`);
+    } else if (ownServer) {
+      const serverDir = join(DATA_DIR, 'temporal-server');
+      const { configFile, logFile } = serverFiles(serverDir);
+      // Creates and migrates its databases on this PostgreSQL, and writes its config (.data/temporal-server/).
+      const prepared = await step('serverPrepared', prepareTemporalServer({
+        binaries: serverBinaries,
+        databaseUrl: stack.postgres.url,
+        ports: consecutivePorts(portFromEnv('TEMPORAL_PORT', DEFAULT_SERVER_PORT)),
+        configFile,
+        log: (m) => say(m),
+      }));
+      if (stack.stopping) return;
+      await step('temporal', startTemporalServer({ binaries: serverBinaries, cli: tools.temporalCli, prepared, logFile, log: (m) => say(m) }));
+      temporalAddress = stack.temporal.address;
     } else {
       await step('temporal', startTemporalDevServer({
         cli: tools.temporalCli,
@@ -144,7 +168,8 @@ async function main() {
     if (await isPortOpen(apiPort, localHost)) {
       return shutdown(`port ${localHost}:${apiPort} is already in use (an earlier npm start?); set PORT to use another`, 1);
     }
-    for (const [name, file] of [['worker', 'worker/main.ts'], ['api', 'api/main.ts']]) {
+    const workers = Array.from({ length: workerCount }, (_, i) => [workerCount === 1 ? 'worker' : `worker ${i + 1}`, 'worker/main.ts']);
+    for (const [name, file] of [...workers, ['api', 'api/main.ts']]) {
       const child = spawnApp(name, file);
       child.on('exit', (code, signal) => {
         if (!stack.stopping) shutdown(`the ${name} exited unexpectedly (${signal ?? `exit ${code}`})`, code || 1);
@@ -159,7 +184,9 @@ async function main() {
     printBanner({
       apiUrl,
       temporalAddress,
-      temporalUi,
+      temporalUi: temporalUi ?? (ownServer ? `none (the server has no Web UI): ${tools.temporalCli.replace(`${ROOT}/`, '')} --address ${temporalAddress} workflow list` : undefined),
+      engine: env.TEMPORAL_ADDRESS ? 'external' : engine,
+      workerCount,
       databaseUrl: maskUrl(stack.postgres.url),
       adminKeyFile,
       adminKeyFromEnv: Boolean(env.ADMIN_API_KEY),
@@ -176,10 +203,10 @@ async function stopAll(stack, say) {
     if (!isRunning(child)) return undefined;
     say(`stopping the ${name}`);
     // The worker drains in-flight activities on SIGTERM; give it longer than the API.
-    return stopChild(child, { signal: 'SIGTERM', graceMs: name === 'worker' ? 30_000 : 10_000 });
+    return stopChild(child, { signal: 'SIGTERM', graceMs: name.startsWith('worker') ? 30_000 : 10_000 });
   }));
   if (stack.temporal) {
-    say('stopping the Temporal dev server');
+    say(`stopping the ${stack.temporal.name ?? 'Temporal dev server'}`);
     await stack.temporal.stop().catch((e) => say(`Temporal: ${e.message}`));
   }
   if (stack.postgres && !stack.postgres.external) {
@@ -222,7 +249,16 @@ function portFromEnv(name, fallback) {
   return port;
 }
 
-function printBanner({ apiUrl, temporalAddress, temporalUi, databaseUrl, adminKeyFile, adminKeyFromEnv }) {
+function positiveIntFromEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 64) throw new Error(`${name} must be a whole number from 1 to 64, got "${raw}"`);
+  return value;
+}
+
+function printBanner({ apiUrl, temporalAddress, temporalUi, engine, workerCount, databaseUrl, adminKeyFile, adminKeyFromEnv }) {
+  const engineLabel = { dev: 'dev server, SQLite', server: 'server, PostgreSQL', external: 'TEMPORAL_ADDRESS' }[engine];
   const keyInfo = adminKeyFromEnv
     ? 'the value of ADMIN_API_KEY'
     : existsSync(adminKeyFile)
@@ -231,7 +267,8 @@ function printBanner({ apiUrl, temporalAddress, temporalUi, databaseUrl, adminKe
   const rows = [
     ['API', apiUrl],
     ['API docs', `${apiUrl}/docs`],
-    ['Temporal', temporalAddress],
+    ['Temporal', `${temporalAddress} (${engineLabel})`],
+    ['Workers', `${workerCount} on task queue ${process.env.TEMPORAL_TASK_QUEUE || 'billing'}`],
     ['Temporal UI', temporalUi ?? '(external server: see its own UI)'],
     ['PostgreSQL', databaseUrl],
     ['Admin API key', keyInfo],

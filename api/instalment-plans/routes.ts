@@ -6,9 +6,6 @@
  * (and splitting an invoice into one) is services/instalment-plans/create-instalment-plan.ts.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Client } from '@temporalio/client';
-import type { UpdateDefinition } from '@temporalio/common';
 import { InstalmentPlan } from '../../db/entities';
 import { createInstalmentPlan } from '../../services/instalment-plans/create-instalment-plan';
 import type { PlanRefusals } from '../../services/instalment-plans/plan-refusals';
@@ -27,7 +24,6 @@ import {
 import { ErrorSchema, conflict, invalidParam, notFound } from '../errors';
 import { IdParams, cursorFilter, definedOnly, listOf } from '../schemas';
 import { workflowCallError } from '../workflow-errors';
-import { sendChange } from '../workflow-changes';
 import {
   CancelBody,
   CreatePlan,
@@ -41,25 +37,16 @@ import {
   SchedulePreview,
 } from './schemas';
 import { schedulePreview, withInstalments } from './serialization';
+import { ADMIN_AND_OPERATOR, STAFF } from '../roles';
+import type { RouteDeps } from '../route-deps';
 
 /** A failed workflow call of the plan services, in the API's own words (their other refusals are RuleViolations). */
 const refuse: PlanRefusals = { workflowCallError };
 
-export interface InstalmentPlanRoutesOptions {
-  orm: MikroORM;
-  temporal: Client;
-  taskQueue: string;
-  workflowAnswerTimeoutMs: number;
-}
-
-export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRoutesOptions> = async (
-  app,
-  { orm, temporal, taskQueue, workflowAnswerTimeoutMs },
-) => {
-  const withinDeadline = <R>(call: () => Promise<R>): Promise<R> => temporal.withDeadline(Date.now() + workflowAnswerTimeoutMs, call);
-  const read = { roles: ['admin', 'operator', 'sales'] as const };
-  const create = { roles: ['admin', 'operator', 'sales'] as const };
-  const act = { roles: ['admin', 'operator'] as const };
+export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { orm, temporal, taskQueue, withinDeadline, updateWorkflow }) => {
+  const read = { roles: STAFF };
+  const create = { roles: STAFF };
+  const act = { roles: ADMIN_AND_OPERATOR };
 
   async function load(id: string) {
     const em = orm.em.fork();
@@ -71,7 +58,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
   const deps: PlanServiceDeps = { orm, temporal, taskQueue, withinDeadline, refuse };
 
   app.post(
-    '/v1/instalment-plans/preview',
+    '/instalment-plans/preview',
     {
       config: create,
       schema: {
@@ -86,7 +73,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
   );
 
   app.post(
-    '/v1/instalment-plans',
+    '/instalment-plans',
     {
       config: create,
       schema: {
@@ -103,7 +90,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
   );
 
   app.get(
-    '/v1/instalment-plans',
+    '/instalment-plans',
     {
       config: read,
       schema: {
@@ -128,7 +115,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
   );
 
   app.get(
-    '/v1/instalment-plans/:id',
+    '/instalment-plans/:id',
     {
       config: read,
       schema: {
@@ -141,7 +128,10 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
     async (request) => load(request.params.id),
   );
 
-  /** A change goes to the plan's workflow, which owns the schedule; the answer is read back from the database. */
+  /**
+   * A change goes to the plan's workflow, which owns the schedule; the answer is read back from the database.
+   * `send` sends the update through `updateWorkflow`, which waits no longer than the answer deadline.
+   */
   async function change(id: string, what: string, send: (workflowId: string) => Promise<unknown>) {
     const plan = await orm.em.fork().findOne(InstalmentPlan, { id });
     if (!plan) throw notFound('instalment plan', id);
@@ -155,9 +145,6 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
     }
     return load(id);
   }
-  /** A plan change, sent the one way changes are (api/workflow-changes.ts): its turn, its id, an honest answer. */
-  const update = <Ret, Args extends unknown[]>(workflowId: string, definition: UpdateDefinition<Ret, Args>, args: Args): Promise<Ret> =>
-    sendChange({ orm, temporal, workflowAnswerTimeoutMs }, workflowId, definition, args);
 
   const futureDate = (param: string, value: string): string => {
     if (Date.parse(value) < Date.now() - CLOCK_SKEW_MS) throw invalidParam(param, `${param} must not be in the past.`);
@@ -165,7 +152,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
   };
 
   app.post(
-    '/v1/instalment-plans/:id/instalments/:number',
+    '/instalment-plans/:id/instalments/:number',
     {
       config: act,
       schema: {
@@ -184,13 +171,13 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
       if (amount === undefined && due_date === undefined) throw invalidParam('amount', 'Give amount, due_date, or both.');
       const dueDate = due_date === undefined ? undefined : futureDate('due_date', due_date);
       return change(request.params.id, 'edit an instalment of', (wf) =>
-        update(wf, editInstalmentUpdate, [{ number: request.params.number, ...definedOnly({ amount, dueDate, keepTotal: keep_total }) }]),
+        updateWorkflow(wf, editInstalmentUpdate, [{ number: request.params.number, ...definedOnly({ amount, dueDate, keepTotal: keep_total }) }]),
       );
     },
   );
 
   app.delete(
-    '/v1/instalment-plans/:id/instalments/:number',
+    '/instalment-plans/:id/instalments/:number',
     {
       config: act,
       schema: {
@@ -204,12 +191,12 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
     },
     async (request) =>
       change(request.params.id, 'delete an instalment of', (wf) =>
-        update(wf, deleteInstalmentUpdate, [{ number: request.params.number, ...definedOnly({ keepTotal: request.query.keep_total }) }]),
+        updateWorkflow(wf, deleteInstalmentUpdate, [{ number: request.params.number, ...definedOnly({ keepTotal: request.query.keep_total }) }]),
       ),
   );
 
   app.post(
-    '/v1/instalment-plans/:id/reschedule',
+    '/instalment-plans/:id/reschedule',
     {
       config: act,
       schema: {
@@ -223,12 +210,12 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
     },
     async (request) => {
       const firstDueDate = futureDate('first_due_date', request.body.first_due_date);
-      return change(request.params.id, 'reschedule', (wf) => update(wf, rescheduleUpdate, [{ firstDueDate }]));
+      return change(request.params.id, 'reschedule', (wf) => updateWorkflow(wf, rescheduleUpdate, [{ firstDueDate }]));
     },
   );
 
   app.post(
-    '/v1/instalment-plans/:id/pay-early',
+    '/instalment-plans/:id/pay-early',
     {
       config: act,
       schema: {
@@ -241,12 +228,12 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
     },
     async (request) =>
       change(request.params.id, 'pay early on', (wf) =>
-        update(wf, payEarlyUpdate, [definedOnly({ number: request.body?.number })]),
+        updateWorkflow(wf, payEarlyUpdate, [definedOnly({ number: request.body?.number })]),
       ),
   );
 
   app.post(
-    '/v1/instalment-plans/:id/pay-off',
+    '/instalment-plans/:id/pay-off',
     {
       config: act,
       schema: {
@@ -259,11 +246,11 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
         response: { 200: InstalmentPlanResource, '4xx': ErrorSchema },
       },
     },
-    async (request) => change(request.params.id, 'pay off', (wf) => update(wf, payOffUpdate, [])),
+    async (request) => change(request.params.id, 'pay off', (wf) => updateWorkflow(wf, payOffUpdate)),
   );
 
   app.post(
-    '/v1/instalment-plans/:id/cancel',
+    '/instalment-plans/:id/cancel',
     {
       config: act,
       schema: {
@@ -276,11 +263,11 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
       },
     },
     async (request) =>
-      change(request.params.id, 'cancel', (wf) => update(wf, cancelPlanUpdate, [definedOnly({ reason: request.body?.reason })])),
+      change(request.params.id, 'cancel', (wf) => updateWorkflow(wf, cancelPlanUpdate, [definedOnly({ reason: request.body?.reason })])),
   );
 
   app.post(
-    '/v1/instalment-plans/:id/pause',
+    '/instalment-plans/:id/pause',
     {
       config: act,
       schema: {
@@ -290,11 +277,11 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
         response: { 200: InstalmentPlanResource, '4xx': ErrorSchema },
       },
     },
-    async (request) => change(request.params.id, 'pause', (wf) => update(wf, pausePlanUpdate, [])),
+    async (request) => change(request.params.id, 'pause', (wf) => updateWorkflow(wf, pausePlanUpdate)),
   );
 
   app.post(
-    '/v1/instalment-plans/:id/resume',
+    '/instalment-plans/:id/resume',
     {
       config: act,
       schema: {
@@ -305,6 +292,6 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<InstalmentPlanRout
         response: { 200: InstalmentPlanResource, '4xx': ErrorSchema },
       },
     },
-    async (request) => change(request.params.id, 'resume', (wf) => update(wf, resumePlanUpdate, [])),
+    async (request) => change(request.params.id, 'resume', (wf) => updateWorkflow(wf, resumePlanUpdate)),
   );
 };

@@ -8,7 +8,7 @@ import { PAYMENT_TERMS } from '../../domain/payment-terms';
 import { PERCENTAGE_PATTERN } from '../../domain/pricing';
 import { MAX_INSTALMENTS, SCHEDULE_METHODS } from '../../domain/instalment-schedule';
 import { ListQuery, Metadata, Nullable, Timestamp } from '../schemas';
-import { PaidThisMonth } from './balances-routes';
+import { PaidThisMonth } from './balances';
 
 export const PlanStatus = Type.Enum(['incomplete', 'active', 'paused', 'completed', 'canceled'], {
   description: 'incomplete: being set up; paused: nothing is invoiced until resumed; completed: every instalment settled',

@@ -5,7 +5,7 @@ import { Instalment, InstalmentPlan } from '../../db/entities';
 import { formatPercentage } from '../../domain/pricing';
 import type { InstalmentSchedule } from '../../domain/instalment-schedule';
 import { iso } from '../schemas';
-import { PaidThisMonth, paidThisMonthByPlan } from './balances-routes';
+import { PaidThisMonth, paidThisMonthByPlan } from './balances';
 
 function instalmentResource(i: Instalment) {
   return {

@@ -5,8 +5,8 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { LockMode, type FilterQuery } from '@mikro-orm/core';
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { Customer, Invoice, InvoiceLine } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { formatPercentage } from '../../domain/pricing';
@@ -32,24 +32,23 @@ import {
   type CollectionMethod,
 } from './schemas';
 import { invoicePreview, invoiceSummary, invoiceWithLines } from './serialization';
+import { ADMIN_AND_SALES, STAFF } from '../roles';
+import type { RouteDeps } from '../route-deps';
 
 const notDraft = (invoice: Invoice) => conflict('invoice_not_draft', `Invoice ${invoice.id} is ${invoice.status}; only a draft can be changed or deleted.`);
 
 // ---- routes -------------------------------------------------------------------------------------
 
-export interface InvoiceRoutesOptions {
-  orm: MikroORM;
-  temporal: Client;
-  taskQueue: string;
+export type InvoiceRoutesOptions = RouteDeps & {
   /** Numbers given at finalize; the worker numbers subscription invoices with the same format. */
   invoiceNumbering: InvoiceNumberFormat;
-}
+};
 
 export const invoicesRoutes: FastifyPluginAsyncTypebox<InvoiceRoutesOptions> = async (app, { orm, temporal, taskQueue, invoiceNumbering }) => {
-  const read = { roles: ['admin', 'operator', 'sales'] as const };
+  const read = { roles: STAFF };
   // Sales bill clients ("bill the client now"); operators finalize drafts others prepared.
-  const write = { roles: ['admin', 'sales'] as const };
-  const finalize = { roles: ['admin', 'operator', 'sales'] as const };
+  const write = { roles: ADMIN_AND_SALES };
+  const finalize = { roles: STAFF };
 
   /** Runs `work` on the invoice row locked FOR UPDATE, so draft edits, deletion and finalize never interleave. */
   async function withLockedInvoice<R>(id: string, work: (em: EntityManager, invoice: Invoice) => Promise<R>): Promise<R> {
@@ -61,7 +60,7 @@ export const invoicesRoutes: FastifyPluginAsyncTypebox<InvoiceRoutesOptions> = a
   }
 
   app.post(
-    '/v1/invoices',
+    '/invoices',
     {
       config: write,
       schema: {
@@ -118,7 +117,7 @@ export const invoicesRoutes: FastifyPluginAsyncTypebox<InvoiceRoutesOptions> = a
   );
 
   app.post(
-    '/v1/invoices/preview',
+    '/invoices/preview',
     {
       config: read,
       schema: {
@@ -133,7 +132,7 @@ export const invoicesRoutes: FastifyPluginAsyncTypebox<InvoiceRoutesOptions> = a
   );
 
   app.get(
-    '/v1/invoices',
+    '/invoices',
     {
       config: read,
       schema: {
@@ -170,7 +169,7 @@ export const invoicesRoutes: FastifyPluginAsyncTypebox<InvoiceRoutesOptions> = a
   );
 
   app.get(
-    '/v1/invoices/:id',
+    '/invoices/:id',
     {
       config: read,
       schema: { tags: ['invoices'], summary: 'Retrieve an invoice with its lines', params: IdParams, response: { 200: InvoiceResource, '4xx': ErrorSchema } },
@@ -184,7 +183,7 @@ export const invoicesRoutes: FastifyPluginAsyncTypebox<InvoiceRoutesOptions> = a
   );
 
   app.post(
-    '/v1/invoices/:id',
+    '/invoices/:id',
     {
       config: write,
       schema: {
@@ -259,7 +258,7 @@ export const invoicesRoutes: FastifyPluginAsyncTypebox<InvoiceRoutesOptions> = a
   );
 
   app.delete(
-    '/v1/invoices/:id',
+    '/invoices/:id',
     {
       config: write,
       schema: {
@@ -282,7 +281,7 @@ export const invoicesRoutes: FastifyPluginAsyncTypebox<InvoiceRoutesOptions> = a
   );
 
   app.post(
-    '/v1/invoices/:id/finalize',
+    '/invoices/:id/finalize',
     {
       config: finalize,
       schema: {

@@ -3,11 +3,12 @@
  * attaches to the same update (Temporal deduplicates update ids within a run; the workflow remembers
  * recent ones across continue-as-new: workflows/shared/update-ledger.ts) and learns its real outcome
  * instead of applying it twice. The id hashes the caller (API key or portal session), the route, its
- * path parameters and the `Idempotency-Key`. A request without a key gets one from the API, returned in
- * the `Idempotency-Key` response header: retrying with it is retrying the same change.
+ * path parameters, the `Idempotency-Key` and which change of the request it is (workflow, update,
+ * ordinal). A request without a key gets one from the API, returned in the `Idempotency-Key` response
+ * header: retrying with it is retrying the same change.
  *
- * The request is reached through an async context opened for each request (before its handler), so the one path that sends
- * updates (api/workflow-changes.ts) needs no request argument.
+ * The request is reached through an async context opened for each request (before its handler), so
+ * the one path that sends updates (api/workflow-changes.ts) needs no request argument.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
@@ -29,6 +30,8 @@ interface ChangeScope {
   reply: FastifyReply;
   /** The key the API made up for a request that came without one. */
   generatedKey?: string;
+  /** Changes this request sent so far, per workflow and update: the second of a kind gets an id of its own. */
+  sent: Map<string, number>;
 }
 
 const scope = new AsyncLocalStorage<ChangeScope>();
@@ -41,16 +44,17 @@ export interface ChangeOrigin {
   updateId: string;
   /** The key a retry must send (the caller's own, or the one the API made up and returned). */
   idempotencyKey: string;
-  /** Marks the answer as not final (see `answerIsFinal`). */
-  notFinal(): void;
 }
 
-/** The update id for a change sent while answering the current request (a random one outside a request). */
-export function changeOrigin(): ChangeOrigin {
+/**
+ * The update id for a change to `workflowId` (update `updateName`) sent while answering the current
+ * request; a random one outside a request. The same request retried gets the same ids, in order.
+ */
+export function changeOrigin(workflowId: string, updateName: string): ChangeOrigin {
   const current = scope.getStore();
   if (!current) {
     const key = randomUUID();
-    return { updateId: key, idempotencyKey: key, notFinal: () => undefined };
+    return { updateId: key, idempotencyKey: key };
   }
   const { request, reply } = current;
   let key = headerValue(request.headers['idempotency-key']);
@@ -61,22 +65,19 @@ export function changeOrigin(): ChangeOrigin {
   }
   const caller = request.apiKey?.id ?? headerValue(request.headers.authorization) ?? 'anonymous';
   const route = `${request.method} ${request.routeOptions.url ?? request.url}`;
+  const change = `${workflowId}\n${updateName}`;
+  const ordinal = (current.sent.get(change) ?? 0) + 1;
+  current.sent.set(change, ordinal);
   const updateId = createHash('sha256')
-    .update(`${caller}\n${route}\n${JSON.stringify(request.params ?? null)}\n${key}`)
+    .update(`${caller}\n${route}\n${JSON.stringify(request.params ?? null)}\n${key}\n${change}\n${ordinal}`)
     .digest('hex')
     .slice(0, 32);
-  return {
-    updateId,
-    idempotencyKey: key,
-    notFinal: () => {
-      request.answerIsFinal = false;
-    },
-  };
+  return { updateId, idempotencyKey: key };
 }
 
 export default fp(async function changeIds(app: FastifyInstance) {
   app.decorateRequest('answerIsFinal', true);
   // preHandler, not onRequest: the body is read between the two, on the socket's own async context,
   // which would lose a scope opened before it. Registered first, this runs before every other preHandler.
-  app.addHook('preHandler', (request, reply, done) => scope.run({ request, reply }, done));
+  app.addHook('preHandler', (request, reply, done) => scope.run({ request, reply, sent: new Map() }, done));
 });

@@ -75,7 +75,9 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
 export default fp(async function errorHandler(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof PendingChange) {
-      // Not a failure: the change was sent and may still apply (api/workflow-changes.ts).
+      // Not a failure: the change was sent and may still apply (api/workflow-changes.ts). Nor the
+      // request's outcome: a retry with its Idempotency-Key must send the change again to learn it.
+      request.answerIsFinal = false;
       return reply.status(202).header('retry-after', CHANGE_RETRY_AFTER_SECONDS).send(err.toBody());
     }
     let apiError: ApiError;
@@ -97,7 +99,11 @@ export default fp(async function errorHandler(app: FastifyInstance) {
       request.log.error({ err }, 'unhandled error');
       apiError = new ApiError(500, 'api_error', 'internal_error', 'An unexpected error occurred.');
     }
-    if (apiError.retryAfterSeconds !== undefined) reply.header('retry-after', apiError.retryAfterSeconds);
+    if (apiError.retryAfterSeconds !== undefined) {
+      // 409 lock_timeout: nothing was done, and a retry with the same key must be free to try again.
+      request.answerIsFinal = false;
+      reply.header('retry-after', apiError.retryAfterSeconds);
+    }
     return reply.status(apiError.statusCode).send(apiError.toBody());
   });
 

@@ -10,18 +10,16 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Client } from '@temporalio/client';
 import { Quote, QuoteLink } from '../../db/entities';
 import { FINAL_STAGES } from '../../domain/quote';
 import { linkTokenHash } from '../../domain/quote-hash';
 import { declineQuoteUpdate, signQuoteUpdate } from '../../workflows/quote/contract';
-import type { quoteWorkflow } from '../../workflows/quote/workflow';
 import { ApiError, ErrorSchema, conflict } from '../errors';
 import { workflowCallError } from '../workflow-errors';
 import { userAgentOf } from './callers';
 import { PublicQuoteResource, SignBody } from './schemas';
 import { loadQuoteRecords, publicQuoteResource } from './serialization';
+import type { RouteDeps } from '../route-deps';
 
 const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200, description: 'The token of the acceptance link' }) });
 
@@ -31,16 +29,9 @@ const DeclineBody = Type.Object({ reason: Type.Optional(Type.String({ minLength:
 /** The same answer for a token that never existed and one of another shape: nothing to learn from it. */
 const unknownLink = () => new ApiError(404, 'invalid_request_error', 'resource_missing', 'No such quote link.');
 
-export interface PublicQuoteRoutesOptions {
-  orm: MikroORM;
-  temporal: Client;
-  workflowAnswerTimeoutMs: number;
-}
-
-export const publicQuotesRoutes: FastifyPluginAsyncTypebox<PublicQuoteRoutesOptions> = async (app, { orm, temporal, workflowAnswerTimeoutMs }) => {
+export const publicQuotesRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { orm, updateWorkflow }) => {
   // Public: authenticated by the token in the path, never by an API key (see api/plugins/auth.ts).
   const config = { public: true } as const;
-  const withinDeadline = <R>(call: () => Promise<R>): Promise<R> => temporal.withDeadline(Date.now() + workflowAnswerTimeoutMs, call);
   const security: { [name: string]: string[] }[] = [];
 
   async function linkFor(token: string): Promise<{ link: QuoteLink; quote: Quote }> {
@@ -64,17 +55,16 @@ export const publicQuotesRoutes: FastifyPluginAsyncTypebox<PublicQuoteRoutesOpti
       throw conflict(quote.stage === 'expired' ? 'quote_expired' : 'quote_closed', `This quote is ${quote.stage}.`);
     }
     try {
-      await withinDeadline(() => send(quote.workflowId, link));
+      await send(quote.workflowId, link);
     } catch (err) {
       throw workflowCallError(err, `Cannot ${what} the quote`);
     }
     return view(quote.id);
   }
 
-  const handle = (workflowId: string) => temporal.workflow.getHandle<typeof quoteWorkflow>(workflowId);
 
   app.get(
-    '/v1/public/quotes/:token',
+    '/public/quotes/:token',
     {
       config,
       schema: {
@@ -90,7 +80,7 @@ export const publicQuotesRoutes: FastifyPluginAsyncTypebox<PublicQuoteRoutesOpti
   );
 
   app.post(
-    '/v1/public/quotes/:token/sign',
+    '/public/quotes/:token/sign',
     {
       config,
       schema: {
@@ -108,24 +98,22 @@ export const publicQuotesRoutes: FastifyPluginAsyncTypebox<PublicQuoteRoutesOpti
     },
     async (request) =>
       act(request.params.token, 'sign', (workflowId, link) =>
-        handle(workflowId).executeUpdate(signQuoteUpdate, {
-          args: [
-            {
-              signerId: link.signerId,
-              linkId: link.id,
-              linkVersion: link.version,
-              apiKeyId: null,
-              ip: request.ip,
-              userAgent: userAgentOf(request),
-              contentHash: request.body.content_hash,
-            },
-          ],
-        }),
+        updateWorkflow(workflowId, signQuoteUpdate, [
+          {
+            signerId: link.signerId,
+            linkId: link.id,
+            linkVersion: link.version,
+            apiKeyId: null,
+            ip: request.ip,
+            userAgent: userAgentOf(request),
+            contentHash: request.body.content_hash,
+          },
+        ]),
       ),
   );
 
   app.post(
-    '/v1/public/quotes/:token/decline',
+    '/public/quotes/:token/decline',
     {
       config,
       schema: {
@@ -139,9 +127,7 @@ export const publicQuotesRoutes: FastifyPluginAsyncTypebox<PublicQuoteRoutesOpti
     },
     async (request) =>
       act(request.params.token, 'decline', (workflowId, link) =>
-        handle(workflowId).executeUpdate(declineQuoteUpdate, {
-          args: [{ name: null, email: link.signerEmail, reason: request.body?.reason ?? null }],
-        }),
+        updateWorkflow(workflowId, declineQuoteUpdate, [{ name: null, email: link.signerEmail, reason: request.body?.reason ?? null }]),
       ),
   );
 };

@@ -5,13 +5,11 @@
  * send, approval, revision, void, signatures) is an update on that workflow, validated there, and the
  * answer is read back from the records it writes. The customer's side (view, sign, decline behind an
  * acceptance link) is api/quotes/public-routes.ts; `/v1/onboarding-tasks`, which paid quotes leave behind, is
- * api/quotes/onboarding-tasks.ts.
+ * api/quotes/onboarding-tasks-routes.ts.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Client } from '@temporalio/client';
 import { Quote, QuoteVersion } from '../../db/entities';
 import { FINAL_STAGES } from '../../domain/quote';
 import { QuoteNotStarted, createQuote } from '../../services/quotes/create-quote';
@@ -28,7 +26,6 @@ import {
   voidQuoteUpdate,
   type QuoteVersionInput,
 } from '../../workflows/quote/contract';
-import type { quoteWorkflow } from '../../workflows/quote/workflow';
 import type { QuoteConfig } from '../../config';
 import { ApiError, ErrorSchema, conflict, notFound } from '../errors';
 import { IdParams, ListQuery, cursorFilter, definedOnly, listOf } from '../schemas';
@@ -36,21 +33,16 @@ import { workflowCallError } from '../workflow-errors';
 import { actor, userAgentOf } from './callers';
 import { CreateQuote, LineInput, LineParams, QuotePreview, QuoteResource, QuoteStage, ReasonBody, RejectBody, ReviseQuote, SignBody, UpdateQuote } from './schemas';
 import { loadQuoteRecords, quotePreviewResource, quoteResource } from './serialization';
+import { ADMIN_AND_SALES, ADMIN_ONLY, STAFF } from '../roles';
+import type { RouteDeps } from '../route-deps';
 
-export interface QuoteRoutesOptions {
-  orm: MikroORM;
-  temporal: Client;
-  taskQueue: string;
-  workflowAnswerTimeoutMs: number;
-  quotes: QuoteConfig;
-}
+/** Quotes' approval threshold and reminders (QUOTE_APPROVAL_DISCOUNT_PERCENT, QUOTE_REMINDER_DAYS). */
+export type QuoteRoutesOptions = RouteDeps & { quotes: QuoteConfig };
 
-export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async (app, { orm, temporal, taskQueue, workflowAnswerTimeoutMs, quotes: config }) => {
-  const withinDeadline = <R>(call: () => Promise<R>): Promise<R> => temporal.withDeadline(Date.now() + workflowAnswerTimeoutMs, call);
-  const read = { roles: ['admin', 'operator', 'sales'] as const };
-  const write = { roles: ['admin', 'sales'] as const };
-  const admin = { roles: ['admin'] as const };
-  const handle = (workflowId: string) => temporal.workflow.getHandle<typeof quoteWorkflow>(workflowId);
+export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async (app, { orm, temporal, taskQueue, withinDeadline, updateWorkflow, quotes: config }) => {
+  const read = { roles: STAFF };
+  const write = { roles: ADMIN_AND_SALES };
+  const admin = { roles: ADMIN_ONLY };
   const callerKeyId = (request: FastifyRequest): string | null => request.apiKey?.id ?? null;
 
   async function load(id: string) {
@@ -61,7 +53,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
   }
 
   app.post(
-    '/v1/quotes/preview',
+    '/quotes/preview',
     {
       config: read,
       schema: {
@@ -79,7 +71,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
   );
 
   app.post(
-    '/v1/quotes',
+    '/quotes',
     {
       config: write,
       schema: {
@@ -105,7 +97,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
   );
 
   app.get(
-    '/v1/quotes',
+    '/quotes',
     {
       config: read,
       schema: {
@@ -135,12 +127,15 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
   );
 
   app.get(
-    '/v1/quotes/:id',
+    '/quotes/:id',
     { config: read, schema: { tags: ['quotes'], summary: 'Retrieve a quote', params: IdParams, response: { 200: QuoteResource, '4xx': ErrorSchema } } },
     async (request) => load(request.params.id),
   );
 
-  /** A change goes to the quote's workflow, which owns it; the answer is read back from the database. */
+  /**
+   * A change goes to the quote's workflow, which owns it; the answer is read back from the database.
+   * `send` sends the update through `updateWorkflow`, which waits no longer than the answer deadline.
+   */
   async function change(id: string, what: string, send: (quote: Quote, current: QuoteVersion) => Promise<unknown>) {
     const em = orm.em.fork();
     const quote = await em.findOne(Quote, { id });
@@ -151,7 +146,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
     }
     const current = await em.findOneOrFail(QuoteVersion, { quoteId: id, version: quote.version });
     try {
-      await withinDeadline(() => send(quote, current));
+      await send(quote, current);
     } catch (err) {
       throw workflowCallError(err, `Cannot ${what} quote ${id}`);
     }
@@ -164,7 +159,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
   };
 
   const updateDraft = (request: FastifyRequest, quote: Quote, current: QuoteVersion, version: QuoteVersionInput) =>
-    handle(quote.workflowId).executeUpdate(updateQuoteDraftUpdate, { args: [{ baseHash: current.contentHash, version, by: actor(request) }] });
+    updateWorkflow(quote.workflowId, updateQuoteDraftUpdate, [{ baseHash: current.contentHash, version, by: actor(request) }]);
 
   const editDraft = (id: string, what: string, changes: QuoteContentChanges, request: FastifyRequest) =>
     change(id, what, async (quote, current) => {
@@ -174,7 +169,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
     });
 
   app.post(
-    '/v1/quotes/:id',
+    '/quotes/:id',
     {
       config: write,
       schema: {
@@ -190,7 +185,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
   );
 
   app.post(
-    '/v1/quotes/:id/lines',
+    '/quotes/:id/lines',
     {
       config: write,
       schema: {
@@ -210,7 +205,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
   );
 
   app.delete(
-    '/v1/quotes/:id/lines/:line_id',
+    '/quotes/:id/lines/:line_id',
     {
       config: write,
       schema: { tags: ['quotes'], summary: 'Remove a line from a draft quote', params: LineParams, response: { 200: QuoteResource, '4xx': ErrorSchema } },
@@ -225,7 +220,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
   );
 
   app.post(
-    '/v1/quotes/:id/send',
+    '/quotes/:id/send',
     {
       config: write,
       schema: {
@@ -236,20 +231,20 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
         response: { 200: QuoteResource, '4xx': ErrorSchema },
       },
     },
-    async (request) => change(request.params.id, 'send', (quote) => handle(quote.workflowId).executeUpdate(sendQuoteUpdate, { args: [{ by: actor(request) }] })),
+    async (request) => change(request.params.id, 'send', (quote) => updateWorkflow(quote.workflowId, sendQuoteUpdate, [{ by: actor(request) }])),
   );
 
   app.post(
-    '/v1/quotes/:id/approve',
+    '/quotes/:id/approve',
     {
       config: admin,
       schema: { tags: ['quotes'], summary: 'Approve a quote whose discount is above the threshold; it is sent', params: IdParams, response: { 200: QuoteResource, '4xx': ErrorSchema } },
     },
-    async (request) => change(request.params.id, 'approve', (quote) => handle(quote.workflowId).executeUpdate(approveQuoteUpdate, { args: [{ by: actor(request) }] })),
+    async (request) => change(request.params.id, 'approve', (quote) => updateWorkflow(quote.workflowId, approveQuoteUpdate, [{ by: actor(request) }])),
   );
 
   app.post(
-    '/v1/quotes/:id/reject',
+    '/quotes/:id/reject',
     {
       config: admin,
       schema: {
@@ -262,12 +257,12 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
     },
     async (request) =>
       change(request.params.id, 'reject', (quote) =>
-        handle(quote.workflowId).executeUpdate(rejectQuoteUpdate, { args: [{ by: actor(request), reason: request.body.reason }] }),
+        updateWorkflow(quote.workflowId, rejectQuoteUpdate, [{ by: actor(request), reason: request.body.reason }]),
       ),
   );
 
   app.post(
-    '/v1/quotes/:id/revise',
+    '/quotes/:id/revise',
     {
       config: write,
       schema: {
@@ -288,26 +283,24 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
         }
         const { reason, ...changes } = request.body;
         const version = await nextQuoteVersion(orm.em.fork(), { quote, current, config, changes, versionNumber: current.content.version + 1, callerKeyId: callerKeyId(request) });
-        return handle(quote.workflowId).executeUpdate(reviseQuoteUpdate, {
-          args: [{ baseHash: current.contentHash, version, by: actor(request), reason: reason ?? null }],
-        });
+        return updateWorkflow(quote.workflowId, reviseQuoteUpdate, [{ baseHash: current.contentHash, version, by: actor(request), reason: reason ?? null }]);
       }),
   );
 
   app.post(
-    '/v1/quotes/:id/void',
+    '/quotes/:id/void',
     {
       config: write,
       schema: { tags: ['quotes'], summary: 'Void a quote that is not accepted yet', params: IdParams, body: ReasonBody, response: { 200: QuoteResource, '4xx': ErrorSchema } },
     },
     async (request) =>
       change(request.params.id, 'void', (quote) =>
-        handle(quote.workflowId).executeUpdate(voidQuoteUpdate, { args: [{ by: actor(request), reason: request.body?.reason ?? null }] }),
+        updateWorkflow(quote.workflowId, voidQuoteUpdate, [{ by: actor(request), reason: request.body?.reason ?? null }]),
       ),
   );
 
   app.post(
-    '/v1/quotes/:id/countersign',
+    '/quotes/:id/countersign',
     {
       config: write,
       schema: {
@@ -326,9 +319,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
         const keyId = request.apiKey?.id ?? null;
         const signer = current.content.signing.signers.find((s) => s.kind === 'internal' && keyId !== null && s.apiKeyId === keyId);
         if (!signer) throw new ApiError(403, 'permission_error', 'not_a_signer', `This API key is not an internal signer of quote ${quote.id}.`);
-        return handle(quote.workflowId).executeUpdate(signQuoteUpdate, {
-          args: [{ signerId: signer.id, linkId: null, linkVersion: null, apiKeyId: keyId, ip: request.ip, userAgent: userAgentOf(request), contentHash: request.body.content_hash }],
-        });
+        return updateWorkflow(quote.workflowId, signQuoteUpdate, [{ signerId: signer.id, linkId: null, linkVersion: null, apiKeyId: keyId, ip: request.ip, userAgent: userAgentOf(request), contentHash: request.body.content_hash }]);
       }),
   );
 };

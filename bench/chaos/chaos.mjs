@@ -1,11 +1,12 @@
 // `npm run chaos [-- options]`: fault injection against the real stack (PostgreSQL, Temporal dev
-// server on an SQLite file, the worker and the API as child processes). The worker is
+// server on an SQLite file or with --engine server the Temporal server on that PostgreSQL, the
+// worker and the API as child processes). The worker is
 // bench/chaos/worker.ts: the real worker whose sandbox gateway logs every charge request and can
 // fail on purpose. Each scenario seeds its own billing run (N subscriptions due at one moment),
 // breaks something while it is in flight and then checks, from the database and the gateway's
 // ledger, that every invoice was charged, paid and receipted exactly once:
 //   worker-kill       SIGKILL the worker several times mid-run, restarting it each time
-//   temporal-restart  stop the Temporal dev server mid-run, start it again on the same SQLite file
+//   temporal-restart  stop Temporal mid-run, start it again on the same state (SQLite file or PostgreSQL)
 //   postgres-outage   stop PostgreSQL mid-run (20 s; quick 5 s) while polling the API
 //   gateway-timeout   the gateway charges but its answers are lost, for 30 s (quick 8 s)
 //   gateway-500       the gateway refuses every charge with a 500, for 30 s (quick 8 s)
@@ -21,6 +22,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseEngine } from '../../scripts/lib/temporal-server-config.mjs';
 import { startStack } from '../lib/stack.mjs';
 import { SCENARIOS, SETTINGS, randomSource, runScenario } from './scenarios.mjs';
 
@@ -28,6 +30,8 @@ const USAGE = `Usage: npm run chaos -- [options]
   --quick             ${SETTINGS.quick.subscriptions} subscriptions per scenario, short outages (about 3 minutes in all)
   --subscriptions N   subscriptions per scenario (default ${SETTINGS.full.subscriptions}; quick ${SETTINGS.quick.subscriptions})
   --scenario LIST     comma-separated, from: ${SCENARIOS.join(', ')} (default all)
+  --engine E          Temporal engine: dev (the dev server on SQLite, default) or server (the Temporal
+                      server on the stack's PostgreSQL, so postgres-outage takes Temporal down too)
   --seed N            seed of the random fault moments (default: random, printed)
   --json FILE         also write the summary as JSON to FILE
   --logs DIR          keep the worker's and the API's last output of each scenario in DIR`;
@@ -47,6 +51,7 @@ function parseCli(argv) {
       subscriptions: { type: 'string' },
       scenario: { type: 'string' },
       seed: { type: 'string' },
+      engine: { type: 'string' },
       json: { type: 'string' },
       logs: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -63,7 +68,8 @@ function parseCli(argv) {
   for (const name of scenarios) if (!SCENARIOS.includes(name)) throw new Error(`--scenario: unknown scenario "${name}" (${SCENARIOS.join(', ')})`);
   const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
   if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got "${values.seed}"`);
-  return { help: values.help, quick: values.quick, settings, scenarios, seed, jsonFile: values.json, logsDir: values.logs };
+  const engine = parseEngine(values.engine, '--engine');
+  return { help: values.help, quick: values.quick, settings, scenarios, seed, engine, jsonFile: values.json, logsDir: values.logs };
 }
 
 const stacks = new Set();
@@ -97,6 +103,7 @@ async function runLane(names, laneIndex, options) {
     say(`lane ${laneIndex + 1}: starting a stack for ${names.join(', ')}`);
     const bootStarted = Date.now();
     stack = await startStack({
+      engine: options.engine,
       workerEntry: 'bench/chaos/worker.ts',
       env: { CHAOS_CHARGE_LOG: chargeLog, CHAOS_GATEWAY_LATENCY_MS: String(options.settings.gatewayLatencyMs) },
       log: tag(`lane ${laneIndex + 1}`),
@@ -209,13 +216,15 @@ async function main() {
   // Always a throwaway embedded PostgreSQL: the outage scenario stops it, which an external server
   // given by DATABASE_URL (npm start's, the tests') must never go through.
   delete process.env.DATABASE_URL;
-  say(`${options.quick ? 'quick' : 'full'} run: ${options.settings.subscriptions} subscriptions per scenario, seed ${options.seed}, scenarios ${options.scenarios.join(', ')}`);
+  say(`${options.quick ? 'quick' : 'full'} run on the ${options.engine === 'server' ? 'Temporal server (PostgreSQL)' : 'Temporal dev server (SQLite)'}: `
+    + `${options.settings.subscriptions} subscriptions per scenario, seed ${options.seed}, scenarios ${options.scenarios.join(', ')}`);
 
   const lanes = LANES.map((names) => names.filter((name) => options.scenarios.includes(name))).filter((names) => names.length);
   const laneResults = await Promise.all(lanes.map((names, i) => runLane(names, i, options)));
   const results = options.scenarios.map((name) => laneResults.flat().find((r) => r.scenario === name));
   const summary = {
     mode: options.quick ? 'quick' : 'full',
+    engine: options.engine,
     seed: options.seed,
     subscriptionsPerScenario: options.settings.subscriptions,
     settings: options.settings,
@@ -225,7 +234,7 @@ async function main() {
   };
   if (options.jsonFile) writeFileSync(options.jsonFile, `${JSON.stringify(summary, null, 2)}\n`);
 
-  console.log(`\nFault injection (${summary.mode}, ${summary.subscriptionsPerScenario} subscriptions per scenario, seed ${summary.seed}, ${summary.seconds} s)\n`);
+  console.log(`\nFault injection (${summary.mode}, engine ${summary.engine}, ${summary.subscriptionsPerScenario} subscriptions per scenario, seed ${summary.seed}, ${summary.seconds} s)\n`);
   printTable(results);
   console.log(`\n${summary.ok ? 'All scenarios passed' : 'FAILED'}: ${results.filter((r) => r.ok).length}/${results.length} scenarios ok`);
   return summary.ok ? 0 : 1;

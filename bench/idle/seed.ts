@@ -6,7 +6,7 @@
  * second on this machine, so 10,000 would take over 20 minutes. Instead this writes what the API
  * writes, in bulk: customer and subscription rows (status `incomplete`, as the API leaves them) with
  * multi-row inserts (and one item per subscription), then starts each workflow with a Temporal client, with the same id, input and
- * search attributes as api/routes/subscriptions.ts, many at once. The workflows then take over
+ * search attributes as api/subscriptions/routes.ts, many at once. The workflows then take over
  * exactly as after an API create. It returns once every one is asleep: its state is in PostgreSQL
  * (`scheduled`) and its search attributes are upserted, which happens in the same workflow task that
  * starts the timer.

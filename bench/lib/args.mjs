@@ -1,6 +1,7 @@
 // The bench's command line. Defaults are the full run; --quick shrinks every load so the whole
 // bench finishes in under 2 minutes on a 2-core machine (explicit flags still win).
 import { parseArgs } from 'node:util';
+import { parseEngine } from '../../scripts/lib/temporal-server-config.mjs';
 
 export const SECTIONS = ['history', 'idle', 'billing', 'api'];
 
@@ -14,6 +15,9 @@ export const USAGE = `Usage: npm run bench -- [options]
   --connections N     concurrent connections of the load generator (default ${FULL.connections})
   --quick             small loads, under 2 minutes in total
   --only LIST         comma-separated sections to run: ${SECTIONS.join(',')} (default all)
+  --engine E          Temporal engine: dev (the dev server on SQLite, default) or server (the Temporal
+                      server on the stack's PostgreSQL, built once with go install: about 7 minutes)
+  --workers N         billing worker processes on the task queue (default 1)
   --json-only         print only the JSON summary
 Results also go to bench/results/latest.json.`;
 
@@ -33,6 +37,8 @@ export function parseBenchArgs(argv) {
       connections: { type: 'string' },
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
+      engine: { type: 'string' },
+      workers: { type: 'string' },
       'json-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -50,5 +56,7 @@ export function parseBenchArgs(argv) {
     idle: values.idle ? positiveInt('idle', values.idle) : defaults.idle,
     duration: values.duration ? positiveInt('duration', values.duration) : defaults.duration,
     connections: values.connections ? positiveInt('connections', values.connections) : defaults.connections,
+    engine: parseEngine(values.engine, '--engine'),
+    workers: values.workers ? positiveInt('workers', values.workers) : 1,
   };
 }

@@ -49,6 +49,8 @@ export async function readCpu(stack, extra = {}) {
   const pids = { worker: stack.worker?.pid, temporal: stack.temporal?.pid, api: stack.apiProcess?.pid, ...extra };
   const ticks = { postgres: await postgresTicks(stack) };
   for (const [name, pid] of Object.entries(pids)) if (pid) ticks[name] = await cpuTicks(pid);
+  // Every worker process together (bench --workers): the work is shared by whoever polls first.
+  for (const child of stack.extraWorkers ?? []) if (child.pid) ticks.worker = (ticks.worker ?? 0) + await cpuTicks(child.pid);
   return { at: Date.now(), ticks };
 }
 

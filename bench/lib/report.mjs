@@ -36,11 +36,11 @@ function apiRows(api) {
   return rows;
 }
 
-function idleRows(idle) {
+function idleRows(idle, engine) {
   return [
     { title: `Idle cost: ${idle.subscriptions} subscriptions asleep until next month`, measured: `${idle.subscriptions} asleep`, baseline: 'none' },
     ['worker RSS', mib(idle.measured.workerRssBytes), mib(idle.baseline.workerRssBytes), times(idle.ratio.workerRss)],
-    ['Temporal database (SQLite + WAL)', mib(idle.measured.temporalDbBytes), mib(idle.baseline.temporalDbBytes), times(idle.ratio.temporalDb)],
+    [engine === 'server' ? 'Temporal databases (PostgreSQL)' : 'Temporal database (SQLite + WAL)', mib(idle.measured.temporalDbBytes), mib(idle.baseline.temporalDbBytes), times(idle.ratio.temporalDb)],
     ['per subscription: RSS / database', `${kib(idle.perSubscription.workerRssBytes)} / ${kib(idle.perSubscription.temporalDbBytes)}`, '', ''],
   ];
 }
@@ -70,13 +70,14 @@ export function formatTable(summary) {
   const rows = [];
   if (s.billing) rows.push(...billingRows(s.billing));
   if (s.api) rows.push(...apiRows(s.api));
-  if (s.idle) rows.push(...idleRows(s.idle));
+  if (s.idle) rows.push(...idleRows(s.idle, summary.parameters.engine));
   if (s.history) rows.push(...historyRows(s.history));
   const cells = rows.map((r) => (Array.isArray(r) ? r : ['', r.measured, r.baseline, r.baseline ? 'ratio' : '']));
   const widths = [0, 1, 2, 3].map((col) => Math.max(...cells.map((c) => String(c[col]).length)));
   const line = (c) => '  ' + c.map((cell, col) => String(cell).padEnd(widths[col])).join('   ').trimEnd();
   const out = [
-    `Billing orchestrator bench, ${summary.startedAt}${summary.parameters.quick ? ' (--quick)' : ''}: ` +
+    `Billing orchestrator bench, ${summary.startedAt}${summary.parameters.quick ? ' (--quick)' : ''}, `
+      + `${summary.parameters.engine === 'server' ? 'Temporal server on PostgreSQL' : 'Temporal dev server on SQLite'}, ${summary.parameters.workers ?? 1} worker(s): ` +
       `${summary.machine.cpus} CPUs, Node ${summary.machine.node}, load average ${summary.machine.loadAverage.join(' ')} at start`,
   ];
   rows.forEach((r, i) => {

@@ -1,44 +1,66 @@
-// A throwaway copy of the whole stack for benchmarks and fault injection: PostgreSQL, a Temporal dev
-// server on an SQLite file, migrations, then the worker and the API as child processes, exactly as
-// `npm start` runs them, with handles to kill, restart or stop each part while a run is in flight.
+// A throwaway copy of the whole stack for benchmarks and fault injection: PostgreSQL, Temporal (the dev
+// server on an SQLite file, or with engine 'server' the Temporal server on the same PostgreSQL),
+// migrations, then the worker(s) and the API as child processes, exactly as `npm start` runs them,
+// with handles to kill, restart or stop each part while a run is in flight.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPostgres } from '../../scripts/lib/postgres.mjs';
+import { dropDatabase, startPostgres } from '../../scripts/lib/postgres.mjs';
 import { findFreePort, waitForPort } from '../../scripts/lib/ports.mjs';
 import { capture, isRunning, stopChild, tail } from '../../scripts/lib/proc.mjs';
 import { startTemporalDevServer } from '../../scripts/lib/temporal.mjs';
+import { ensureTemporalServer, prepareTemporalServer, serverFiles, startTemporalServer } from '../../scripts/lib/temporal-server.mjs';
+import { SERVER_MAX_CONNECTIONS, TEMPORAL_DATABASES, freePorts } from '../../scripts/lib/temporal-server-config.mjs';
 import { ROOT, ensureTools } from '../../scripts/lib/tools.mjs';
+import { sqliteBytes } from './process-stats.mjs';
 
 /**
  * @param {object} [options]
  * @param {string} [options.workerEntry]  TypeScript entry of the worker process (default worker/main.ts)
  * @param {Record<string,string>} [options.env]  extra environment for the worker and the API
  * @param {boolean} [options.api]  start the API too (default true)
+ * @param {'dev'|'server'} [options.engine]  Temporal dev server on SQLite (default), or the Temporal server on PostgreSQL
+ * @param {number} [options.workers]  worker processes (default 1); `stack.worker` is the first, the rest are `stack.extraWorkers`
  * @param {(msg: string) => void} [options.log]
  */
-export async function startStack({ workerEntry = 'worker/main.ts', env = {}, api = true, log = () => {} } = {}) {
+export async function startStack({ workerEntry = 'worker/main.ts', env = {}, api = true, engine = 'dev', workers = 1, log = () => {} } = {}) {
   const tools = await ensureTools({ log });
+  const serverBinaries = engine === 'server' ? await ensureTemporalServer({ log }) : undefined;
   const dir = await mkdtemp(join(tmpdir(), 'billing-stack-'));
   const pgPort = await findFreePort();
-  const temporalPort = await findFreePort();
+  const serverPorts = engine === 'server' ? await freePorts() : undefined;
+  const temporalPort = serverPorts?.frontend ?? await findFreePort();
   const apiPort = await findFreePort();
   const temporalDbFile = join(dir, 'temporal.db');
+  const stackId = randomBytes(4).toString('hex');
   const adminKey = `bk_${randomBytes(24).toString('base64url')}`;
-  const pgOptions = { dataDir: join(dir, 'postgres'), port: pgPort, persistent: true, database: 'billing', throwaway: true, log };
+  const pgOptions = {
+    dataDir: join(dir, 'postgres'),
+    port: pgPort,
+    persistent: true,
+    database: 'billing',
+    throwaway: true,
+    // The Temporal server's connection pools (one per service) share this PostgreSQL with the app.
+    ...(engine === 'server' ? { maxConnections: SERVER_MAX_CONNECTIONS } : {}),
+    log,
+  };
 
   const stack = {
     dir,
+    engine,
     adminKey,
     apiUrl: `http://127.0.0.1:${apiPort}`,
     temporalDbFile,
     postgres: undefined,
     temporal: undefined,
     worker: undefined,
+    extraWorkers: [],
     apiProcess: undefined,
   };
+  let serverPrepared; // the server's databases are migrated and its config written once per stack
+  let serverDatabases = TEMPORAL_DATABASES;
 
   const appEnv = () => ({
     ...process.env,
@@ -89,9 +111,32 @@ export async function startStack({ workerEntry = 'worker/main.ts', env = {}, api
   stack.stopPostgres = async () => { await stack.postgres?.stop(); stack.postgres = undefined; };
 
   stack.startTemporal = async () => {
-    stack.temporal = await startTemporalDevServer({ cli: tools.temporalCli, port: temporalPort, dbFile: temporalDbFile, log });
+    if (engine !== 'server') {
+      stack.temporal = await startTemporalDevServer({ cli: tools.temporalCli, port: temporalPort, dbFile: temporalDbFile, log });
+      return;
+    }
+    if (!serverPrepared) {
+      // On a PostgreSQL of the caller's (DATABASE_URL), databases of this stack's own, dropped at stop.
+      if (stack.postgres.external) serverDatabases = { default: `temporal_${stackId}`, visibility: `temporal_visibility_${stackId}` };
+      serverPrepared = await prepareTemporalServer({
+        binaries: serverBinaries,
+        databaseUrl: stack.postgres.url,
+        ports: serverPorts,
+        configFile: serverFiles(dir).configFile,
+        databases: serverDatabases,
+        log,
+      });
+    }
+    stack.temporal = await startTemporalServer({ binaries: serverBinaries, cli: tools.temporalCli, prepared: serverPrepared, log });
   };
   stack.stopTemporal = async () => { await stack.temporal?.stop(); stack.temporal = undefined; };
+
+  /** Bytes of Temporal's persisted state: the SQLite file set, or the server's two databases. */
+  stack.temporalStateBytes = async () => {
+    if (engine !== 'server') return sqliteBytes(temporalDbFile);
+    const [row] = await stack.sql('select (pg_database_size($1) + pg_database_size($2))::bigint as bytes', [serverDatabases.default, serverDatabases.visibility]);
+    return Number(row.bytes);
+  };
 
   /** `options.env`: extra environment for this worker process only (fault injection settings). */
   stack.startWorker = async ({ env: workerEnv = {} } = {}) => {
@@ -99,6 +144,14 @@ export async function startStack({ workerEntry = 'worker/main.ts', env = {}, api
     stack.worker = await spawnApp('worker', workerEntry, async (output) => output().includes('worker started'), {
       extraEnv: { ...workerEnv, LOG_LEVEL: env.LOG_LEVEL ?? 'info' },
     });
+  };
+  /** Workers beyond the first (bench `--workers`): same entry and settings, on the same task queue. */
+  stack.startExtraWorkers = async () => {
+    for (let i = stack.extraWorkers.length + 2; i <= workers; i++) {
+      stack.extraWorkers.push(await spawnApp(`worker ${i}`, workerEntry, async (output) => output().includes('worker started'), {
+        extraEnv: { LOG_LEVEL: env.LOG_LEVEL ?? 'info' },
+      }));
+    }
   };
   /** SIGKILL by default: the crash a billing run must survive. */
   stack.killWorker = async (signal = 'SIGKILL') => {
@@ -136,17 +189,27 @@ export async function startStack({ workerEntry = 'worker/main.ts', env = {}, api
 
   stack.stop = async () => {
     await stack.stopApi().catch(() => {});
-    await stopChild(stack.worker, { graceMs: 20_000 }).catch(() => {});
+    await Promise.all([stack.worker, ...stack.extraWorkers].map((child) => stopChild(child, { graceMs: 20_000 }).catch(() => {})));
     await stack.stopTemporal().catch(() => {});
+    if (serverPrepared && stack.postgres?.external) {
+      for (const name of Object.values(serverDatabases)) await dropDatabase(stack.postgres.url, name).catch(() => {});
+    }
     await stack.stopPostgres().catch(() => {});
     await rm(dir, { recursive: true, force: true });
   };
 
   try {
-    await Promise.all([stack.startPostgres(), stack.startTemporal()]);
+    // The server keeps its state in this PostgreSQL, so it starts after it; the dev server alongside.
+    if (engine === 'server') {
+      await stack.startPostgres();
+      await stack.startTemporal();
+    } else {
+      await Promise.all([stack.startPostgres(), stack.startTemporal()]);
+    }
     const migrated = await capture(process.execPath, ['--import', 'tsx', 'db/migrate.ts'], { cwd: ROOT, env: appEnv() });
     if (migrated.code !== 0) throw new Error(`migrations failed:\n${tail(migrated.stderr + migrated.stdout, 30)}`);
     await stack.startWorker();
+    await stack.startExtraWorkers();
     if (api) await stack.startApi();
   } catch (error) {
     await stack.stop();

@@ -1,15 +1,15 @@
 // Idle cost: what sleeping subscriptions cost while nothing is due, as worker resident memory and
-// Temporal database size, against the same worker and server with none. Runs first, on a fresh
-// stack, so "none" really is none; the seeding is bench/idle/seed.ts (bulk SQL and a Temporal client,
-// see there why not the API).
+// Temporal database size (the dev server's SQLite files, or the server's two PostgreSQL databases),
+// against the same worker and server with none. Runs first, on a fresh stack, so "none" really is
+// none; the seeding is bench/idle/seed.ts (bulk SQL and a Temporal client, see there why not the API).
 import { runTsJson } from '../lib/ts-json.mjs';
-import { settledRss, sqliteBytes } from '../lib/process-stats.mjs';
+import { settledRss } from '../lib/process-stats.mjs';
 
 const ratio = (a, b) => (b > 0 ? Math.round((a / b) * 100) / 100 : null);
 
 async function snapshot(stack, settle) {
   const rss = await settledRss(stack.worker.pid, settle);
-  return { workerRssBytes: rss.rssBytes, rssStable: rss.stable, temporalDbBytes: await sqliteBytes(stack.temporalDbFile) };
+  return { workerRssBytes: rss.rssBytes, rssStable: rss.stable, temporalDbBytes: await stack.temporalStateBytes() };
 }
 
 export async function measureIdleCost(stack, { count, log }) {

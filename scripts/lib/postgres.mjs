@@ -22,11 +22,12 @@ const HOST = '127.0.0.1';
  * @param {boolean} [options.persistent] false deletes dataDir on stop()
  * @param {string} [options.database]   created when missing
  * @param {boolean} [options.throwaway] trade durability for speed (fsync off): for test clusters
+ * @param {number} [options.maxConnections] max_connections, when the default 100 is too few (the Temporal server's pools)
  * @param {(msg: string) => void} [options.log]
  * @returns {Promise<{ url: string, external: boolean, stop(): Promise<void> }>}
  */
 export async function startPostgres({
-  dataDir, port, persistent = true, database = 'billing', throwaway = false, log = () => {},
+  dataDir, port, persistent = true, database = 'billing', throwaway = false, maxConnections, log = () => {},
 }) {
   if (process.env.DATABASE_URL) {
     log('DATABASE_URL is set: using that server, not starting an embedded PostgreSQL');
@@ -57,6 +58,7 @@ export async function startPostgres({
       '-c', `listen_addresses=${HOST}`,
       '-c', 'unix_socket_directories=',
       ...(throwaway ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+      ...(maxConnections ? ['-c', `max_connections=${maxConnections}`] : []),
     ],
     onLog: keep,
     onError: keep,

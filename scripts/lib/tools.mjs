@@ -67,7 +67,7 @@ function defaultLog(message) {
   console.error(`[tools] ${message}`);
 }
 
-async function checkOverride(name, value) {
+export async function checkOverride(name, value) {
   if (value === undefined || value.trim() === '') return undefined;
   const path = resolve(value.trim());
   if (!(await isExecutableFile(path))) {
@@ -76,7 +76,7 @@ async function checkOverride(name, value) {
   return path;
 }
 
-async function isExecutableFile(path) {
+export async function isExecutableFile(path) {
   try {
     await access(path, constants.X_OK);
     return (await stat(path)).isFile();
@@ -85,7 +85,7 @@ async function isExecutableFile(path) {
   }
 }
 
-async function readStamp(path) {
+export async function readStamp(path) {
   try {
     return (await readFile(path, 'utf8')).trim();
   } catch {
@@ -236,7 +236,7 @@ async function ensureStripeMock(log) {
  * A directory lock: mkdir is atomic, so only one process installs at a time. A lock whose owner
  * died (pid gone) or that is older than 15 minutes is taken over.
  */
-async function withLock(lockDir, log, fn) {
+export async function withLock(lockDir, log, fn) {
   await mkdir(dirname(lockDir), { recursive: true });
   let waited = false;
   for (;;) {

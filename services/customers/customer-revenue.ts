@@ -2,7 +2,7 @@
  * What a customer's subscriptions add up to, on every customer resource: the next renewal date and
  * the monthly recurring revenue (MRR). Read from the subscriptions table, which the subscription
  * workflows keep current; computed for a whole page of customers with two queries, never one per customer.
- * The customer routes (api/routes/customers.ts) and the portal show it.
+ * The customer routes (api/customers/routes.ts) and the portal show it.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { monthlyRecurringRevenue, type RecurringAmount } from '../../domain/mrr';

@@ -2,7 +2,7 @@
 import { deflateSync } from 'node:zlib';
 import { startApiHarness, type ApiHarness } from '../support/api-harness';
 import { eventually } from '../support/eventually';
-import { MAX_LOGO_BYTES } from '../../api/routes/company-profile';
+import { MAX_LOGO_BYTES } from '../../api/company-profile/schemas';
 import type { ApiKeyRole } from '../../db/entities';
 
 let api: ApiHarness;

@@ -26,10 +26,10 @@ const restricted = (messages: LintMessage[]) => messages.filter((m) => m.ruleId 
 
 describe('lint: api/ imports no activities/ code', () => {
   it.each([
-    ['a route', 'api/routes/planted.ts', "import { invoicingActivities } from '../../activities/invoicing';\nexport const x = invoicingActivities;\n"],
+    ['a route', 'api/customers/planted.ts', "import { invoicingActivities } from '../../activities/invoicing';\nexport const x = invoicingActivities;\n"],
     ['a root api file', 'api/planted.ts', "import { createActivities } from '../activities';\nexport const x = createActivities;\n"],
     ['a type-only import', 'api/plugins/planted.ts', "import type { ActivityDeps } from '../../activities/deps';\nexport type X = ActivityDeps;\n"],
-    ['a re-export', 'api/routes/planted.ts', "export { refundActivities } from '../../activities/refunds';\n"],
+    ['a re-export', 'api/customers/planted.ts', "export { refundActivities } from '../../activities/refunds';\n"],
   ])('fires on %s', (_what, file, source) => {
     const found = restricted(lint(file, source));
     expect(found).toHaveLength(1);
@@ -38,6 +38,6 @@ describe('lint: api/ imports no activities/ code', () => {
 
   it('lets api/ import services/', () => {
     const source = "import { issueInvoice } from '../../services/invoices/invoice-records';\nexport const x = issueInvoice;\n";
-    expect(restricted(lint('api/routes/planted.ts', source))).toEqual([]);
+    expect(restricted(lint('api/customers/planted.ts', source))).toEqual([]);
   }, 30_000);
 });

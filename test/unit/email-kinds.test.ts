@@ -5,7 +5,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EMAIL_KINDS } from '../../db/email-kinds';
-import { EmailResource } from '../../api/routes/emails';
+import { EmailResource } from '../../api/emails/schemas';
 
 const TEMPLATE_DIR = join(__dirname, '../../activities/email/templates');
 const templateFiles = readdirSync(TEMPLATE_DIR).filter((f) => f.endsWith('.mustache'));

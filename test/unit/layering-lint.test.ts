@@ -53,6 +53,29 @@ const planted = {
       "import type { CommitmentTerm } from '../../workflows/subscription/contract';\nimport { priceInvoice } from '../invoices/invoice-records';\n" +
       'export const planted = [RuleViolation, Invoice, priceInvoice];\nexport type Planted = CommitmentTerm;\n',
   },
+  routeImportsRoute: {
+    filePath: 'api/portal/routes.ts',
+    code: "import { subscriptionsRoutes } from '../subscriptions/routes';\nexport const planted = subscriptionsRoutes;\n",
+  },
+  routeImportsSiblingRoute: {
+    filePath: 'api/invoices/actions-routes.ts',
+    code: "import type { InvoiceRoutesOptions } from './routes';\nexport type Planted = InvoiceRoutesOptions;\n",
+  },
+  schemasImportRoute: {
+    filePath: 'api/instalment-plans/schemas.ts',
+    code: "export { instalmentBalancesRoutes } from './balances-routes';\n",
+  },
+  routeImportsShared: {
+    filePath: 'api/portal/routes.ts',
+    code:
+      "import { InvoiceResource } from '../invoices/schemas';\nimport { invoiceWithLines } from '../invoices/serialization';\n" +
+      "import { invoiceCollectionActions } from '../invoices/collection-actions';\nimport { STAFF } from '../roles';\n" +
+      "import type { RouteDeps } from '../route-deps';\nexport const planted = [InvoiceResource, invoiceWithLines, invoiceCollectionActions, STAFF];\nexport type Planted = RouteDeps;\n",
+  },
+  registrarImportsRoutes: {
+    filePath: 'api/v1.ts',
+    code: "import { customersRoutes } from './customers/routes';\nimport { publicQuotesRoutes } from './quotes/public-routes';\nexport const planted = [customersRoutes, publicQuotesRoutes];\n",
+  },
 };
 
 let problems: Record<keyof typeof planted, string[]>;
@@ -103,5 +126,23 @@ describe('services/ import no api/, web/ or activities/', () => {
 
   it('allows domain/, db/, workflow contracts and other services', () => {
     expect(problems.servicesLegal).toEqual([]);
+  });
+});
+
+describe('api/ route files import no route file', () => {
+  it('rejects a route file importing another resource\'s routes, or a sibling route file (type imports too)', () => {
+    expect(problems.routeImportsRoute).toEqual([
+      expect.stringMatching(/^layering\/route-files-import-no-route-file: '\.\.\/subscriptions\/routes' is a route file \(api\/subscriptions\/routes\)/),
+    ]);
+    expect(problems.routeImportsSiblingRoute).toEqual([expect.stringMatching(/^layering\/route-files-import-no-route-file: '\.\/routes' is a route file/)]);
+  });
+
+  it('rejects a schemas module taking anything from a route file', () => {
+    expect(problems.schemasImportRoute).toEqual([expect.stringMatching(/^layering\/route-files-import-no-route-file: '\.\/balances-routes' is a route file/)]);
+  });
+
+  it('allows shared schemas, serializers, actions, roles and route deps, and the registration modules importing routes', () => {
+    expect(problems.routeImportsShared).toEqual([]);
+    expect(problems.registrarImportsRoutes).toEqual([]);
   });
 });

@@ -1,21 +1,21 @@
 /**
  * Continue-as-new for invoice collection. An open invoice can wait months (a retry schedule with
  * grace, an emailed invoice nobody pays, a written-off one that may still be paid), and every
- * webhook, operator action and timer adds to its history. When Temporal suggests it, or the
- * history passes HISTORY_EVENTS_PER_RUN, the run hands its whole state to a fresh run of the same
- * workflow id at a safe point: while it waits, with no operator request or handler in flight.
+ * webhook, operator action and timer adds to its history. When Temporal suggests it, or the history
+ * passes HISTORY_EVENTS_PER_RUN (workflows/shared/run-length.ts, the threshold every workflow uses),
+ * the run hands its whole state to a fresh run of the same workflow id at a safe point: while it
+ * waits, with no operator request or handler in flight.
+ *
+ * No `patched()` here, unlike the owner workflows' RunLength: a collection's history is tens of
+ * events (the recorded dunning history has 79), far below both the
+ * threshold and the server's suggestion, so no recorded or running history can see this check come
+ * true where the code before it did not; the replay test confirms it.
  */
 import { allHandlersFinished, condition, workflowInfo } from '@temporalio/workflow';
 import type { DunningPolicy } from '../../domain/dunning';
 import type { CollectionInvoice } from '../../activities/collection';
+import { HISTORY_EVENTS_PER_RUN } from '../shared/run-length';
 import type { CollectionView, InvoiceCollectionInput } from './contract';
-
-/**
- * Start a fresh run past this many history events even if Temporal has not suggested it yet (it
- * suggests at a few thousand). A collection that is charged, retried three times and paid stays
- * under a hundred.
- */
-export const HISTORY_EVENTS_PER_RUN = 2_000;
 
 /**
  * Where the collection process stands, so a fresh run resumes at the same step:

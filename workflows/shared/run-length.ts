@@ -4,12 +4,12 @@
  * `HISTORY_EVENTS_PER_RUN` events or it applied `UPDATES_PER_RUN` updates, whichever comes first.
  * Updates and signals grow a history between billing boundaries, so the main loops check this while they sleep, not only after billing.
  *
- * CONTINUE_AS_NEW_WHEN_SUGGESTED: runs started before it (commit "Continue as new when Temporal
- * suggests it", 2026-12-02) ignored the suggestion while sleeping; a history recorded with the
- * suggestion set mid-sleep would replay differently, so they keep the old path. It can go when no run
- * of these three workflows started before 2026-12-03 is open (a subscription continues as new at least
- * every BOUNDARIES_PER_RUN boundaries, a plan every INSTALMENTS_PER_RUN instalments; a quote ends):
- * then `deprecatePatch` for one release, then delete the id.
+ * CONTINUE_AS_NEW_WHEN_SUGGESTED: runs started before it (commit df146ef, 2026-12-02) ignored the
+ * suggestion while sleeping; a history recorded with the suggestion set mid-sleep would replay
+ * differently, so they keep the old path. It can go when no run of these three workflows started
+ * before 2026-12-03 is open (a subscription continues as new at least every BOUNDARIES_PER_RUN
+ * boundaries, a plan every INSTALMENTS_PER_RUN instalments; a quote ends): then `deprecatePatch`
+ * for one release, then delete the id.
  */
 import { patched, workflowInfo } from '@temporalio/workflow';
 

@@ -4,9 +4,9 @@
  * updates (API); the loop re-evaluates whenever they change the state (subscription-state.ts).
  */
 import { continueAsNew, workflowInfo } from '@temporalio/workflow';
+import { RunLength } from '../shared/run-length';
 import { handleTimedEvent, invoiceLeftovers, passBoundary } from './billing';
 import type { SubscriptionView, SubscriptionWorkflowInput } from './contract';
-import { RunLength } from '../shared/run-length';
 import { recordBeforeWaiting } from './legacy';
 import { SubscriptionEntity } from './subscription-state';
 import { pendingEvents } from './timeline';

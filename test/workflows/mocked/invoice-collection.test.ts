@@ -4,7 +4,6 @@
  * PostgreSQL or a gateway. The real activities are covered in test/workflows/invoice-collection.test.ts.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { ChargeInvoiceResult } from '../../../activities/charging';
 import type { CollectionInvoice } from '../../../activities/collection';
 import type { DunningPolicy } from '../../../domain/dunning';
@@ -18,7 +17,7 @@ import {
   voidInvoiceUpdate,
   type CollectionView,
 } from '../../../workflows/invoice-collection/contract';
-import { workflowBundle } from '../../support/billing-worker';
+import { mockedActivitiesWorker, type RunningWorker } from '../../support/billing-worker';
 import { eventually } from '../../support/eventually';
 import { createTimeSkippingEnv } from '../../support/temporal-env';
 
@@ -76,8 +75,7 @@ function mockedActivities({ policy = POLICY, paidOnAttempt = Number.POSITIVE_INF
 type Activities = ReturnType<typeof mockedActivities>;
 
 let env: TestWorkflowEnvironment;
-let worker: Worker | undefined;
-let workerRun: Promise<void> | undefined;
+let worker: RunningWorker | undefined;
 let sequence = 0;
 
 beforeEach(async () => {
@@ -85,17 +83,14 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  worker?.shutdown();
-  await workerRun;
+  await worker?.stop();
   worker = undefined;
-  workerRun = undefined;
   await env?.teardown();
 });
 
 /** Starts a worker with these activities and one collection workflow on it. */
 async function startCollection(activities: Activities, input: Partial<InvoiceCollectionRunInput> = {}) {
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: await workflowBundle(), activities });
-  workerRun = worker.run();
+  worker = await mockedActivitiesWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, activities });
   sequence += 1;
   const invoiceId = `in_mocked_${sequence}_${Date.now()}`;
   const handle = await env.client.workflow.start(invoiceCollectionWorkflow, {

@@ -5,11 +5,10 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
-import { Worker } from '@temporalio/worker';
 import type { RefundGatewayResult, RefundRecordState } from '../../../activities/refunds';
 import { PENDING_CHECK_INTERVALS_MS, refundWorkflow } from '../../../workflows/refund/workflow';
 import { refundWorkflowId } from '../../../workflows/refund/contract';
-import { workflowBundle } from '../../support/billing-worker';
+import { mockedActivitiesWorker, type RunningWorker } from '../../support/billing-worker';
 import { createTimeSkippingEnv } from '../../support/temporal-env';
 
 const TASK_QUEUE = 'refund-mocked';
@@ -32,8 +31,7 @@ function mockedActivities(first: () => Promise<RefundGatewayResult>, checks: Ref
 type Activities = ReturnType<typeof mockedActivities>;
 
 let env: TestWorkflowEnvironment;
-let worker: Worker | undefined;
-let workerRun: Promise<void> | undefined;
+let worker: RunningWorker | undefined;
 let sequence = 0;
 
 beforeEach(async () => {
@@ -41,17 +39,14 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  worker?.shutdown();
-  await workerRun;
+  await worker?.stop();
   worker = undefined;
-  workerRun = undefined;
   await env?.teardown();
 });
 
 /** Runs one refund workflow to its end on a worker with these activities. */
 async function runRefund(activities: Activities) {
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: await workflowBundle(), activities });
-  workerRun = worker.run();
+  worker = await mockedActivitiesWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, activities });
   sequence += 1;
   const refundId = `re_mocked_${sequence}_${Date.now()}`;
   const result = await env.client.workflow.execute(refundWorkflow, {
