@@ -65,11 +65,12 @@ type Operation = {
 };
 
 /**
- * Two corrections @fastify/swagger cannot make from the route schemas alone:
+ * What @fastify/swagger cannot make from the route schemas alone:
  * - it marks every request body required, but an absent body reads as `{}` here (plugins/json-body.ts):
  *   a body without required fields (`POST /v1/subscriptions/{id}/cancel`) may be left out, and the
  *   document says so (schemathesis flagged the API accepting a "missing" body);
- * - every operation may answer 429 (plugins/rate-limits.ts), which no route declares itself.
+ * - every operation may answer 429 (plugins/rate-limits.ts), which no route declares itself;
+ * - a 202 (a change pending: api/workflow-changes.ts) comes with Retry-After and Idempotency-Key headers.
  */
 function documentApiWideBehaviour<T extends { paths?: object }>(document: T): T {
   for (const pathItem of Object.values(document.paths ?? {}) as Record<string, unknown>[]) {
@@ -77,6 +78,14 @@ function documentApiWideBehaviour<T extends { paths?: object }>(document: T): T 
       if (typeof operation !== 'object' || operation === null) continue;
       const body = operation.requestBody;
       if (body && !Object.values(body.content ?? {}).some((media) => media.schema?.required?.length)) body.required = false;
+      // A route that changes a workflow's record answers 202 (pending) with when and how to learn the outcome.
+      const pending = operation.responses?.['202'] as { headers?: object } | undefined;
+      if (pending) {
+        pending.headers = {
+          'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait before retrying with the same Idempotency-Key' },
+          'Idempotency-Key': { schema: { type: 'string' }, description: 'The key to retry with, made up by the API when the request had none' },
+        };
+      }
       operation.responses = {
         ...operation.responses,
         '429': {

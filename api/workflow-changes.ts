@@ -11,6 +11,7 @@
  *   its outcome.
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { Type } from 'typebox';
 import { WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { ApiError } from './errors';
@@ -19,6 +20,25 @@ import { leaseWorkflowSlot } from './workflow-leases';
 
 /** Seconds a caller told "pending" or "lock_timeout" should wait before retrying. */
 export const CHANGE_RETRY_AFTER_SECONDS = 1;
+
+/** The 202 answer of every route that changes a workflow's entity, as the OpenAPI document shows it. */
+export const PendingChangeResource = Type.Object(
+  {
+    object: Type.Literal('pending_change'),
+    status: Type.Literal('pending'),
+    update_id: Type.String(),
+    idempotency_key: Type.String({ description: 'Send it again as Idempotency-Key to learn the outcome' }),
+    message: Type.String(),
+  },
+  {
+    title: 'PendingChange',
+    description:
+      'The change was sent but its outcome did not come within the answer deadline: it may still apply. Retry the same request with ' +
+      'the same Idempotency-Key (the one returned in the Idempotency-Key header when the request had none) after Retry-After seconds ' +
+      'to learn its outcome. A change certainly not admitted (its turn on a busy record did not come in time) is a 409 lock_timeout with ' +
+      'Retry-After instead: nothing was changed.',
+  },
+);
 
 /** A change sent whose outcome is not known yet: answered 202 (api/plugins/error-handler.ts). */
 export class PendingChange extends Error {

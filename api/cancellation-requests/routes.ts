@@ -14,6 +14,7 @@ import { RequestStatus, CancellationRequestResource, CreateCancellationRequest, 
 import { cancellationRequestResource } from './serialization';
 import { cancellationRequestActions, type CancellationRequestDeps } from './actions';
 import { ADMIN_AND_OPERATOR, STAFF } from '../roles';
+import { PendingChangeResource } from '../workflow-changes';
 
 export const cancellationRequestsRoutes: FastifyPluginAsyncTypebox<CancellationRequestDeps> = async (app, options) => {
   const { orm } = options;
@@ -34,7 +35,7 @@ export const cancellationRequestsRoutes: FastifyPluginAsyncTypebox<CancellationR
           'already has a pending request.',
         params: IdParams,
         body: CreateCancellationRequest,
-        response: { 200: CancellationRequestResource, '4xx': ErrorSchema },
+        response: { 200: CancellationRequestResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) => requestCancellation(request.params.id, request.body),
@@ -90,7 +91,7 @@ export const cancellationRequestsRoutes: FastifyPluginAsyncTypebox<CancellationR
         description: '409 when the request is already decided, or the subscription refuses the cancel (e.g. already canceled).',
         params: IdParams,
         body: DecisionBody,
-        response: { 200: CancellationRequestResource, '4xx': ErrorSchema },
+        response: { 200: CancellationRequestResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) => {

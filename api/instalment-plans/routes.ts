@@ -39,6 +39,7 @@ import {
 import { schedulePreview, withInstalments } from './serialization';
 import { ADMIN_AND_OPERATOR, STAFF } from '../roles';
 import type { RouteDeps } from '../route-deps';
+import { PendingChangeResource } from '../workflow-changes';
 
 /** A failed workflow call of the plan services, in the API's own words (their other refusals are RuleViolations). */
 const refuse: PlanRefusals = { workflowCallError };
@@ -163,7 +164,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async
           'scheduled instalments so the plan total stays the same. Loans (with interest) accept date changes only.',
         params: InstalmentParams,
         body: EditInstalmentBody,
-        response: { 200: InstalmentPlanResource, '4xx': ErrorSchema },
+        response: { 200: InstalmentPlanResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) => {
@@ -186,7 +187,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async
         description: 'With keep_total (default) its amount is spread over the other scheduled instalments; without, the plan total shrinks.',
         params: InstalmentParams,
         querystring: DeleteInstalmentQuery,
-        response: { 200: InstalmentPlanResource, '4xx': ErrorSchema },
+        response: { 200: InstalmentPlanResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) =>
@@ -205,7 +206,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async
         description: 'The next scheduled instalment moves to first_due_date; the later ones keep their spacing. Amounts do not change.',
         params: IdParams,
         body: RescheduleBody,
-        response: { 200: InstalmentPlanResource, '4xx': ErrorSchema },
+        response: { 200: InstalmentPlanResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) => {
@@ -223,7 +224,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async
         summary: 'Invoice (and charge) an instalment now instead of on its due date',
         params: IdParams,
         body: PayEarlyBody,
-        response: { 200: InstalmentPlanResource, '4xx': ErrorSchema },
+        response: { 200: InstalmentPlanResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) =>
@@ -243,7 +244,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async
           'Every scheduled instalment is replaced by one payoff instalment for the principal still owed, invoiced now. ' +
           'Interest that is not yet due is waived. Instalments already invoiced are collected as they are.',
         params: IdParams,
-        response: { 200: InstalmentPlanResource, '4xx': ErrorSchema },
+        response: { 200: InstalmentPlanResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) => change(request.params.id, 'pay off', (wf) => updateWorkflow(wf, payOffUpdate)),
@@ -259,7 +260,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async
         description: 'Nothing more is invoiced; invoices already issued stay open and are still collected.',
         params: IdParams,
         body: CancelBody,
-        response: { 200: InstalmentPlanResource, '4xx': ErrorSchema },
+        response: { 200: InstalmentPlanResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) =>
@@ -274,7 +275,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async
         tags: ['instalment-plans'],
         summary: 'Stop invoicing until resumed',
         params: IdParams,
-        response: { 200: InstalmentPlanResource, '4xx': ErrorSchema },
+        response: { 200: InstalmentPlanResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) => change(request.params.id, 'pause', (wf) => updateWorkflow(wf, pausePlanUpdate)),
@@ -289,7 +290,7 @@ export const instalmentPlansRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async
         summary: 'Resume a paused plan',
         description: 'Instalments that fell due while paused are invoiced straight away.',
         params: IdParams,
-        response: { 200: InstalmentPlanResource, '4xx': ErrorSchema },
+        response: { 200: InstalmentPlanResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) => change(request.params.id, 'resume', (wf) => updateWorkflow(wf, resumePlanUpdate)),

@@ -20,6 +20,7 @@ import { invoiceCollectionActions } from './collection-actions';
 import type { RouteDeps } from '../route-deps';
 import { ADMIN_AND_OPERATOR, STAFF } from '../roles';
 import type { ApiKeyRole } from '../../db/entities';
+import { PendingChangeResource } from '../workflow-changes';
 
 export const invoiceActionsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
   const { orm, temporal, withinDeadline, updateWorkflow } = deps;
@@ -37,7 +38,7 @@ export const invoiceActionsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
   ) =>
     app.post(
       `/invoices/:id/${path}`,
-      { config, schema: { tags: ['invoices'], summary, description, params: IdParams, response: { 200: InvoiceResource, '4xx': ErrorSchema } } },
+      { config, schema: { tags: ['invoices'], summary, description, params: IdParams, response: { 200: InvoiceResource, 202: PendingChangeResource, '4xx': ErrorSchema } } },
       async (request) => act(request.params.id, what, send),
     );
 
@@ -88,7 +89,7 @@ export const invoiceActionsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
         summary: 'Give the customer more time before the next retries',
         params: IdParams,
         body: ExtendGraceBody,
-        response: { 200: InvoiceResource, '4xx': ErrorSchema },
+        response: { 200: InvoiceResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) => act(request.params.id, 'extend the grace period of', (wf) => updateWorkflow(wf, extendGraceUpdate, [{ days: request.body.days }])),
@@ -106,7 +107,7 @@ export const invoiceActionsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async 
           'With an Idempotency-Key, repeating the request records the payment once.',
         params: IdParams,
         body: MarkPaidBody,
-        response: { 200: InvoiceResource, '4xx': ErrorSchema },
+        response: { 200: InvoiceResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) => {

@@ -38,6 +38,7 @@ import { InvoiceResource, InvoiceSummaryResource } from '../invoices/schemas';
 import { invoiceSummary, invoiceWithLines } from '../invoices/serialization';
 import { PortalInvoiceStatus } from './schemas';
 import type { PortalDeps } from './options';
+import { PendingChangeResource } from '../workflow-changes';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -149,7 +150,7 @@ export const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalDeps> = async
         description: 'As POST /v1/subscriptions/:id/pause, with the same rules.',
         params: IdParams,
         body: PauseBody,
-        response: { 200: SubscriptionResource, '4xx': ErrorSchema },
+        response: { 200: SubscriptionResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) => {
@@ -167,7 +168,7 @@ export const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalDeps> = async
         security,
         summary: 'Resume a paused subscription, or drop a pause scheduled for later',
         params: IdParams,
-        response: { 200: SubscriptionResource, '4xx': ErrorSchema },
+        response: { 200: SubscriptionResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) => lifecycle.resume((await ownSubscription(request, request.params.id)).id),
@@ -187,7 +188,7 @@ export const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalDeps> = async
           'subscription is canceled or already has a pending request.',
         params: IdParams,
         body: CreateCancellationRequest,
-        response: { 200: CancellationRequestResource, '4xx': ErrorSchema },
+        response: { 200: CancellationRequestResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) => cancellations.requestCancellation((await ownSubscription(request, request.params.id)).id, request.body),
@@ -288,7 +289,7 @@ export const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalDeps> = async
           'is done: paid, or still open with the decline recorded. 409 for an invoice that is paid or void, or being charged; ' +
           '422 no_payment_method without a saved payment method.',
         params: IdParams,
-        response: { 200: InvoiceResource, '4xx': ErrorSchema },
+        response: { 200: InvoiceResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) => {

@@ -20,6 +20,7 @@ import { userAgentOf } from './callers';
 import { PublicQuoteResource, SignBody } from './schemas';
 import { loadQuoteRecords, publicQuoteResource } from './serialization';
 import type { RouteDeps } from '../route-deps';
+import { PendingChangeResource } from '../workflow-changes';
 
 const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200, description: 'The token of the acceptance link' }) });
 
@@ -93,7 +94,7 @@ export const publicQuotesRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (a
         security,
         params: TokenParams,
         body: SignBody,
-        response: { 200: PublicQuoteResource, '4xx': ErrorSchema },
+        response: { 200: PublicQuoteResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) =>
@@ -122,7 +123,7 @@ export const publicQuotesRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (a
         security,
         params: TokenParams,
         body: DeclineBody,
-        response: { 200: PublicQuoteResource, '4xx': ErrorSchema },
+        response: { 200: PublicQuoteResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) =>

@@ -35,6 +35,7 @@ import { CreateQuote, LineInput, LineParams, QuotePreview, QuoteResource, QuoteS
 import { loadQuoteRecords, quotePreviewResource, quoteResource } from './serialization';
 import { ADMIN_AND_SALES, ADMIN_ONLY, STAFF } from '../roles';
 import type { RouteDeps } from '../route-deps';
+import { PendingChangeResource } from '../workflow-changes';
 
 /** Quotes' approval threshold and reminders (QUOTE_APPROVAL_DISCOUNT_PERCENT, QUOTE_REMINDER_DAYS). */
 export type QuoteRoutesOptions = RouteDeps & { quotes: QuoteConfig };
@@ -178,7 +179,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
         description: 'Only a draft; each field given replaces its own (lines replace every line). A sent quote is revised instead.',
         params: IdParams,
         body: UpdateQuote,
-        response: { 200: QuoteResource, '4xx': ErrorSchema },
+        response: { 200: QuoteResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) => editDraft(request.params.id, 'update', request.body, request),
@@ -193,7 +194,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
         summary: "Add a line to a draft quote",
         params: IdParams,
         body: LineInput,
-        response: { 200: QuoteResource, '4xx': ErrorSchema },
+        response: { 200: QuoteResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) =>
@@ -208,7 +209,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
     '/quotes/:id/lines/:line_id',
     {
       config: write,
-      schema: { tags: ['quotes'], summary: 'Remove a line from a draft quote', params: LineParams, response: { 200: QuoteResource, '4xx': ErrorSchema } },
+      schema: { tags: ['quotes'], summary: 'Remove a line from a draft quote', params: LineParams, response: { 200: QuoteResource, 202: PendingChangeResource, '4xx': ErrorSchema } },
     },
     async (request) =>
       change(request.params.id, 'remove a line from', async (quote, current) => {
@@ -228,7 +229,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
         summary: 'Send a draft to its customer signers',
         description: 'Each customer signer is emailed an acceptance link. Above the discount threshold the quote waits for an admin to approve it first.',
         params: IdParams,
-        response: { 200: QuoteResource, '4xx': ErrorSchema },
+        response: { 200: QuoteResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) => change(request.params.id, 'send', (quote) => updateWorkflow(quote.workflowId, sendQuoteUpdate, [{ by: actor(request) }])),
@@ -238,7 +239,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
     '/quotes/:id/approve',
     {
       config: admin,
-      schema: { tags: ['quotes'], summary: 'Approve a quote whose discount is above the threshold; it is sent', params: IdParams, response: { 200: QuoteResource, '4xx': ErrorSchema } },
+      schema: { tags: ['quotes'], summary: 'Approve a quote whose discount is above the threshold; it is sent', params: IdParams, response: { 200: QuoteResource, 202: PendingChangeResource, '4xx': ErrorSchema } },
     },
     async (request) => change(request.params.id, 'approve', (quote) => updateWorkflow(quote.workflowId, approveQuoteUpdate, [{ by: actor(request) }])),
   );
@@ -252,7 +253,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
         summary: 'Refuse the approval; the quote goes back to draft',
         params: IdParams,
         body: RejectBody,
-        response: { 200: QuoteResource, '4xx': ErrorSchema },
+        response: { 200: QuoteResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) =>
@@ -273,7 +274,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
           'It is approved again if its discount needs it, and re-sent to the customer signers.',
         params: IdParams,
         body: ReviseQuote,
-        response: { 200: QuoteResource, '4xx': ErrorSchema },
+        response: { 200: QuoteResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) =>
@@ -291,7 +292,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
     '/quotes/:id/void',
     {
       config: write,
-      schema: { tags: ['quotes'], summary: 'Void a quote that is not accepted yet', params: IdParams, body: ReasonBody, response: { 200: QuoteResource, '4xx': ErrorSchema } },
+      schema: { tags: ['quotes'], summary: 'Void a quote that is not accepted yet', params: IdParams, body: ReasonBody, response: { 200: QuoteResource, 202: PendingChangeResource, '4xx': ErrorSchema } },
     },
     async (request) =>
       change(request.params.id, 'void', (quote) =>
@@ -311,7 +312,7 @@ export const quotesRoutes: FastifyPluginAsyncTypebox<QuoteRoutesOptions> = async
           'A key bound to no internal signer of the quote is a 403. content_hash is the version signed. Records the key, IP and user agent.',
         params: IdParams,
         body: SignBody,
-        response: { 200: QuoteResource, '4xx': ErrorSchema },
+        response: { 200: QuoteResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) =>

@@ -13,6 +13,7 @@ import { PauseBody, CollectionMethodBody, CancelBody } from './lifecycle-schemas
 import { subscriptionLifecycleActions } from './lifecycle-actions';
 import type { RouteDeps } from '../route-deps';
 import { ADMIN_AND_OPERATOR } from '../roles';
+import { PendingChangeResource } from '../workflow-changes';
 
 export const subscriptionLifecycleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
   const { updateWorkflow } = deps;
@@ -32,7 +33,7 @@ export const subscriptionLifecycleRoutes: FastifyPluginAsyncTypebox<RouteDeps> =
           'A pause scheduled for later is dropped with POST /resume.',
         params: IdParams,
         body: PauseBody,
-        response: { 200: SubscriptionResource, '4xx': ErrorSchema },
+        response: { 200: SubscriptionResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) => pause(request.params.id, request.body),
@@ -46,7 +47,7 @@ export const subscriptionLifecycleRoutes: FastifyPluginAsyncTypebox<RouteDeps> =
         tags: ['subscriptions'],
         summary: 'Resume a paused subscription, or drop a pause scheduled for later',
         params: IdParams,
-        response: { 200: SubscriptionResource, '4xx': ErrorSchema },
+        response: { 200: SubscriptionResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) => resume(request.params.id),
@@ -62,7 +63,7 @@ export const subscriptionLifecycleRoutes: FastifyPluginAsyncTypebox<RouteDeps> =
         description: 'During a trial, at_period_end cancels when the trial ends: nothing is billed.',
         params: IdParams,
         body: CancelBody,
-        response: { 200: SubscriptionResource, '4xx': ErrorSchema },
+        response: { 200: SubscriptionResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) => {
@@ -84,7 +85,7 @@ export const subscriptionLifecycleRoutes: FastifyPluginAsyncTypebox<RouteDeps> =
         summary: 'Keep a subscription that is set to cancel at period end',
         description: '409 when it is not set to cancel at period end, or already canceled.',
         params: IdParams,
-        response: { 200: SubscriptionResource, '4xx': ErrorSchema },
+        response: { 200: SubscriptionResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) =>

@@ -23,6 +23,7 @@ import { ChangePlanBody, PlanChangeResource, PlanChangePreview } from './plan-ch
 import { planChangeResource, lastProrationDate } from './plan-change-serialization';
 import { STAFF } from '../roles';
 import type { RouteDeps } from '../route-deps';
+import { PendingChangeResource } from '../workflow-changes';
 
 export const subscriptionPlanChangesRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { orm, updateWorkflow }) => {
   const act = { roles: STAFF };
@@ -167,7 +168,7 @@ export const subscriptionPlanChangesRoutes: FastifyPluginAsyncTypebox<RouteDeps>
           'The billing frequency cannot change (422 interval_mismatch).',
         params: IdParams,
         body: ChangePlanBody,
-        response: { 200: PlanChangeResource, '4xx': ErrorSchema },
+        response: { 200: PlanChangeResource, 202: PendingChangeResource, '4xx': ErrorSchema },
       },
     },
     async (request) => {
