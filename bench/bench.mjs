@@ -8,6 +8,8 @@
 //   billing  N subscriptions due at once until all are invoiced, charged and receipted, against the
 //            same workflows with no-op activities
 //   api      GET by id and a filtered list under fixed-concurrency load, against bare Fastify
+//   hot      20 clients pausing and resuming one subscription, then 20 subscriptions: answers by
+//            status, p50/p99, and changes applied after their caller was told they failed (must be 0)
 // Idle runs first, so "none" is a fresh worker and an empty server. Prints a JSON summary and a
 // table; the JSON also goes to bench/results/latest.json. `--help` lists the options.
 import { cpus, loadavg } from 'node:os';
@@ -23,6 +25,7 @@ import { measureApiReads } from './sections/api-reads.mjs';
 import { measureBillingRun } from './sections/billing.mjs';
 import { measureHistory } from './sections/history.mjs';
 import { measureIdleCost } from './sections/idle-cost.mjs';
+import { measureHotEntity } from './sections/hot-entity.mjs';
 
 /** A promise that never rejects: { value } or { error }, so it can wait while other work runs. */
 const settle = (promise) => promise.then((value) => ({ value }), (error) => ({ error }));
@@ -55,6 +58,7 @@ async function main(options) {
       idle: options.idle,
       durationSeconds: options.duration,
       connections: options.connections,
+      hotSeconds: options.hotSeconds,
       engine: options.engine,
       workers: options.workers,
     },
@@ -124,6 +128,8 @@ async function main(options) {
         log,
       }));
     }
+
+    if (wants('hot')) await section('hot', () => measureHotEntity(stack, { clients: 20, seconds: options.hotSeconds, log }));
   } finally {
     log('stopping the stack');
     await cleanup();
@@ -150,6 +156,13 @@ function warningsOf({ sections: s, errors }) {
       }
     }
   }
+  if (s.hot) {
+    for (const [name, run] of [['one subscription', s.hot.oneSubscription], ['20 subscriptions', s.hot.manySubscriptions]]) {
+      if (run.appliedAfterToldFailed || run.answered200NotApplied || run.finalStateMismatches) {
+        warnings.push(`hot entity (${name}): ${run.appliedAfterToldFailed} applied after told failed, ${run.answered200NotApplied} answered 200 not applied, ${run.finalStateMismatches} final states wrong`);
+      }
+    }
+  }
   return warnings;
 }
 
@@ -173,9 +186,12 @@ try {
   await writeFile(RESULTS_FILE, JSON.stringify(summary, null, 2) + '\n');
   console.log(JSON.stringify(summary, null, 2));
   if (!options.jsonOnly) console.log(`\n${formatTable(summary)}\n\n(JSON also in ${RESULTS_FILE.replace(ROOT + '/', '')}; ${summary.totalSeconds} s in total)`);
-  // A failed section or a billing run that lost or duplicated anything fails the command.
+  // A failed section, a billing run that lost or duplicated anything, or a hot entity change answered
+  // other than it ended, fails the command.
   const counts = summary.sections.billing?.billing.counts;
-  process.exitCode = Object.keys(summary.errors).length || counts?.duplicates || counts?.lost ? 1 : 0;
+  const hot = summary.sections.hot;
+  const hotWrong = hot && [hot.oneSubscription, hot.manySubscriptions].some((r) => r.appliedAfterToldFailed || r.answered200NotApplied || r.finalStateMismatches);
+  process.exitCode = Object.keys(summary.errors).length || counts?.duplicates || counts?.lost || hotWrong ? 1 : 0;
 } catch (error) {
   console.error(`[bench] ${error.stack ?? error.message}`);
   process.exitCode = 1;

@@ -3,16 +3,17 @@
 import { parseArgs } from 'node:util';
 import { parseEngine } from '../../scripts/lib/temporal-server-config.mjs';
 
-export const SECTIONS = ['history', 'idle', 'billing', 'api'];
+export const SECTIONS = ['history', 'idle', 'billing', 'api', 'hot'];
 
-const FULL = { subscriptions: 2000, idle: 10000, duration: 10, connections: 10 };
-const QUICK = { subscriptions: 30, idle: 100, duration: 2, connections: 10 };
+const FULL = { subscriptions: 2000, idle: 10000, duration: 10, connections: 10, hotSeconds: 30 };
+const QUICK = { subscriptions: 30, idle: 100, duration: 2, connections: 10, hotSeconds: 5 };
 
 export const USAGE = `Usage: npm run bench -- [options]
   --subscriptions N   billing run size, all due at the same moment (default ${FULL.subscriptions}; quick ${QUICK.subscriptions})
   --idle N            sleeping subscriptions for the idle cost (default ${FULL.idle}; quick ${QUICK.idle})
   --duration S        seconds of load per API route (default ${FULL.duration}; quick ${QUICK.duration})
   --connections N     concurrent connections of the load generator (default ${FULL.connections})
+  --hot-seconds S     seconds of each hot entity run, 20 clients (default ${FULL.hotSeconds}; quick ${QUICK.hotSeconds})
   --quick             small loads, under 2 minutes in total
   --only LIST         comma-separated sections to run: ${SECTIONS.join(',')} (default all)
   --engine E          Temporal engine: dev (the dev server on SQLite, default) or server (the Temporal
@@ -35,6 +36,7 @@ export function parseBenchArgs(argv) {
       idle: { type: 'string' },
       duration: { type: 'string' },
       connections: { type: 'string' },
+      'hot-seconds': { type: 'string' },
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
       engine: { type: 'string' },
@@ -56,6 +58,7 @@ export function parseBenchArgs(argv) {
     idle: values.idle ? positiveInt('idle', values.idle) : defaults.idle,
     duration: values.duration ? positiveInt('duration', values.duration) : defaults.duration,
     connections: values.connections ? positiveInt('connections', values.connections) : defaults.connections,
+    hotSeconds: values['hot-seconds'] ? positiveInt('hot-seconds', values['hot-seconds']) : defaults.hotSeconds,
     engine: parseEngine(values.engine, '--engine'),
     workers: values.workers ? positiveInt('workers', values.workers) : 1,
   };

@@ -65,6 +65,22 @@ function instalmentPlanRows(plan) {
   ];
 }
 
+function hotRows(hot) {
+  const rows = [{ title: `Hot entity: ${hot.clients} clients pausing and resuming, ${hot.oneSubscription.durationSeconds} s each`, measured: 'one subscription', baseline: `${hot.manySubscriptions.subscriptions} subscriptions` }];
+  const [one, many] = [hot.oneSubscription, hot.manySubscriptions];
+  const statuses = (run) => Object.entries(run.answersByStatus).map(([k, v]) => `${k}: ${v}`).join(', ');
+  const outcomes = (run) => Object.entries(run.outcomes).map(([k, v]) => `${k}: ${v}`).join(', ');
+  rows.push(['changes (per second)', `${one.changes} (${num(one.changesPerSecond)})`, `${many.changes} (${num(many.changesPerSecond)})`, '']);
+  rows.push(['answers by status', statuses(one), statuses(many), '']);
+  rows.push(['answer p50 / p99', `${num(one.answerP50Ms)} / ${num(one.answerP99Ms)} ms`, `${num(many.answerP50Ms)} / ${num(many.answerP99Ms)} ms`, '']);
+  rows.push(['outcomes', outcomes(one), outcomes(many), '']);
+  rows.push(['request → outcome p50 / p99', `${num(one.outcomeP50Ms)} / ${num(one.outcomeP99Ms)} ms`, `${num(many.outcomeP50Ms)} / ${num(many.outcomeP99Ms)} ms`, '']);
+  rows.push(['workflow runs (continue-as-new)', String(one.workflowRuns), String(many.workflowRuns), '']);
+  rows.push(['applied after told failed (must be 0)', String(one.appliedAfterToldFailed), String(many.appliedAfterToldFailed), '']);
+  rows.push(['answered 200, not applied / final state wrong', `${one.answered200NotApplied} / ${one.finalStateMismatches}`, `${many.answered200NotApplied} / ${many.finalStateMismatches}`, '']);
+  return rows;
+}
+
 export function formatTable(summary) {
   const { sections: s } = summary;
   const rows = [];
@@ -72,6 +88,7 @@ export function formatTable(summary) {
   if (s.api) rows.push(...apiRows(s.api));
   if (s.idle) rows.push(...idleRows(s.idle, summary.parameters.engine));
   if (s.history) rows.push(...historyRows(s.history));
+  if (s.hot) rows.push(...hotRows(s.hot));
   const cells = rows.map((r) => (Array.isArray(r) ? r : ['', r.measured, r.baseline, r.baseline ? 'ratio' : '']));
   const widths = [0, 1, 2, 3].map((col) => Math.max(...cells.map((c) => String(c[col]).length)));
   const line = (c) => '  ' + c.map((cell, col) => String(cell).padEnd(widths[col])).join('   ').trimEnd();
