@@ -22,6 +22,7 @@ import { checkExtendGrace, checkMarkUncollectible, checkOfflinePayment, checkRet
 import { chargeEmailedInvoice } from './emailed-invoice';
 import { recordActivities } from './activity-proxies';
 import type { CarriedCollection, CollectionPhase, InvoiceCollectionRunInput } from './hand-over';
+import { UpdateLedger } from '../shared/update-ledger';
 
 const COLLECTION_RULE_FAILURE = RULE_FAILURE_TYPES.invoiceCollection;
 
@@ -69,7 +70,11 @@ export class InvoiceCollection {
   /** The first email (send_invoice) is copy 0; each resend on request is a new outbox row. */
   invoiceEmails: number;
 
+  /** Update ids applied lately, carried across continue-as-new: a retried id is answered, not applied twice. */
+  readonly updates: UpdateLedger;
+
   constructor(readonly input: InvoiceCollectionRunInput) {
+    this.updates = new UpdateLedger(input.carriedState?.updateIds);
     this.view = {
       invoiceId: input.invoiceId,
       stage: input.collectionMethod === 'send_invoice' ? 'awaiting_payment' : 'charging',
@@ -119,6 +124,7 @@ export class InvoiceCollection {
       invoiceEmails: this.invoiceEmails,
       seenEvents: [...this.seenEvents],
       lastEventAt: this.lastEventAt,
+      updateIds: this.updates.carry(),
     };
   }
 

@@ -46,6 +46,8 @@ export interface CarriedCollection {
   invoiceEmails: number;
   seenEvents: string[];
   lastEventAt: number;
+  /** Update ids applied lately (workflows/shared/update-ledger.ts); absent in state carried before it. */
+  updateIds?: string[];
 }
 
 /**

@@ -99,18 +99,29 @@ async function awaitSettlement(c: InvoiceCollection): Promise<WaitEnd> {
  * right after finalize) finds its handler; validators check a request once the invoice is known.
  */
 function handleQueriesAndUpdates(c: InvoiceCollection): void {
+  /** An operator's action, applied once per update id: a retry of one applied in an earlier run is answered with the view as it is. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDK's own constraint on update arguments
+  const once = <Args extends any[]>(apply: (...args: Args) => Promise<CollectionView>) => async (...args: Args): Promise<CollectionView> => {
+    if (c.updates.repeated) return c.snapshot();
+    c.updates.applied();
+    return apply(...args);
+  };
+  /** Its validator: a repeated id is answered, never refused by a rule its first attempt changed. */
+  const checkOnce = (check: () => void): void => {
+    if (!c.updates.repeated) c.validateLoaded(check);
+  };
   setHandler(getCollectionQuery, () => c.snapshot());
-  setHandler(retryNowUpdate, () => c.retryNow(), { validator: () => c.validateLoaded(() => checkRetryNow(c.view)) });
-  setHandler(skipRetryUpdate, () => c.skipRetry(), { validator: () => c.validateLoaded(() => checkSkipRetry(c.view)) });
-  setHandler(extendGraceUpdate, (request) => c.extendGrace(request), {
-    validator: (request) => c.validateLoaded(() => checkExtendGrace(c.view, request)),
+  setHandler(retryNowUpdate, once(() => c.retryNow()), { validator: () => checkOnce(() => checkRetryNow(c.view)) });
+  setHandler(skipRetryUpdate, once(() => c.skipRetry()), { validator: () => checkOnce(() => checkSkipRetry(c.view)) });
+  setHandler(extendGraceUpdate, once((request) => c.extendGrace(request)), {
+    validator: (request) => checkOnce(() => checkExtendGrace(c.view, request)),
   });
-  setHandler(recordOfflinePaymentUpdate, (request) => c.recordOfflinePayment(request), {
-    validator: (request) => c.validateLoaded(() => checkOfflinePayment(c.view, c.amountDue, request)),
+  setHandler(recordOfflinePaymentUpdate, once((request) => c.recordOfflinePayment(request)), {
+    validator: (request) => checkOnce(() => checkOfflinePayment(c.view, c.amountDue, request)),
   });
-  setHandler(voidInvoiceUpdate, () => c.voidInvoice(), { validator: () => c.validateLoaded(c.checkVoid) });
-  setHandler(emailInvoiceUpdate, () => c.emailInvoice(), { validator: () => c.validateLoaded(() => checkSettle(c.view)) });
-  setHandler(markUncollectibleUpdate, () => c.markUncollectible(), { validator: () => c.validateLoaded(() => checkMarkUncollectible(c.view)) });
+  setHandler(voidInvoiceUpdate, once(() => c.voidInvoice()), { validator: () => checkOnce(c.checkVoid) });
+  setHandler(emailInvoiceUpdate, once(() => c.emailInvoice()), { validator: () => checkOnce(() => checkSettle(c.view)) });
+  setHandler(markUncollectibleUpdate, once(() => c.markUncollectible()), { validator: () => checkOnce(() => checkMarkUncollectible(c.view)) });
 }
 
 /**
