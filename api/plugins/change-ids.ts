@@ -3,8 +3,8 @@
  * attaches to the same update (Temporal deduplicates update ids within a run; the workflow remembers
  * recent ones across continue-as-new: workflows/shared/update-ledger.ts) and learns its real outcome
  * instead of applying it twice. The id hashes the caller (API key or portal session), the route, its
- * path parameters, the `Idempotency-Key` and which change of the request it is (workflow, update,
- * ordinal). A request without a key gets one from the API, returned in the `Idempotency-Key` response
+ * path parameters and body (the same key with other parameters is another change), the
+ * `Idempotency-Key` and which change of the request it is (workflow, update, ordinal). A request without a key gets one from the API, returned in the `Idempotency-Key` response
  * header: retrying with it is retrying the same change.
  *
  * The request is reached through an async context opened for each request (before its handler), so
@@ -69,7 +69,7 @@ export function changeOrigin(workflowId: string, updateName: string): ChangeOrig
   const ordinal = (current.sent.get(change) ?? 0) + 1;
   current.sent.set(change, ordinal);
   const updateId = createHash('sha256')
-    .update(`${caller}\n${route}\n${JSON.stringify(request.params ?? null)}\n${key}\n${change}\n${ordinal}`)
+    .update(`${caller}\n${route}\n${JSON.stringify(request.params ?? null)}\n${JSON.stringify(request.body ?? null)}\n${key}\n${change}\n${ordinal}`)
     .digest('hex')
     .slice(0, 32);
   return { updateId, idempotencyKey: key };
