@@ -97,3 +97,16 @@ export const iso = (date: Date | null): string | null => (date === null ? null :
 export function definedOnly<T extends Record<string, unknown>>(filters: T): Partial<T> {
   return Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/** A postal address (customers' billing address, the company profile's). */
+export const Address = Type.Object(
+  {
+    line1: Type.Optional(Type.String({ maxLength: 200 })),
+    line2: Type.Optional(Type.String({ maxLength: 200 })),
+    city: Type.Optional(Type.String({ maxLength: 100 })),
+    state: Type.Optional(Type.String({ maxLength: 100 })),
+    postal_code: Type.Optional(Type.String({ maxLength: 20 })),
+    country: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' })),
+  },
+  { additionalProperties: false },
+);

@@ -1,23 +1,11 @@
 /** The request and response shapes of `/v1/company-profile`. */
 import { Type } from 'typebox';
-import { Nullable, Timestamp } from '../schemas';
+import { Address, Nullable, Timestamp } from '../schemas';
 
 /** Decoded logo bytes; the base64 in a request is a third larger. Every branded email carries the logo inline. */
 export const MAX_LOGO_BYTES = 256 * 1024;
 export const MAX_LOGO_PIXELS = 4_000_000;
 export const MAX_LOGO_DATA_URL_LENGTH = 'data:image/jpeg;base64,'.length + Math.ceil(MAX_LOGO_BYTES / 3) * 4;
-
-export const Address = Type.Object(
-  {
-    line1: Type.Optional(Type.String({ maxLength: 200 })),
-    line2: Type.Optional(Type.String({ maxLength: 200 })),
-    city: Type.Optional(Type.String({ maxLength: 100 })),
-    state: Type.Optional(Type.String({ maxLength: 100 })),
-    postal_code: Type.Optional(Type.String({ maxLength: 20 })),
-    country: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' })),
-  },
-  { additionalProperties: false },
-);
 
 export const BrandColor = Type.String({ pattern: '^#[0-9A-Fa-f]{6}$', description: 'Hex colour #RRGGBB; returned in upper case', examples: ['#0F766E'] });
 

@@ -1,19 +1,7 @@
 /** The request and response shapes of `/v1/customers`. */
 import { Type } from 'typebox';
 import { InstalmentBalance } from '../instalment-plans/balances';
-import { CurrencyCode, PaymentMethodId, Metadata, Nullable, Timestamp } from '../schemas';
-
-export const Address = Type.Object(
-  {
-    line1: Type.Optional(Type.String({ maxLength: 200 })),
-    line2: Type.Optional(Type.String({ maxLength: 200 })),
-    city: Type.Optional(Type.String({ maxLength: 100 })),
-    state: Type.Optional(Type.String({ maxLength: 100 })),
-    postal_code: Type.Optional(Type.String({ maxLength: 20 })),
-    country: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' })),
-  },
-  { additionalProperties: false },
-);
+import { Address, CurrencyCode, PaymentMethodId, Metadata, Nullable, Timestamp } from '../schemas';
 
 /** How a customer resource shows its revenue (services/customers/customer-revenue.ts computes it). */
 export const CustomerRevenueFields = {

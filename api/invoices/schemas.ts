@@ -166,6 +166,19 @@ export const UpdateInvoice = Type.Object(
 );
 export type UpdateInvoice = Static<typeof UpdateInvoice>;
 
+/** The totals of an invoice not issued yet (a preview, an upcoming invoice), as `pricedTotals` serializes them. */
+export const PricedTotalsFields = {
+    subtotal: Type.Integer(),
+    discount_total: Type.Integer(),
+    fee_total: Type.Integer(),
+    tax: Type.Integer(),
+    total: Type.Integer(),
+    amount_due: Type.Integer(),
+    discounts: Type.Array(DiscountResource),
+    fees: Type.Array(FeeResource),
+    tax_amounts: Type.Array(TaxAmountResource),
+};
+
 const PreviewLine = Type.Object({
   description: Type.String(),
   price: Nullable(Type.String()),
@@ -184,15 +197,7 @@ export const InvoicePreview = Type.Object(
     collection_method: CollectionMethod,
     payment_terms: PaymentTermsSchema,
     due_date: Timestamp,
-    subtotal: Type.Integer(),
-    discount_total: Type.Integer(),
-    fee_total: Type.Integer(),
-    tax: Type.Integer(),
-    total: Type.Integer(),
-    amount_due: Type.Integer(),
-    discounts: Type.Array(DiscountResource),
-    fees: Type.Array(FeeResource),
-    tax_amounts: Type.Array(TaxAmountResource),
+    ...PricedTotalsFields,
     lines: Type.Array(PreviewLine),
     memo: Nullable(Type.String()),
   },

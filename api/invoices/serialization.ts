@@ -5,6 +5,7 @@ import { formatPercentage } from '../../domain/pricing';
 import { computeDueDate } from '../../domain/payment-terms';
 import { iso } from '../schemas';
 import type { NewDraft } from '../../services/invoices/draft-pricing';
+import type { PricedInvoice } from '../../services/invoices/invoice-records';
 
 export const discountResource = (d: InvoiceDiscountRecord) => ({
   description: d.description,
@@ -87,6 +88,22 @@ export async function invoiceWithLines(em: EntityManager, invoice: Invoice) {
   return { ...invoiceSummary(invoice), lines: lines.map(lineResource) };
 }
 
+/** The totals of an invoice not issued yet (a preview, an upcoming invoice): nothing is paid, so all of it is due. */
+export function pricedTotals(priced: PricedInvoice) {
+  const { totals } = priced;
+  return {
+    subtotal: totals.subtotal,
+    discount_total: totals.discountTotal,
+    fee_total: totals.feeTotal,
+    tax: totals.taxTotal,
+    total: totals.total,
+    amount_due: totals.total,
+    discounts: priced.discounts.map(discountResource),
+    fees: priced.fees.map(feeResource),
+    tax_amounts: priced.taxAmounts.map(taxResource),
+  };
+}
+
 /** A priced draft as `POST /v1/invoices/preview` answers it: what it would be if finalized now. */
 export function invoicePreview({ customer, currency, collectionMethod, now, terms, priced }: NewDraft, memo: string | undefined) {
   const { totals } = priced;
@@ -97,15 +114,7 @@ export function invoicePreview({ customer, currency, collectionMethod, now, term
     collection_method: collectionMethod,
     payment_terms: terms.paymentTerms,
     due_date: computeDueDate(terms.paymentTerms, now, customer.timeZone, terms.dueDate).toISOString(),
-    subtotal: totals.subtotal,
-    discount_total: totals.discountTotal,
-    fee_total: totals.feeTotal,
-    tax: totals.taxTotal,
-    total: totals.total,
-    amount_due: totals.total,
-    discounts: priced.discounts.map(discountResource),
-    fees: priced.fees.map(feeResource),
-    tax_amounts: priced.taxAmounts.map(taxResource),
+    ...pricedTotals(priced),
     lines: priced.lines.map((line, i) => ({
       description: line.description,
       price: line.priceId,

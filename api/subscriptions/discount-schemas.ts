@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import { PAYMENT_TERMS } from '../../domain/payment-terms';
 import { Nullable, Timestamp } from '../schemas';
-import { DiscountResource, FeeResource, TaxAmountResource } from '../invoices/schemas';
+import { PricedTotalsFields } from '../invoices/schemas';
 
 export const ApplyDiscount = Type.Object(
   { coupon: Type.String({ minLength: 1, maxLength: 64, description: 'A valid coupon; replaces the current one' }) },
@@ -38,15 +38,7 @@ export const UpcomingInvoice = Type.Object(
     due_date: Timestamp,
     next_payment_attempt: Nullable(Timestamp),
     coupon: Nullable(Type.String({ description: 'The coupon discounting this invoice, if its duration covers the period' })),
-    subtotal: Type.Integer(),
-    discount_total: Type.Integer(),
-    fee_total: Type.Integer(),
-    tax: Type.Integer(),
-    total: Type.Integer(),
-    amount_due: Type.Integer(),
-    discounts: Type.Array(DiscountResource),
-    fees: Type.Array(FeeResource),
-    tax_amounts: Type.Array(TaxAmountResource),
+    ...PricedTotalsFields,
     lines: Type.Array(UpcomingInvoiceLine),
   },
   {

@@ -7,7 +7,7 @@ import { priceSubscriptionPeriod } from '../../services/subscriptions/subscripti
 import { ErrorSchema, conflict, notFound } from '../errors';
 import { IdParams } from '../schemas';
 import { nextPeriodToBill, redeemCoupon, redeemableCoupon } from '../../services/subscriptions/subscription-billing';
-import { discountResource, feeResource, taxResource } from '../invoices/serialization';
+import { pricedTotals } from '../invoices/serialization';
 import { SubscriptionResource } from './schemas';
 import { subscriptionResource } from './serialization';
 import { ApplyDiscount, UpcomingInvoice } from './discount-schemas';
@@ -150,15 +150,7 @@ export const subscriptionDiscountsRoutes: FastifyPluginAsyncTypebox<RouteDeps> =
         // Charged as soon as it is issued; an emailed invoice waits for the customer.
         next_payment_attempt: subscription.collectionMethod === 'charge_automatically' ? draft.issuedAt.toISOString() : null,
         coupon: draft.couponId,
-        subtotal: totals.subtotal,
-        discount_total: totals.discountTotal,
-        fee_total: totals.feeTotal,
-        tax: totals.taxTotal,
-        total: totals.total,
-        amount_due: totals.total,
-        discounts: draft.priced.discounts.map(discountResource),
-        fees: draft.priced.fees.map(feeResource),
-        tax_amounts: draft.priced.taxAmounts.map(taxResource),
+        ...pricedTotals(draft.priced),
         lines: draft.priced.lines.map((line, i) => ({
           description: line.description,
           price: line.priceId,
