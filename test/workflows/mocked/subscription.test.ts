@@ -1,7 +1,8 @@
 /**
  * The subscription workflow on the time-skipping server with mocked activities (no database, no
  * gateway): which activities it calls, in which order, with which arguments, for a billed period, a
- * pause and a cancel; and a run that continues as new between boundaries when its history grows long.
+ * pause and a cancel; a run that continues as new between boundaries when its history grows long; and
+ * an update id applied in one run and retried in the next (answered, not applied twice).
  * The time-skipping tests beside (test/workflows/subscription*.test.ts) run the real activities.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -116,5 +117,31 @@ test('a run whose history passes its limit continues as new between boundaries, 
   // And the new run answers updates.
   const after = last!.status === 'paused' ? await handle.executeUpdate(resumeUpdate) : await handle.executeUpdate(pauseUpdate, { args: [{}] });
   expect(after.status).toBe(last!.status === 'paused' ? 'active' : 'paused');
+  await handle.terminate('test over');
+});
+
+test('an update id applied in an earlier run is answered in the next one, not applied again', async () => {
+  const { handle } = await startSubscription('sub_3', { historyEventsPerRun: 60 });
+  await eventually(() => expect(mocked.names()).toContain('startInvoiceCollection'));
+  const firstRunId = (await handle.describe()).runId;
+  const first = await handle.executeUpdate(pauseUpdate, { args: [{}], updateId: 'pause-from-request-1' });
+  expect(first.status).toBe('paused');
+
+  // Other changes until the run continues as new, ending active.
+  let runId = firstRunId;
+  let status = first.status;
+  for (let i = 0; i < 40 && (runId === firstRunId || status !== 'active'); i += 1) {
+    status = (status === 'paused' ? await handle.executeUpdate(resumeUpdate) : await handle.executeUpdate(pauseUpdate, { args: [{}] })).status;
+    runId = (await handle.describe()).runId;
+  }
+  expect(runId).not.toBe(firstRunId);
+  expect(status).toBe('active');
+
+  // The first pause retried with its id: answered with the state as it is, and nothing paused.
+  const retried = await handle.executeUpdate(pauseUpdate, { args: [{}], updateId: 'pause-from-request-1' });
+  expect(retried.status).toBe('active');
+  expect((await handle.query(getSubscriptionQuery)).status).toBe('active');
+  // A new id is a new change.
+  expect((await handle.executeUpdate(pauseUpdate, { args: [{}], updateId: 'pause-from-request-2' })).status).toBe('paused');
   await handle.terminate('test over');
 });
