@@ -8,13 +8,14 @@
  * - 202 with the change pending when it was sent but its outcome did not come in time (a worker down or
  *   slow, a workflow task retried): it may still apply, so it is never answered as a failure. A retry
  *   with the same Idempotency-Key attaches to the same update (api/plugins/change-ids.ts) and learns
- *   its outcome.
+ *   its outcome;
+ * - 503 only when Temporal itself does not answer (then the change could not be sent).
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Type } from 'typebox';
 import { WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import { ApiError } from './errors';
+import { ApiError, serviceUnavailable } from './errors';
 import { changeOrigin } from './plugins/change-ids';
 import { leaseWorkflowSlot } from './workflow-leases';
 
@@ -111,6 +112,11 @@ export async function sendChange<Ret, Args extends unknown[]>(
       throw lockTimeout(`Too many concurrent changes to this ${entityOf(workflowId)}; nothing was changed. Retry after a moment.`);
     }
     if (timedOut(err)) {
+      // Temporal down the whole time looks the same as a worker that did not answer: ask it. If it
+      // does not answer either, the change could not be sent; a retry with the same key is safe.
+      if (!(await temporalAnswers(temporal))) {
+        throw serviceUnavailable('Temporal is unreachable, so the change could not be sent. Retry with the same Idempotency-Key shortly.');
+      }
       throw new PendingChange(
         origin.updateId,
         origin.idempotencyKey,
@@ -121,6 +127,18 @@ export async function sendChange<Ret, Args extends unknown[]>(
     throw err;
   } finally {
     await lease.release();
+  }
+}
+
+/** How long the API asks Temporal whether it is there at all, after a change timed out. */
+const REACHABILITY_PROBE_MS = 1_000;
+
+async function temporalAnswers(temporal: Client): Promise<boolean> {
+  try {
+    await temporal.withDeadline(Date.now() + REACHABILITY_PROBE_MS, () => temporal.workflowService.getSystemInfo({}));
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -3,10 +3,12 @@
  * change that was sent but not answered in time is answered 202 (pending), never 503; every caller
  * that retries with its Idempotency-Key learns the change's real outcome once a worker runs again, and
  * the applied changes are exactly those answered 200 (pauses and resumes alternate, the final state is
- * the last one's).
+ * the last one's). With Temporal itself unreachable, the change could not be sent: that, and only
+ * that, is a 503.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
 import { buildApp } from '../../api/app';
@@ -22,6 +24,8 @@ let app: FastifyInstance;
 let connection: NativeConnection;
 const taskQueue = `worker-lost-${randomUUID()}`;
 const workers: RunningWorker[] = [];
+/** The subscription the first test leaves behind, for the second. */
+let lastSubscriptionId: string;
 
 const startBillingWorker = async (): Promise<RunningWorker> => {
   const running = startWorker(await testBillingWorker({ connection, taskQueue, orm: api.orm }));
@@ -75,6 +79,24 @@ test('changes in flight when the worker stops are answered pending, and a retry 
   expect(pause - resume).toBeLessThanOrEqual(1);
   const final = await through.call('operator', 'GET', `/v1/subscriptions/${sub.id}`);
   expect(final.body.status).toBe(pause > resume ? 'paused' : 'active');
+  lastSubscriptionId = sub.id;
+});
+
+test('with Temporal unreachable a change is a 503: it could not be sent, and nothing applies later', async () => {
+  const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+  const cut = await buildApp({ orm: api.orm, temporal: unreachable, taskQueue, logger: pino({ level: 'silent' }), rateLimits: TEST_RATE_LIMITS, workflowAnswerTimeoutMs: 1_000 });
+  try {
+    const before = await callThrough(app, api.keys)('operator', 'GET', `/v1/subscriptions/${lastSubscriptionId}`);
+    const action = before.body.status === 'paused' ? 'resume' : 'pause';
+    const res = await callThrough(cut, api.keys)('operator', 'POST', `/v1/subscriptions/${lastSubscriptionId}/${action}`, {});
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('service_unavailable');
+    await sleep(1_000);
+    expect((await callThrough(app, api.keys)('operator', 'GET', `/v1/subscriptions/${lastSubscriptionId}`)).body.status).toBe(before.body.status);
+  } finally {
+    await cut.close();
+    await unreachable.connection.close();
+  }
 });
 
 function callThrough(target: FastifyInstance, keys: ApiHarness['keys']): ApiHarness['call'] {
