@@ -12,9 +12,9 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyPluginCallback, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { ApiKey, ApiKeyRole } from '../../db/entities';
+import type { ApiKeyRole } from '../../db/entities';
 import { ApiError, routeNotFound } from '../errors';
-import { API_KEY_ROLES, findActiveKey } from '../../services/access/api-keys';
+import { API_KEY_ROLES, type AuthenticatedKey, authenticateApiKey } from '../../services/access/api-keys';
 import { bearerToken } from '../bearer-token';
 
 declare module 'fastify' {
@@ -30,7 +30,7 @@ declare module 'fastify' {
     public?: boolean;
   }
   interface FastifyRequest {
-    apiKey: ApiKey | null;
+    apiKey: AuthenticatedKey | null;
   }
   interface FastifyInstance {
     /** The roles a registered route declares (`'POST /v1/subscriptions/:id/pause'`), undefined for a public or unknown route. */
@@ -98,7 +98,7 @@ export default fp(async function auth(app: FastifyInstance, opts: { orm: MikroOR
     const roles = config.roles ?? [];
     const token = bearerToken(request);
     if (!token) throw unauthenticated('No API key provided. Send it as "Authorization: Bearer <key>".');
-    const key = await findActiveKey(opts.orm.em.fork(), token);
+    const key = await authenticateApiKey(opts.orm, token);
     if (!key) throw unauthenticated('Invalid or revoked API key.');
     request.apiKey = key;
     if (!roles.includes(key.role)) {

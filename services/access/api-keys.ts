@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { ApiKey, type ApiKeyRole } from '../../db/entities';
 import { newId } from '../../db/ids';
+import { type PreparedStatement, queryRows } from '../../db/pooled-query';
 
 export const API_KEY_ROLES: readonly ApiKeyRole[] = ['admin', 'operator', 'sales'];
 
@@ -32,6 +33,24 @@ export async function issueApiKey(em: EntityManager, name: string, role: ApiKeyR
 
 export async function findActiveKey(em: EntityManager, secret: string): Promise<ApiKey | null> {
   return em.findOne(ApiKey, { keyHash: hashApiKey(secret), revokedAt: null });
+}
+
+/** What a request knows about the key that authenticated it. */
+export type AuthenticatedKey = Pick<ApiKey, 'id' | 'name' | 'role'>;
+
+const ACTIVE_KEY_BY_HASH: PreparedStatement = {
+  name: 'api_key_active_by_hash',
+  text: 'select id, name, role from api_keys where key_hash = $1 and revoked_at is null',
+};
+
+/**
+ * The active key behind a bearer secret, looked up on every authenticated request: one indexed
+ * read by hash as a prepared statement, without the ORM (no entity is needed, only who is calling).
+ * Read afresh each time, never cached, so a revoked key is refused from its next request on.
+ */
+export async function authenticateApiKey(orm: MikroORM, secret: string): Promise<AuthenticatedKey | null> {
+  const [row] = await queryRows<AuthenticatedKey>(orm, ACTIVE_KEY_BY_HASH, [hashApiKey(secret)]);
+  return row ?? null;
 }
 
 /**
