@@ -1,18 +1,19 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { type PreparedStatement, queryRows } from '../../db/pooled-query';
+import { RequestCountBatches } from './rate-limit-batches';
 
 type Callback = (error: Error | null, result?: { current: number; ttl: number }) => void;
 
 /** One in this many increments also sweeps counters whose window ended an hour ago. */
 const SWEEP_ONE_IN = 1000;
 
-/** Starts a new window when the last one ended, otherwise adds one; answers the count and the time left. */
+/** Starts a new window (of $3 hits) when the last one ended, otherwise adds $3; answers the count and the time left. */
 const INCREMENT: PreparedStatement = {
   name: 'rate_limit_increment',
   text: `insert into rate_limit_counters as c (key, hits, window_ends_at)
-         values ($1, 1, clock_timestamp() + make_interval(secs => $2))
+         values ($1, $3, clock_timestamp() + make_interval(secs => $2))
          on conflict (key) do update set
-           hits = case when c.window_ends_at <= clock_timestamp() then 1 else c.hits + 1 end,
+           hits = case when c.window_ends_at <= clock_timestamp() then excluded.hits else c.hits + excluded.hits end,
            window_ends_at = case when c.window_ends_at <= clock_timestamp() then excluded.window_ends_at else c.window_ends_at end
          returning hits, greatest(0, ceil(extract(epoch from (window_ends_at - clock_timestamp())) * 1000))::int as ttl`,
 };
@@ -30,25 +31,30 @@ const SWEEP: PreparedStatement = {
 
 /**
  * A fixed-window counter store for @fastify/rate-limit in PostgreSQL (`rate_limit_counters`), so
- * every API process counts against the same limit. One upsert per counted request, run as a
- * prepared statement on a pooled connection (db/pooled-query.ts): it is on every request's path.
+ * every API process counts against the same limit. Counted with an upsert run as a prepared statement
+ * on a pooled connection (db/pooled-query.ts): once per request for the failed-authentication cap,
+ * in small bounded batches per process for the per-request limits (rate-limit-batches.ts).
  */
 export class PostgresRateLimitStore {
+  private readonly batches = new RequestCountBatches((key, timeWindowMs, hits) => this.increment(key, timeWindowMs, hits));
+
   constructor(
     private readonly orm: MikroORM,
     private readonly namespace: string,
   ) {}
 
-  incr(key: string, callback: Callback, timeWindowMs: number): void {
-    this.increment(`${this.namespace}:${key}`, timeWindowMs).then(
+  /** Per-request counting for @fastify/rate-limit, batched per process within a bound (rate-limit-batches.ts). */
+  incr(key: string, callback: Callback, timeWindowMs: number, max: number): void {
+    this.batches.count(`${this.namespace}:${key}`, timeWindowMs, max).then(
       (result) => callback(null, result),
       (error: Error) => callback(error),
     );
   }
 
   read(key: string, callback: Callback): void {
-    this.current(`${this.namespace}:${key}`).then(
-      (result) => callback(null, result),
+    const counterKey = `${this.namespace}:${key}`;
+    this.current(counterKey).then(
+      (result) => callback(null, { ...result, current: result.current + this.batches.pending(counterKey) }),
       (error: Error) => callback(error),
     );
   }
@@ -60,8 +66,9 @@ export class PostgresRateLimitStore {
     return new PostgresRateLimitStore(this.orm, `${this.namespace}/${route}`);
   }
 
-  async increment(key: string, timeWindowMs: number): Promise<{ current: number; ttl: number }> {
-    const [row] = await queryRows<{ hits: number; ttl: number }>(this.orm, INCREMENT, [key, timeWindowMs / 1000]);
+  /** Counts `hits` requests (one, or a batch counted locally first: rate-limit-batches.ts) against `key`. */
+  async increment(key: string, timeWindowMs: number, hits = 1): Promise<{ current: number; ttl: number }> {
+    const [row] = await queryRows<{ hits: number; ttl: number }>(this.orm, INCREMENT, [key, timeWindowMs / 1000, hits]);
     if (Math.floor(Math.random() * SWEEP_ONE_IN) === 0) await queryRows(this.orm, SWEEP, []);
     return { current: row!.hits, ttl: row!.ttl };
   }
