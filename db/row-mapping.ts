@@ -28,8 +28,13 @@ function columnsOf(orm: MikroORM, meta: EntityMetadata): readonly Column[] {
   return columns;
 }
 
+/** The columns of an entity's scalar properties, in the order of its metadata: what `scalarRecord` reads. */
+export function scalarColumns<T extends object>(orm: MikroORM, entity: EntityName<T>): string[] {
+  return columnsOf(orm, orm.getMetadata().get(entity)).map(([, field]) => field);
+}
+
 /**
- * An entity's scalar properties read from a row of its table (`select *`), each converted as the ORM
+ * An entity's scalar properties read from a row of its table (its `scalarColumns`), each converted as the ORM
  * converts it when it hydrates an entity (column names and types from the ORM's metadata), but as a
  * plain object: no EntityManager, no identity map, no change tracking. For answering reads, where a
  * managed entity would cost more CPU than the query; relations are left out.

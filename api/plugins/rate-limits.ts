@@ -60,12 +60,15 @@ export default fp(async function rateLimits(app: FastifyInstance, opts: { orm: M
     // answers 503 like everything else that needs the database.
     refuseAtFailureCap(reply, await failures.current(request.ip).catch(() => ({ current: 0, ttl: 0 })), limits.authFailures);
   });
-  app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode !== 401) return;
+  // Counted before the 401 is sent, not after: a client that waits for each answer always meets the
+  // cap on its next try (counting after the answer raced with that next request's read).
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode !== 401) return payload;
     await failures.increment(request.ip, limits.authFailureWindowSeconds * 1000).catch((error: unknown) => {
-      // The answer is already sent; a counter that could not be written only makes the cap lenient.
+      // A counter that could not be written only makes the cap lenient; the 401 is sent all the same.
       request.log.warn({ err: error }, 'could not count a failed authentication');
     });
+    return payload;
   });
 
   await app.register(rateLimit, {

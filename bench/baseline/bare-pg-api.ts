@@ -12,26 +12,29 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import pg from 'pg';
 import { loadConfig } from '../../config';
 import { createLogger } from '../../logger';
-import { ormConfig } from '../../db/orm';
-import { SUBSCRIPTION_BY_ID, SUBSCRIPTION_ITEMS } from '../../services/subscriptions/subscription-read';
+import { openDatabase, ormConfig } from '../../db/orm';
+import { subscriptionReadStatements } from '../../services/subscriptions/subscription-read';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const payloadFile = process.env.BENCH_BARE_PAYLOADS;
   if (!payloadFile) throw new Error('BENCH_BARE_PAYLOADS is not set (the bench writes it)');
   const payloads = JSON.parse(readFileSync(payloadFile, 'utf8')) as { byId: unknown };
+  // The ORM only for its metadata (the statements' column lists); it opens no connection here.
+  const orm = await openDatabase(config.databaseUrl);
+  const { byId, items } = subscriptionReadStatements(orm);
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: ormConfig(config.databaseUrl).pool?.max ?? 10 });
 
   const app = Fastify({ loggerInstance: createLogger('bare-pg-api', config.logLevel) as FastifyBaseLogger });
   app.get<{ Params: { id: string } }>('/v1/subscriptions/:id', async (request, reply) => {
-    const { rows } = await pool.query({ ...SUBSCRIPTION_BY_ID, values: [request.params.id] });
+    const { rows } = await pool.query({ ...byId, values: [request.params.id] });
     if (rows.length === 0) return reply.code(404).send({ error: 'not found' });
-    await pool.query({ ...SUBSCRIPTION_ITEMS, values: [request.params.id] });
+    await pool.query({ ...items, values: [request.params.id] });
     return payloads.byId;
   });
   await app.listen({ host: config.api.host, port: config.api.port });
 
-  const stop = () => void app.close().then(() => pool.end()).then(() => process.exit(0));
+  const stop = () => void app.close().then(() => pool.end()).then(() => orm.close(true)).then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

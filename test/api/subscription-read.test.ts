@@ -49,3 +49,21 @@ test('an unknown id is a 404 naming the subscription', async () => {
   const read = await api.call('operator', 'GET', '/v1/subscriptions/sub_unknown');
   expect(read.status).toBe(404);
 });
+
+test('a column added by a migration while the API runs does not break reads prepared before it', async () => {
+  const seat = await price(7_00);
+  const customer = await api.call('sales', 'POST', '/v1/customers', { email: 'migrating@example.com', name: 'Migrating', currency: 'usd', default_payment_method: 'pm_card_visa' });
+  const created = await api.call('sales', 'POST', '/v1/subscriptions', { customer: customer.body.id, price: seat });
+  const readMany = () => Promise.all(Array.from({ length: 10 }, () => api.call('operator', 'GET', `/v1/subscriptions/${created.body.id}`)));
+  // Prepared on as many pooled connections as ten reads at once take.
+  expect((await readMany()).map((r) => r.status)).toEqual(Array(10).fill(200));
+  const connection = api.orm.em.getConnection();
+  await connection.execute('alter table subscriptions add column read_path_probe text');
+  await connection.execute('alter table subscription_items add column read_path_probe text');
+  try {
+    expect((await readMany()).map((r) => r.status)).toEqual(Array(10).fill(200));
+  } finally {
+    await connection.execute('alter table subscriptions drop column read_path_probe');
+    await connection.execute('alter table subscription_items drop column read_path_probe');
+  }
+});
