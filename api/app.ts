@@ -122,9 +122,10 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(changeIds);
   await app.register(securityHeaders);
   // Before auth: the cap on failed authentications is checked before any credential is looked up.
-  await app.register(rateLimits, { orm: deps.orm, limits: deps.rateLimits ?? DEFAULT_RATE_LIMITS });
+  const limits = deps.rateLimits ?? DEFAULT_RATE_LIMITS;
+  await app.register(rateLimits, { orm: deps.orm, limits });
   // Before any route: it checks every route's access rule as the route is registered.
-  await app.register(auth, { orm: deps.orm });
+  await app.register(auth, { orm: deps.orm, authFailureCap: limits.authFailures });
 
   await app.register(jsonBody);
   app.addSchema(ErrorSchema);

@@ -52,7 +52,7 @@ export const SubscriptionBillingResourceFields = {
   fees: Type.Array(SubscriptionFeeResource),
 };
 
-export function subscriptionBillingResource(s: Subscription) {
+export function subscriptionBillingResource(s: Omit<Subscription, 'items'>) {
   return {
     discount:
       s.couponId !== null && s.discountStartPeriod !== null && s.discountAppliedAt !== null

@@ -80,7 +80,7 @@ export const SubscriptionTermsResourceFields = {
   ),
 };
 
-export function subscriptionTermsResource(s: Subscription) {
+export function subscriptionTermsResource(s: Omit<Subscription, 'items'>) {
   return {
     trial_start: iso(s.trialStart ?? null),
     trial_end: iso(s.trialEnd ?? null),

@@ -7,7 +7,8 @@
 //   idle     worker RSS and Temporal database size with N subscriptions asleep, against none
 //   billing  N subscriptions due at once until all are invoiced, charged and receipted, against the
 //            same workflows with no-op activities
-//   api      GET by id and a filtered list under fixed-concurrency load, against bare Fastify
+//   api      GET by id and a filtered list under fixed-concurrency load, against bare Fastify (and
+//            GET by id against bare Fastify running the same SQL through pg)
 //   hot      20 clients pausing and resuming one subscription, then 20 subscriptions: answers by
 //            status, p50/p99, and changes applied after their caller was told they failed (must be 0)
 // Idle runs first, so "none" is a fresh worker and an empty server. Prints a JSON summary and a
@@ -151,7 +152,7 @@ function warningsOf({ sections: s, errors }) {
   if (s.idle && !(s.idle.measured.rssStable && s.idle.baseline.rssStable)) warnings.push('idle cost: worker RSS was still moving when measured');
   if (s.api) {
     for (const route of [s.api.byId, s.api.list]) {
-      for (const side of [route.api, route.baseline]) {
+      for (const side of [route.api, route.pgBaseline, route.baseline].filter(Boolean)) {
         if (side.non2xx || side.errors) warnings.push(`${route.route}: ${side.non2xx} non-2xx, ${side.errors} errors under load`);
       }
     }

@@ -12,10 +12,12 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyPluginCallback, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { ApiKey, ApiKeyRole } from '../../db/entities';
+import type { ApiKeyRole } from '../../db/entities';
 import { ApiError, routeNotFound } from '../errors';
-import { API_KEY_ROLES, findActiveKey } from '../../services/access/api-keys';
+import { API_KEY_ROLES, type AuthenticatedKey, authenticateApiKey } from '../../services/access/api-keys';
 import { bearerToken } from '../bearer-token';
+import { refuseAtFailureCap } from './rate-limits';
+import { DEFAULT_RATE_LIMITS } from '../../config';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -30,7 +32,7 @@ declare module 'fastify' {
     public?: boolean;
   }
   interface FastifyRequest {
-    apiKey: ApiKey | null;
+    apiKey: AuthenticatedKey | null;
   }
   interface FastifyInstance {
     /** The roles a registered route declares (`'POST /v1/subscriptions/:id/pause'`), undefined for a public or unknown route. */
@@ -72,9 +74,10 @@ export function publicRoutes<Options extends Record<string, unknown>>(
 
 /**
  * API keys (`Authorization: Bearer bk_...`) with roles, on every route not declared public. Register it
- * before any route, so that every route's access rule is checked.
+ * before any route, so that every route's access rule is checked. `authFailureCap`: the failed
+ * authentications per address at which a key is no longer looked at (RATE_LIMIT_AUTH_FAILURES).
  */
-export default fp(async function auth(app: FastifyInstance, opts: { orm: MikroORM }) {
+export default fp(async function auth(app: FastifyInstance, opts: { orm: MikroORM; authFailureCap?: number }) {
   app.decorateRequest('apiKey', null);
   const rolesByRoute = new Map<string, readonly ApiKeyRole[]>();
   app.decorate('routeRoles', (route: string) => rolesByRoute.get(route));
@@ -88,7 +91,7 @@ export default fp(async function auth(app: FastifyInstance, opts: { orm: MikroOR
     if (roles) for (const method of ([] as string[]).concat(route.method)) rolesByRoute.set(`${method} ${route.url}`, roles);
   });
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     // No route matched: the not-found handler answers 404 and runs nothing else. Unknown /v1 URLs do not
     // get here: the catch-all route below takes them, so they are matched and need a key.
     if (request.is404) return;
@@ -98,7 +101,9 @@ export default fp(async function auth(app: FastifyInstance, opts: { orm: MikroOR
     const roles = config.roles ?? [];
     const token = bearerToken(request);
     if (!token) throw unauthenticated('No API key provided. Send it as "Authorization: Bearer <key>".');
-    const key = await findActiveKey(opts.orm.em.fork(), token);
+    const { failures, key } = await authenticateApiKey(opts.orm, token, request.ip);
+    // The cap on failed authentications, read in the same statement: at the cap the key is not looked at.
+    refuseAtFailureCap(reply, failures, opts.authFailureCap ?? DEFAULT_RATE_LIMITS.authFailures);
     if (!key) throw unauthenticated('Invalid or revoked API key.');
     request.apiKey = key;
     if (!roles.includes(key.role)) {

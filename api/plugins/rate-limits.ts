@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import rateLimit from '@fastify/rate-limit';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -7,6 +7,7 @@ import { ApiError } from '../errors';
 import { bearerToken } from '../bearer-token';
 import type { RateLimits } from '../../config';
 import { PostgresRateLimitStore } from './rate-limit-store';
+import type { FailedAuthentications } from '../../services/access/api-keys';
 
 const tooManyRequests = (retryAfterSeconds: number) =>
   new ApiError(429, 'invalid_request_error', 'rate_limit', `Too many requests: retry in ${retryAfterSeconds} s.`);
@@ -26,11 +27,26 @@ function budgetKey(request: FastifyRequest): string {
 
 const isPublicBudget = (key: string) => key.startsWith('public:');
 
+/** A 429 with Retry-After when the caller's failed authentications reached the cap; nothing otherwise. */
+export function refuseAtFailureCap(reply: FastifyReply, failures: FailedAuthentications, cap: number): void {
+  if (failures.current < cap) return;
+  const seconds = Math.max(1, Math.ceil(failures.ttl / 1000));
+  reply.header('retry-after', seconds);
+  throw tooManyRequests(seconds);
+}
+
+/**
+ * Whether the auth plugin reads the failure counter itself, in the same statement as the key
+ * (services/access/api-keys.ts): a bearer token on a role-checked route. Everything else is read here.
+ */
+const capReadWithKey = (request: FastifyRequest) => request.routeOptions.config.roles !== undefined && bearerToken(request) !== null;
+
 /**
  * Rate limits on every route (@fastify/rate-limit, counters in PostgreSQL so all API processes share
  * them) and a cap on failed authentications per IP. Registered before the auth plugin: the failure
- * cap is checked before a credential is looked up, the per-credential limit runs on each route's
- * own onRequest hook, after authentication has named the key.
+ * cap is checked before a credential is used (for an API key on a role-checked route, by the auth
+ * plugin in the key's own lookup, which it ignores at the cap), the per-credential limit runs on each
+ * route's own onRequest hook, after authentication has named the key.
  */
 export default fp(async function rateLimits(app: FastifyInstance, opts: { orm: MikroORM; limits: RateLimits }) {
   const { orm, limits } = opts;
@@ -39,20 +55,20 @@ export default fp(async function rateLimits(app: FastifyInstance, opts: { orm: M
   app.addHook('onRequest', async (request, reply) => {
     // Anonymous calls to public routes present no credential to guess; everything else is checked.
     if (request.routeOptions.config.public === true && bearerToken(request) === null) return;
+    if (capReadWithKey(request)) return;
     // With PostgreSQL down the cap cannot be read; the request goes on and the credential lookup
     // answers 503 like everything else that needs the database.
-    const { current, ttl } = await failures.current(request.ip).catch(() => ({ current: 0, ttl: 0 }));
-    if (current < limits.authFailures) return;
-    const seconds = Math.max(1, Math.ceil(ttl / 1000));
-    reply.header('retry-after', seconds);
-    throw tooManyRequests(seconds);
+    refuseAtFailureCap(reply, await failures.current(request.ip).catch(() => ({ current: 0, ttl: 0 })), limits.authFailures);
   });
-  app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode !== 401) return;
+  // Counted before the 401 is sent, not after: a client that waits for each answer always meets the
+  // cap on its next try (counting after the answer raced with that next request's read).
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode !== 401) return payload;
     await failures.increment(request.ip, limits.authFailureWindowSeconds * 1000).catch((error: unknown) => {
-      // The answer is already sent; a counter that could not be written only makes the cap lenient.
+      // A counter that could not be written only makes the cap lenient; the 401 is sent all the same.
       request.log.warn({ err: error }, 'could not count a failed authentication');
     });
+    return payload;
   });
 
   await app.register(rateLimit, {

@@ -15,6 +15,7 @@ import { addPartialPeriodCharges } from '../../services/subscriptions/partial-pe
 import { Status, CollectionMethod, SubscriptionResource, CreateSubscription } from './schemas';
 import { subscriptionResource } from './serialization';
 import { resolveItems } from './items';
+import { readSubscription } from '../../services/subscriptions/subscription-read';
 import { ADMIN_AND_SALES, STAFF } from '../roles';
 import type { RouteDeps } from '../route-deps';
 
@@ -191,6 +192,10 @@ export const subscriptionsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
       config: read,
       schema: { tags: ['subscriptions'], summary: 'Retrieve a subscription', params: IdParams, response: { 200: SubscriptionResource, '4xx': ErrorSchema } },
     },
-    async (request) => subscriptionResource(await load(request.params.id)),
+    async (request) => {
+      const subscription = await readSubscription(orm, request.params.id);
+      if (!subscription) throw notFound('subscription', request.params.id);
+      return subscriptionResource(subscription);
+    },
   );
 };

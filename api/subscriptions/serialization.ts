@@ -1,11 +1,11 @@
 /** The records behind `/v1/subscriptions` as the API answers with them (the shapes are in ./schemas.ts). */
-import { Subscription } from '../../db/entities';
+import type { SubscriptionRecord } from '../../services/subscriptions/subscription-read';
 import { iso } from '../schemas';
 import { subscriptionBillingResource } from '../subscription-billing';
 import { subscriptionTermsResource } from '../subscription-terms';
 
-/** A subscription with its items (always loaded with it: see the entity). */
-export function subscriptionResource(s: Subscription) {
+/** A subscription with its items (always loaded with it: see the entity), managed or as read for an answer. */
+export function subscriptionResource(s: SubscriptionRecord) {
   const items = [...s.items.getItems()].sort((a, b) => a.position - b.position);
   const first = items[0]!;
   return {

@@ -23,14 +23,17 @@ function billingRows({ billing, baseline, ratio }) {
   ];
 }
 
+/** API reads: each figure beside bare pg (same SQL, GET by id only) and bare Fastify, ratios in that order. */
 function apiRows(api) {
-  const rows = [{ title: `API reads: ${api.connections} connections, ${api.durationSeconds} s per route`, measured: 'API', baseline: 'bare Fastify' }];
+  const rows = [{ title: `API reads: ${api.connections} connections, ${api.durationSeconds} s per route`, measured: 'API', baseline: 'bare pg | bare Fastify' }];
+  const both = (route, figure) => `${route.pgBaseline ? figure(route.pgBaseline) : '–'} | ${figure(route.baseline)}`;
+  const ratios = (route, key, digits) => `${route.pgRatio ? times(route.pgRatio[key], digits) : '–'} | ${times(route.ratio[key], digits)}`;
   for (const route of [api.byId, api.list]) {
     rows.push([route.route, '', '', '']);
-    rows.push(['  p50 latency', `${num(route.api.p50Ms, 2)} ms`, `${num(route.baseline.p50Ms, 2)} ms`, times(route.ratio.p50)]);
-    rows.push(['  p99 latency', `${num(route.api.p99Ms, 2)} ms`, `${num(route.baseline.p99Ms, 2)} ms`, times(route.ratio.p99)]);
-    rows.push(['  requests / s', num(route.api.requestsPerSecond, 0), num(route.baseline.requestsPerSecond, 0), times(route.ratio.requestsPerSecond, 3)]);
-    rows.push(['  CPU per request (server + PostgreSQL)', cpuMs(route.api.cpuMsPerRequest), cpuMs(route.baseline.cpuMsPerRequest), '']);
+    rows.push(['  p50 latency', `${num(route.api.p50Ms, 2)} ms`, both(route, (r) => `${num(r.p50Ms, 2)} ms`), ratios(route, 'p50')]);
+    rows.push(['  p99 latency', `${num(route.api.p99Ms, 2)} ms`, both(route, (r) => `${num(r.p99Ms, 2)} ms`), ratios(route, 'p99')]);
+    rows.push(['  requests / s', num(route.api.requestsPerSecond, 0), both(route, (r) => num(r.requestsPerSecond, 0)), ratios(route, 'requestsPerSecond', 3)]);
+    rows.push(['  CPU per request (server + PostgreSQL)', cpuMs(route.api.cpuMsPerRequest), both(route, (r) => cpuMs(r.cpuMsPerRequest)), '']);
     if (route.api.non2xx || route.api.errors) rows.push(['  non-2xx / errors', `${route.api.non2xx} / ${route.api.errors}`, '', '']);
   }
   return rows;

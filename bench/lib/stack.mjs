@@ -78,9 +78,9 @@ export async function startStack({ workerEntry = 'worker/main.ts', env = {}, api
     ...env,
   });
 
-  /** Spawns a TypeScript entry with tsx's loader; resolves once `ready(output)` holds. */
-  async function spawnApp(name, file, ready, { timeoutMs = 120_000, extraEnv = {} } = {}) {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+  /** Spawns a TypeScript entry with tsx's loader (and `nodeArgs`, e.g. the profiler's); resolves once `ready(output)` holds. */
+  async function spawnApp(name, file, ready, { timeoutMs = 120_000, extraEnv = {}, nodeArgs = [] } = {}) {
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', file], {
       cwd: ROOT,
       env: { ...appEnv(), ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,8 @@
 // API reads under a fixed-concurrency load (autocannon): GET /v1/subscriptions/:id and a filtered
 // list, each against a bare Fastify process answering the same bytes (bench/baseline/bare-api.ts),
-// started with the API's settings. Real and bare alternate route by route, each after a short warm-up.
+// and GET by id also against bare Fastify running the same SQL through `pg`
+// (bench/baseline/bare-pg-api.ts), all started with the API's settings. Real and baselines alternate
+// route by route, each after a short warm-up.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -46,25 +48,28 @@ function cpuPerRequest(cpu, server, requests) {
   return { server: perRequest(cpu.cpuSeconds[server]), postgres: perRequest(cpu.cpuSeconds.postgres) };
 }
 
-async function measureRoute(label, path, { api, bare, headers, connections, duration, cpuOf, log }) {
+async function measureRoute(label, path, { api, bare, barePg, headers, connections, duration, cpuOf, log }) {
   const results = {};
-  for (const [name, base] of [['api', api], ['bare', bare]]) {
+  const targets = [['api', api], ...(barePg ? [['barePg', barePg]] : []), ['bare', bare]];
+  for (const [name, base] of targets) {
     await load({ url: base + path, headers, connections, duration: WARMUP_SECONDS });
     const before = await cpuOf();
     results[name] = await load({ url: base + path, headers, connections, duration });
     results[name].cpuMsPerRequest = cpuPerRequest(cpuBetween(before, await cpuOf()), name, results[name].requests);
     log(`api: ${name} ${label}: p50 ${results[name].p50Ms} ms, p99 ${results[name].p99Ms} ms, ${results[name].requestsPerSecond} req/s`);
   }
+  const ratioTo = (baseline) => ({
+    p50: round(results.api.p50Ms / baseline.p50Ms),
+    p99: round(results.api.p99Ms / baseline.p99Ms),
+    requestsPerSecond: round(results.api.requestsPerSecond / baseline.requestsPerSecond, 3),
+  });
   return {
     route: label,
     path,
     api: results.api,
     baseline: results.bare,
-    ratio: {
-      p50: round(results.api.p50Ms / results.bare.p50Ms),
-      p99: round(results.api.p99Ms / results.bare.p99Ms),
-      requestsPerSecond: round(results.api.requestsPerSecond / results.bare.requestsPerSecond, 3),
-    },
+    ratio: ratioTo(results.bare),
+    ...(results.barePg ? { pgBaseline: results.barePg, pgRatio: ratioTo(results.barePg) } : {}),
   };
 }
 
@@ -77,27 +82,34 @@ export async function measureApiReads(stack, { subscriptionId, connections, dura
 
   const payloadFile = join(stack.dir, 'bare-api-payloads.json');
   await writeFile(payloadFile, JSON.stringify({ byId: byId.body, list: list.body }));
-  const port = await findFreePort();
-  const bareProcess = await stack.spawnApp('bare api', 'bench/baseline/bare-api.ts',
-    () => waitForPort(port, { timeoutMs: 500 }).then(() => true, () => false),
-    { extraEnv: { PORT: String(port), BENCH_BARE_PAYLOADS: payloadFile } });
+  const startBaseline = async (name, file) => {
+    const port = await findFreePort();
+    const child = await stack.spawnApp(name, file,
+      () => waitForPort(port, { timeoutMs: 500 }).then(() => true, () => false),
+      { extraEnv: { PORT: String(port), BENCH_BARE_PAYLOADS: payloadFile } });
+    return { child, url: `http://127.0.0.1:${port}` };
+  };
+  const bare = await startBaseline('bare api', 'bench/baseline/bare-api.ts');
+  let barePg;
   try {
+    barePg = await startBaseline('bare pg api', 'bench/baseline/bare-pg-api.ts');
     const options = {
       api: stack.apiUrl,
-      bare: `http://127.0.0.1:${port}`,
+      bare: bare.url,
       headers: { authorization: `Bearer ${stack.adminKey}` },
       connections,
       duration,
-      cpuOf: () => readCpu(stack, { bare: bareProcess.pid }),
+      cpuOf: () => readCpu(stack, { bare: bare.child.pid, barePg: barePg.child.pid }),
       log,
     };
     return {
       connections,
       durationSeconds: duration,
-      byId: await measureRoute('GET /v1/subscriptions/:id', byIdPath, options),
+      byId: await measureRoute('GET /v1/subscriptions/:id', byIdPath, { ...options, barePg: barePg.url }),
       list: { ...(await measureRoute(`GET ${listPath}`, listPath, options)), rowsPerPage: list.body.data.length },
     };
   } finally {
-    await stopChild(bareProcess, { graceMs: 5_000 });
+    await stopChild(bare.child, { graceMs: 5_000 });
+    if (barePg) await stopChild(barePg.child, { graceMs: 5_000 });
   }
 }
