@@ -17,7 +17,7 @@ export async function openInvoice(em: EntityManager, invoice: Invoice, numbering
 }
 
 /**
- * Finalizes a draft (draft → open, checked by the caller) at `now`: numbered, due by `paymentTerms` in
+ * Finalizes a draft (draft → open; anything else is refused before a number is taken) at `now`: numbered, due by `paymentTerms` in
  * the customer's time zone (a custom due date is kept), owing what is not paid yet. A zero total is paid
  * at once, as at Stripe: there is nothing to collect, so the caller starts no collection for it.
  */
@@ -27,6 +27,8 @@ export async function finalizeDraftInvoice(
   numbering: InvoiceNumberFormat,
   { paymentTerms, timeZone, now }: { paymentTerms: PaymentTerms; timeZone: string; now: Date },
 ): Promise<void> {
+  // Refused here as well as by the caller: a paid or void invoice must never be renumbered and reopened.
+  assertInvoiceTransition(invoice.status, 'open', invoice.id);
   await openInvoice(em, invoice, numbering, now);
   invoice.paymentTerms = paymentTerms;
   invoice.dueDate = computeDueDate(paymentTerms, now, timeZone, invoice.dueDate);
