@@ -1,4 +1,4 @@
-import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap, type NativeConnection } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode, type WorkflowBundleOption, type NativeConnection } from '@temporalio/worker';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import pino from 'pino';
 import { createBillingWorker } from '../../worker/billing-worker';
@@ -8,11 +8,17 @@ import { OutboxMailer } from '../../activities/email/outbox-mailer';
 import type { PaymentGateway } from '../../activities/payments/gateway';
 import type { Mailer } from '../../activities/email/mailer';
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+let bundle: Promise<WorkflowBundleOption> | undefined;
 
-/** Bundling the workflows takes seconds; do it once per test file. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietBundlerLogger });
+/**
+ * The workflows as workers load them. Jest's global setup bundles them once for the whole run
+ * (test/support/workflow-bundle.mjs) and passes the file's path; outside it, bundle once per test file.
+ */
+export function workflowBundle(): Promise<WorkflowBundleOption> {
+  const codePath = process.env.BILLING_TEST_WORKFLOW_BUNDLE;
+  bundle ??= codePath
+    ? Promise.resolve({ codePath })
+    : bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietBundlerLogger });
   return bundle;
 }
 

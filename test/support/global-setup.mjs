@@ -4,9 +4,10 @@
 //     is set, a fresh `billing_test_<timestamp>` database on that server,
 //   - an in-memory Temporal dev server on free ports (started once here: the SDK's own launcher
 //     gives a server only 5 s, too little on 2 busy cores),
-//   - migrations.
+//   - migrations,
+//   - the workflow bundle, once for every test file (workflow-bundle.mjs).
 // Test files read DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_CLI_PATH, TEMPORAL_TEST_SERVER_PATH,
-// STRIPE_MOCK_PATH and SCHEMATHESIS_PATH from process.env (Jest workers inherit it). Handles stay
+// STRIPE_MOCK_PATH, SCHEMATHESIS_PATH and BILLING_TEST_WORKFLOW_BUNDLE from process.env (Jest workers inherit it). Handles stay
 // on globalThis for teardown.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import { findFreePort } from '../../scripts/lib/ports.mjs';
 import { capture, tail } from '../../scripts/lib/proc.mjs';
 import { startTemporalDevServer } from '../../scripts/lib/temporal.mjs';
 import { ROOT, ensureTools } from '../../scripts/lib/tools.mjs';
+import { WORKFLOW_BUNDLE_ENV, bundleWorkflowsOnce } from './workflow-bundle.mjs';
 
 const log = (message) => console.error(`[test-setup] ${message}`);
 // Read once, at first import: setup overwrites DATABASE_URL, and `jest --watch` runs setup again in
@@ -31,26 +33,32 @@ export default async function globalSetup() {
   process.env.STRIPE_MOCK_PATH = tools.stripeMock;
   process.env.SCHEMATHESIS_PATH = tools.schemathesis;
 
-  const stack = { postgres: undefined, temporal: undefined, signalHandlers: [] };
+  const stack = { postgres: undefined, temporal: undefined, bundle: undefined, signalHandlers: [] };
   globalThis.__billingTestStack = stack;
   stopOnSignals(stack);
   try {
-    // Independent: start both at once.
-    const [postgres, temporal] = await Promise.allSettled([startTestDatabase(), startTemporal(tools.temporalCli)]);
+    // Independent: all three at once (the servers mostly wait on their own processes, bundling is CPU here).
+    const [postgres, temporal, bundle] = await Promise.allSettled([
+      startTestDatabase(),
+      startTemporal(tools.temporalCli),
+      bundleWorkflowsOnce({ log }),
+    ]);
     if (postgres.status === 'fulfilled') stack.postgres = postgres.value;
     if (temporal.status === 'fulfilled') stack.temporal = temporal.value;
-    for (const result of [postgres, temporal]) if (result.status === 'rejected') throw result.reason;
+    if (bundle.status === 'fulfilled') stack.bundle = bundle.value;
+    for (const result of [postgres, temporal, bundle]) if (result.status === 'rejected') throw result.reason;
 
     process.env.DATABASE_URL = stack.postgres.url;
     process.env.TEMPORAL_ADDRESS = stack.temporal.address;
     process.env.TEMPORAL_NAMESPACE = 'default';
+    process.env[WORKFLOW_BUNDLE_ENV] = stack.bundle.codePath;
     await migrate(stack.postgres.url);
   } catch (error) {
     // Jest skips globalTeardown when globalSetup fails: clean up here.
     await stopTestStack(stack);
     throw error;
   }
-  log(`PostgreSQL, Temporal ${stack.temporal.address} and migrations ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(`PostgreSQL, Temporal ${stack.temporal.address}, migrations and the workflow bundle ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 async function startTestDatabase() {
@@ -105,8 +113,10 @@ export async function stopTestStack(stack) {
   // Temporal first: nothing in it needs the database, and tests are done with both.
   await stack.temporal?.stop().catch((error) => log(`stopping Temporal: ${error.message}`));
   await stack.postgres?.stop().catch((error) => log(`stopping PostgreSQL: ${error.message}`));
+  await stack.bundle?.stop().catch((error) => log(`removing the workflow bundle: ${error.message}`));
   stack.temporal = undefined;
   stack.postgres = undefined;
+  stack.bundle = undefined;
   for (const [signal, handler] of stack.signalHandlers ?? []) process.removeListener(signal, handler);
 }
 
