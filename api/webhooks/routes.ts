@@ -125,7 +125,9 @@ export const stripeWebhookRoutes: FastifyPluginAsyncTypebox<StripeWebhookRoutesO
         id: result.row.id,
         event_id: result.row.eventId,
         status: result.row.status,
-        duplicate: !stored.inserted && !result.processed,
+        // Whichever delivery routed the event is the original; every other one (earlier, later, or a
+        // concurrent one that stored the row but lost the lock to this one) changed nothing.
+        duplicate: !result.processed,
       };
     },
   );

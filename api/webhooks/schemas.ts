@@ -8,7 +8,7 @@ export const WebhookReceipt = Type.Object(
     id: Type.String({ description: 'The stored webhook event (GET /v1/webhook-events/{id})' }),
     event_id: Type.String(),
     status: WebhookEventStatusSchema,
-    duplicate: Type.Boolean({ description: 'True when this event id was already stored: nothing was done again' }),
+    duplicate: Type.Boolean({ description: 'True when this delivery changed nothing: another delivery of the same event id, earlier or concurrent, handled it' }),
   },
   { title: 'WebhookReceipt' },
 );
