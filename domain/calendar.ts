@@ -146,3 +146,24 @@ export function previousPeriodStart(anchor: string, timeZone: string, interval: 
   if (!start.isValid) throw new CalendarError('Billing period falls outside the supported date range');
   return toIso(start);
 }
+
+const ONE_DAY: BillingInterval = { unit: 'day', count: 1 };
+
+/**
+ * The calendar's canonical UTC form of an ISO instant, or null when it is not one. Period 0 of any
+ * schedule is its anchor, so this applies exactly the calendar's parsing rules (an explicit offset
+ * is required) and yields the same string form as every computed due date.
+ */
+export function normalizeInstant(iso: string): string | null {
+  try {
+    return periodStart(iso, 'UTC', ONE_DAY, 0);
+  } catch (error) {
+    if (error instanceof CalendarError) return null;
+    throw error;
+  }
+}
+
+/** Milliseconds since the epoch of a normalised instant (Date.parse reads a given string, not the clock). */
+export function instantMillis(normalizedIso: string): number {
+  return Date.parse(normalizedIso);
+}

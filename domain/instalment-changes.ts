@@ -32,7 +32,7 @@
 import { DateTime, IANAZone } from 'luxon';
 import { money } from './money';
 import { allocateProportionally } from './pricing';
-import { instantMillis, normalizeInstant } from './instalment-schedule';
+import { instantMillis, normalizeInstant } from './calendar';
 import { RuleViolation } from './rule-violation';
 import type { ScheduledInstalment } from './instalment-schedule';
 

@@ -47,12 +47,13 @@
  * (`down_payment[percent]`, `custom[2][due_date]`, `count`), so the API answers a 400 naming it.
  * Absent optional inputs may be `undefined` or `null` (JSON clients send either).
  */
-import { CalendarError, isValidTimeZone, periodStart } from './calendar';
+import { CalendarError, instantMillis, isValidTimeZone, normalizeInstant, periodStart } from './calendar';
 import { validateInterval } from './frequency';
 import type { BillingInterval } from './frequency';
 import { MoneyError, isSupportedCurrency, money } from './money';
 import { PPM_PER_WHOLE, PricingError, allocateProportionally, formatPercentage, parsePercentage } from './pricing';
 import { Refusal } from './rule-violation';
+import { amortise, divideHalfUp, splitEqually } from './instalment-amortisation';
 
 export const MAX_INSTALMENTS = 600;
 
@@ -136,11 +137,6 @@ const isGiven = (value: unknown): boolean => value !== undefined && value !== nu
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** Half-up division of non-negative bigints: .5 of a minor unit goes up, as in pricing.ts. */
-function divideHalfUp(numerator: bigint, denominator: bigint): bigint {
-  return (2n * numerator + denominator) / (2n * denominator);
-}
-
 /** Millionths as a percentage for messages; unlike formatPercentage it takes sums above 100 %. */
 function formatPpm(ppm: number): string {
   const wholes = Math.floor(ppm / PPM_PER_WHOLE);
@@ -152,38 +148,12 @@ function formatPpm(ppm: number): string {
   return fraction ? `${percent}.${fraction}` : percent;
 }
 
-function gcd(a: bigint, b: bigint): bigint {
-  while (b !== 0n) [a, b] = [b, a % b];
-  return a;
-}
-
-const ONE_DAY: BillingInterval = { unit: 'day', count: 1 };
-
-/**
- * The calendar's canonical UTC form of an ISO instant, or null when it is not one. Period 0 of any
- * schedule is its anchor, so this applies exactly the calendar's parsing rules (an explicit offset
- * is required) and yields the same string form as every computed due date.
- */
-export function normalizeInstant(iso: string): string | null {
-  try {
-    return periodStart(iso, 'UTC', ONE_DAY, 0);
-  } catch (error) {
-    if (error instanceof CalendarError) return null;
-    throw error;
-  }
-}
-
 function requireInstant(iso: string, param: string): string {
   const normalized = normalizeInstant(iso);
   if (normalized === null) {
     fail(`${param} must be an ISO 8601 instant with a UTC offset, e.g. 2024-01-31T00:00:00Z; got ${JSON.stringify(iso)}`, param);
   }
   return normalized;
-}
-
-/** Milliseconds since the epoch of a normalised instant (Date.parse reads a given string, not the clock). */
-export function instantMillis(normalizedIso: string): number {
-  return Date.parse(normalizedIso);
 }
 
 function requirePercentage(text: unknown, param: string): number {
@@ -280,7 +250,7 @@ function buildEqual(input: ScheduleInput): ScheduledInstalment[] {
     fail(`count must be at most ${rest} so that each of the ${count} instalments is at least 1 minor unit of the ${rest} left to pay`, 'count');
   }
 
-  const parts = ratePpm > 0 ? amortise(rest, count, ratePpm, validInterval) : splitEqually(rest, count);
+  const parts = ratePpm > 0 ? amortise(rest, count, ratePpm, validInterval, (message) => fail(message, 'count')) : splitEqually(rest, count);
 
   const instalments: ScheduledInstalment[] = [];
   if (down > 0n) {
@@ -346,66 +316,6 @@ function downPaymentAmount(downPayment: unknown, total: bigint): bigint {
     fail(`down_payment[percent] ${formatPercentage(ppm)} % of ${total} minor units rounds to ${down}: the down payment must be at least 1 and less than the total`, 'down_payment[percent]');
   }
   return down;
-}
-
-interface Part {
-  principal: bigint;
-  interest: bigint;
-}
-
-function splitEqually(rest: bigint, count: number): Part[] {
-  const n = BigInt(count);
-  const base = rest / n;
-  const remainder = rest - base * n;
-  // The remainder goes on the first instalment: the later ones, which the customer sees repeat, stay equal.
-  return Array.from({ length: count }, (_, k) => ({ principal: k === 0 ? base + remainder : base, interest: 0n }));
-}
-
-/** Period length in years as an exact fraction [numerator, denominator]. */
-function periodInYears({ unit, count }: BillingInterval): [bigint, bigint] {
-  const c = BigInt(count);
-  switch (unit) {
-    case 'month':
-      return [c, 12n];
-    case 'year':
-      return [c, 1n];
-    case 'week':
-      return [7n * c, 365n];
-    case 'day':
-      return [c, 365n];
-  }
-}
-
-/** The per-period rate i = rate × period length, as a reduced fraction [a, b] (i = a / b). */
-export function periodRate(annualRatePpm: number, interval: BillingInterval): [bigint, bigint] {
-  const [years, perYears] = periodInYears(interval);
-  const a = BigInt(annualRatePpm) * years;
-  const b = BigInt(PPM_PER_WHOLE) * perYears;
-  const divisor = gcd(a, b) || 1n;
-  return [a / divisor, b / divisor];
-}
-
-function amortise(principal: bigint, count: number, ratePpm: number, interval: BillingInterval): Part[] {
-  const [a, b] = periodRate(ratePpm, interval);
-  // With i = a/b: (1+i)^n = (a+b)^n / b^n, so A = P·a·(a+b)^n / (b·((a+b)^n − b^n)), all integers.
-  const growth = (a + b) ** BigInt(count);
-  const payment = divideHalfUp(principal * a * growth, b * (growth - b ** BigInt(count)));
-  const parts: Part[] = [];
-  let remaining = principal;
-  for (let k = 0; k < count; k += 1) {
-    const interest = divideHalfUp(remaining * a, b);
-    const last = k === count - 1;
-    const part = { principal: last ? remaining : payment - interest, interest };
-    remaining -= part.principal;
-    // Rounding the payment and each interest to a minor unit drifts by up to a minor unit per period;
-    // only when instalments are a handful of minor units can that leave one empty or overpay the
-    // principal before the last.
-    if (remaining < 0n || part.principal + part.interest < 1n) {
-      fail(`count ${count} is too large for ${principal} minor units at this interest rate: rounding each payment to a minor unit leaves instalment ${k + 1} without a positive amount; use fewer instalments`, 'count');
-    }
-    parts.push(part);
-  }
-  return parts;
 }
 
 // ---- custom ------------------------------------------------------------------------------------------

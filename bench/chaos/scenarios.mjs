@@ -3,8 +3,9 @@
 // paid invoice and receipt (or a deadline passes), and returns the counts that say whether anything
 // was lost or done twice. Several scenarios can share one stack: each only counts its own subscriptions.
 import { readFileSync } from 'node:fs';
-import { Client, Connection } from '@temporalio/client';
-import { billingRunCounts, inParallel, seedBillingRun } from '../lib/billing-run.mjs';
+import { billingRunCounts, seedBillingRun } from '../lib/billing-run.mjs';
+import { POSTGRES_PROBE_TIMEOUT_MS, TEMPORAL_PROBE_TIMEOUT_MS, createProbeSubscription, postgresProbes, startProbing, temporalProbes } from './api-probes.mjs';
+import { chargeRequestStats, describe, extraChecks, sameProgress, snapshot, temporalDiagnostics } from './run-diagnostics.mjs';
 import { isRunning, stopChild } from '../../scripts/lib/proc.mjs';
 
 export const SCENARIOS = ['worker-kill', 'temporal-restart', 'postgres-outage', 'gateway-timeout', 'gateway-500'];
@@ -40,34 +41,6 @@ export const SETTINGS = {
     settleMs: 600_000,
   },
 };
-
-/**
- * Routes polled while PostgreSQL or Temporal is down: each must answer 503 (never a 500) within
- * this long. The database routes answer at once. A Temporal call first waits out the client's own
- * gRPC retries (about 20 s), and creating a subscription then waits up to 10 s more for the
- * workflow's first state write, so those get longer; their slowest answer is reported.
- */
-const POSTGRES_PROBE_TIMEOUT_MS = 10_000;
-const TEMPORAL_PROBE_TIMEOUT_MS = 60_000;
-const postgresProbes = (subscriptionId) => [
-  ['GET /v1/subscriptions/:id', 'GET', `/v1/subscriptions/${subscriptionId}`],
-  ['GET /v1/invoices?subscription=', 'GET', `/v1/invoices?subscription=${subscriptionId}&limit=10`],
-  ['GET /v1/customers', 'GET', '/v1/customers?limit=10'],
-  ['POST /v1/customers', 'POST', '/v1/customers', { email: 'outage@example.com', name: 'Outage probe', currency: 'usd' }],
-  // An unknown id: 503 while the database is down, 404 once it is back (nothing gets paused).
-  ['POST /v1/subscriptions/:id/pause', 'POST', '/v1/subscriptions/sub_chaos_probe_missing/pause'],
-  ['GET /readyz', 'GET', '/readyz'],
-];
-
-/**
- * Routes polled while Temporal is down: the ones that talk to it. The pause goes to a probe
- * subscription outside the counted run (after recovery it answers 200, then 409 "already paused").
- */
-const temporalProbes = ({ probeSubscriptionId, probeCustomerId, priceId }) => [
-  ['POST /v1/subscriptions', 'POST', '/v1/subscriptions', { customer: probeCustomerId, price: priceId, start_date: new Date(Date.now() + 3_600_000).toISOString() }],
-  ['POST /v1/subscriptions/:id/pause', 'POST', `/v1/subscriptions/${probeSubscriptionId}/pause`],
-  ['GET /readyz', 'GET', '/readyz'],
-];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 const seconds = (ms) => Math.round(ms / 100) / 10;
@@ -181,121 +154,6 @@ export async function runScenario(name, ctx) {
   return result;
 }
 
-/** Beyond billingRunCounts: declines that should not be, and emails sent more than once. */
-async function extraChecks(stack, subscriptionIds) {
-  const [row] = await stack.sql(
-    `with subs as (select s.id, s.customer_id from subscriptions s where s.id = any($1::text[])),
-          inv as (select i.id from invoices i join subs on subs.id = i.subscription_id)
-     select
-       (select count(*) from payments p join inv on inv.id = p.invoice_id where p.status = 'failed')::int as "failedPayments",
-       (select count(*) from email_outbox e join inv on inv.id = e.related_id where e.kind = 'payment_failed')::int as "failureNotices",
-       (select count(*) from (select e.customer_id from email_outbox e join subs on subs.customer_id = e.customer_id
-                              group by 1 having count(*) > 1) several)::int as "customersWithSeveralEmails"`,
-    [subscriptionIds],
-  );
-  return row;
-}
-
-/** What the chaos gateway's log says about this run's charge requests. */
-async function chargeRequestStats(ctx, subscriptionIds) {
-  const invoices = await ctx.stack.sql('select id from invoices where subscription_id = any($1::text[])', [subscriptionIds]);
-  const ours = new Set(invoices.map((row) => row.id));
-  let lines = [];
-  try {
-    lines = readFileSync(ctx.chargeLog, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
-  } catch (error) {
-    if (error.code !== 'ENOENT') throw error;
-  }
-  const mine = lines.filter((record) => ours.has(record.invoice_id));
-  const perKey = new Map();
-  const faults = {};
-  for (const record of mine) {
-    perKey.set(record.idempotency_key, (perKey.get(record.idempotency_key) ?? 0) + 1);
-    if (record.fault !== 'none') faults[record.fault] = (faults[record.fault] ?? 0) + 1;
-  }
-  return {
-    total: mine.length,
-    keys: perKey.size,
-    // Keys asked more than once: activity retries after a crash or an unknown outcome.
-    repeatedKeys: [...perKey.values()].filter((n) => n > 1).length,
-    maxPerKey: Math.max(0, ...perKey.values()),
-    faults,
-  };
-}
-
-/** Where the run stands: invoices, payments (and charge attempts still pending) and receipts. */
-/**
- * What the workflow histories say about the run: per activity type, how many activity executions
- * needed more than one attempt, the extra attempts, and the failure just before the final attempt
- * (a history keeps only that one: a start-to-close timeout is an attempt lost with a dead worker or
- * a lost completion; an application failure is an error the activity threw), plus workflow task
- * timeouts (a workflow task lost with a worker or a server, or answered too late). Reads the
- * subscriptions' histories and their invoices' collection workflows (where charges and receipts run).
- */
-async function temporalDiagnostics(stack, subscriptionIds) {
-  const invoices = await stack.sql('select id from invoices where subscription_id = any($1::text[])', [subscriptionIds]);
-  const workflowIds = [...subscriptionIds.map((id) => `subscription-${id}`), ...invoices.map((row) => `invoice-${row.id}`)];
-  const connection = await Connection.connect({ address: stack.temporal.address });
-  try {
-    const client = new Client({ connection, namespace: 'default' });
-    const retries = {};
-    const bump = (activity, cause, extraAttempts) => {
-      retries[activity] ??= { activities: 0, extraAttempts: 0, lastFailure: {} };
-      const entry = retries[activity];
-      entry.activities += 1;
-      entry.extraAttempts += extraAttempts;
-      entry.lastFailure[cause] = (entry.lastFailure[cause] ?? 0) + 1;
-    };
-    let workflowTaskTimeouts = 0;
-    await inParallel(workflowIds.length, 8, async (i) => {
-      const history = await client.workflow.getHandle(workflowIds[i]).fetchHistory();
-      const activityTypes = new Map();
-      for (const event of history.events ?? []) {
-        const scheduled = event.activityTaskScheduledEventAttributes;
-        if (scheduled) activityTypes.set(String(event.eventId), scheduled.activityType?.name ?? '?');
-        const started = event.activityTaskStartedEventAttributes;
-        if (started && started.attempt > 1) {
-          const failure = started.lastFailure;
-          const type = failure?.applicationFailureInfo?.type;
-          const cause = failure?.timeoutFailureInfo
-            ? 'timeout'
-            : type && type !== 'Error'
-              ? type
-              : `"${(failure?.message ?? 'failure').slice(0, 60)}"`;
-          bump(activityTypes.get(String(started.scheduledEventId)) ?? '?', cause, started.attempt - 1);
-        }
-        if (event.workflowTaskTimedOutEventAttributes) workflowTaskTimeouts += 1;
-      }
-    });
-    return { activityRetries: retries, workflowTaskTimeouts };
-  } finally {
-    await connection.close();
-  }
-}
-
-async function snapshot(stack, subscriptionIds) {
-  try {
-    const c = await billingRunCounts(stack, subscriptionIds);
-    // A pending payment is a charge attempt in flight; one the gateway's ledger already has is a
-    // charge made whose answer the worker has not recorded yet (the case a crash must not double).
-    const [{ pending, answerPending }] = await stack.sql(
-      `select count(*)::int as pending,
-              count(*) filter (where exists (select 1 from sandbox_charges c where c.idempotency_key = p.idempotency_key))::int as "answerPending"
-       from payments p join invoices i on i.id = p.invoice_id
-       where i.subscription_id = any($1::text[]) and p.status = 'pending'`,
-      [subscriptionIds],
-    );
-    return { invoiced: c.invoiced, paid: c.paid, receipted: c.receipted, pendingCharges: pending, chargedUnrecorded: answerPending };
-  } catch (error) {
-    return { error: error.message };
-  }
-}
-
-const sameProgress = (a, b) => a.invoiced === b.invoiced && a.paid === b.paid && a.receipted === b.receipted;
-const describe = (s) =>
-  s.error
-    ? `counts unavailable: ${s.error}`
-    : `invoiced ${s.invoiced}, paid ${s.paid}, receipted ${s.receipted}, charges in flight ${s.pendingCharges}, of which charged at the gateway ${s.chargedUnrecorded}`;
 
 const SCENARIO_IMPLEMENTATIONS = {
   /**
@@ -443,105 +301,4 @@ async function firstFaultedRequestAt(ctx, mode) {
     await sleep(200);
   }
   return null;
-}
-
-/** A customer and a subscription (not due for an hour) outside the counted run, for API probes. */
-async function createProbeSubscription(stack, { priceId }) {
-  const customer = await stack.call('POST', '/v1/customers', { email: 'probe@example.com', name: 'Chaos probe', currency: 'usd', default_payment_method: 'pm_card_visa' });
-  const subscription = await stack.call('POST', '/v1/subscriptions', {
-    customer: customer.body.id,
-    price: priceId,
-    start_date: new Date(Date.now() + 3_600_000).toISOString(),
-  });
-  if (subscription.status !== 200) throw new Error(`probe subscription: ${subscription.status} ${JSON.stringify(subscription.body)}`);
-  return { probeCustomerId: customer.body.id, probeSubscriptionId: subscription.body.id, priceId };
-}
-
-/**
- * Polls every probe route in its own loop until `finish()`, which waits (up to 2 min after the
- * dependency is back) for each route to answer like a healthy API again, then judges the answers:
- * while the dependency was down, a 500 (any 5xx but 503) or no answer within `timeoutMs` fails.
- */
-function startProbing(stack, probes, { intervalMs, timeoutMs }) {
-  const answers = [];
-  let polling = true;
-  const loops = probes.map(async ([label, method, path, body]) => {
-    while (polling) {
-      answers.push({ label, ...(await probe(stack, method, path, body, timeoutMs)) });
-      await sleep(intervalMs);
-    }
-  });
-  const healthy = (a) => typeof a.status === 'number' && a.status < 500;
-  /** Statuses of the requests in flight at some point in [from, to), per route. */
-  const histogram = (from, to) => {
-    const byRoute = {};
-    for (const a of answers) {
-      if (a.sentAt >= to || a.sentAt + a.ms < from) continue;
-      byRoute[a.label] ??= {};
-      byRoute[a.label][a.status] = (byRoute[a.label][a.status] ?? 0) + 1;
-    }
-    return byRoute;
-  };
-  const slowest = (from, to) => {
-    const byRoute = {};
-    for (const a of answers) {
-      if (a.sentAt >= to || a.sentAt + a.ms < from) continue;
-      byRoute[a.label] = Math.max(byRoute[a.label] ?? 0, seconds(a.ms));
-    }
-    return byRoute;
-  };
-  return {
-    async finish({ downAt, restartAt, upAt, what }) {
-      const recoveredAt = {};
-      const deadline = upAt + 120_000;
-      while (Date.now() < deadline) {
-        for (const a of answers) if (a.sentAt >= upAt && healthy(a) && !(a.label in recoveredAt)) recoveredAt[a.label] = a.sentAt;
-        if (probes.every(([label]) => label in recoveredAt)) break;
-        await sleep(250);
-      }
-      polling = false;
-      await Promise.all(loops);
-
-      // Requests in flight while it was down for sure: after the stop completed, before the restart began.
-      const outage = histogram(downAt, restartAt);
-      const failures = [];
-      for (const [route, statuses] of Object.entries(outage)) {
-        for (const [status, n] of Object.entries(statuses)) {
-          if (status === '503') continue;
-          if (status === 'timeout' || status === 'no-answer' || Number(status) >= 500) {
-            failures.push(`${route} answered ${status} ${n} time(s) while ${what} was down (expected 503)`);
-          }
-        }
-      }
-      const missing = probes.map(([label]) => label).filter((label) => !(label in recoveredAt));
-      if (missing.length) failures.push(`the API did not recover within 2 min after ${what} was back on: ${missing.join(', ')}`);
-      const apiRecoverySeconds = missing.length ? null : seconds(Math.max(...Object.values(recoveredAt)) - upAt);
-      return {
-        failures,
-        apiRecoverySeconds,
-        details: {
-          apiStatusesDuringOutage: outage,
-          apiSlowestSecondsDuringOutage: slowest(downAt, restartAt),
-          apiStatusesWhileRecovering: histogram(restartAt, deadline),
-          apiRecoverySeconds,
-        },
-      };
-    },
-  };
-}
-
-async function probe(stack, method, path, body, timeoutMs) {
-  const sentAt = Date.now();
-  try {
-    const response = await fetch(stack.apiUrl + path, {
-      method,
-      headers: { authorization: `Bearer ${stack.adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    await response.arrayBuffer();
-    return { sentAt, ms: Date.now() - sentAt, status: response.status };
-  } catch (error) {
-    return { sentAt, ms: Date.now() - sentAt, status: error.name === 'TimeoutError' ? 'timeout' : 'no-answer' };
-  }
 }

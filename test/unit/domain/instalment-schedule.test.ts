@@ -6,11 +6,11 @@ import {
   MAX_INSTALMENTS,
   buildInstalmentSchedule,
   parseAnnualInterestRate,
-  periodRate,
   type DownPaymentInput,
   type InstalmentSchedule,
   type ScheduleInput,
 } from '../../../domain/instalment-schedule';
+import { periodRate } from '../../../domain/instalment-amortisation';
 import { PPM_PER_WHOLE, formatPercentage } from '../../../domain/pricing';
 
 const MONTHLY: BillingInterval = { unit: 'month', count: 1 };
