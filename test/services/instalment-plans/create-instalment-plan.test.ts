@@ -5,29 +5,25 @@
  * refused request writes nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { openDatabase, type MikroORM } from '../../../db/orm';
+import { Client } from '@temporalio/client';
+import type { MikroORM } from '../../../db/orm';
 import { Instalment, InstalmentPlan, type Customer } from '../../../db/entities';
 import { RuleViolation } from '../../../domain/rule-violation';
 import { createInstalmentPlan } from '../../../services/instalment-plans/create-instalment-plan';
 import type { PlanServiceDeps } from '../../../services/instalment-plans/start-instalment-plan';
 import { instalmentPlanWorkflowId } from '../../../workflows/instalment-plan/contract';
-import { requireEnv } from '../../support/env';
+import { openServiceStack, type ServiceStack } from '../../support/service-stack';
 import { createCustomer } from '../../support/fixtures';
 
 const TASK_QUEUE = `service-tests-${randomUUID()}`;
+let stack: ServiceStack;
 let orm: MikroORM;
-let connection: Connection;
 let temporal: Client;
 beforeAll(async () => {
-  orm = await openDatabase(requireEnv('DATABASE_URL'));
-  connection = await Connection.connect({ address: requireEnv('TEMPORAL_ADDRESS') });
-  temporal = new Client({ connection, namespace: requireEnv('TEMPORAL_NAMESPACE') });
+  stack = await openServiceStack();
+  ({ orm, temporal } = stack);
 });
-afterAll(async () => {
-  await connection?.close();
-  await orm?.close(true);
-});
+afterAll(() => stack?.close());
 
 /** What a caller's workflow-error wording gets: kept so the test can read which plan failed. */
 class StartRefused extends Error {
@@ -73,7 +69,7 @@ describe('createInstalmentPlan', () => {
 
   it('leaves no plan and no instalment when the workflow cannot start', async () => {
     const { id: customerId } = await customer();
-    const nowhere = new Client({ connection, namespace: `missing-${randomUUID()}` });
+    const nowhere = new Client({ connection: temporal.connection, namespace: `missing-${randomUUID()}` });
     const err = await createInstalmentPlan(deps(nowhere), threeMonthly(customerId), log([])).then(
       () => undefined,
       (e: unknown) => e,

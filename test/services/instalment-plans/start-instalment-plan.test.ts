@@ -5,9 +5,9 @@
  * plan, and a failed start reaching the caller while a slow first state write only warns.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { openDatabase, type MikroORM } from '../../../db/orm';
+import type { MikroORM } from '../../../db/orm';
 import { Instalment, InstalmentPlan, type Customer } from '../../../db/entities';
 import { newId } from '../../../db/ids';
 import { buildInstalmentSchedule } from '../../../domain/instalment-schedule';
@@ -20,23 +20,19 @@ import {
   type PlanServiceDeps,
 } from '../../../services/instalment-plans/start-instalment-plan';
 import { instalmentPlanWorkflowId } from '../../../workflows/instalment-plan/contract';
-import { requireEnv } from '../../support/env';
+import { openServiceStack, type ServiceStack } from '../../support/service-stack';
 import { createCustomer } from '../../support/fixtures';
 
 const TASK_QUEUE = `service-tests-${randomUUID()}`;
 const NOW = new Date('2026-03-01T00:00:00Z');
+let stack: ServiceStack;
 let orm: MikroORM;
-let connection: Connection;
 let temporal: Client;
 beforeAll(async () => {
-  orm = await openDatabase(requireEnv('DATABASE_URL'));
-  connection = await Connection.connect({ address: requireEnv('TEMPORAL_ADDRESS') });
-  temporal = new Client({ connection, namespace: requireEnv('TEMPORAL_NAMESPACE') });
+  stack = await openServiceStack();
+  ({ orm, temporal } = stack);
 });
-afterAll(async () => {
-  await connection?.close();
-  await orm?.close(true);
-});
+afterAll(() => stack?.close());
 
 /** A plan of 1000.00 in four monthly parts, as the API would create it. */
 async function planSpec() {
@@ -127,7 +123,7 @@ describe('startAndAwaitFirstState', () => {
   it('throws when the workflow cannot start', async () => {
     const { fields, instalments } = await planSpec();
     const plan = await orm.em.fork().transactional((em) => addInstalmentPlanRecords(em, fields, instalments));
-    const nowhere = new Client({ connection, namespace: `missing-${randomUUID()}` });
+    const nowhere = new Client({ connection: temporal.connection, namespace: `missing-${randomUUID()}` });
     await expect(startAndAwaitFirstState(deps(nowhere), plan, instalments, { warn: () => undefined })).rejects.toThrow(/namespace/i);
   });
 });

@@ -5,28 +5,24 @@
  * start, the quote and the customer made for it are undone, and an existing customer is kept.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { openDatabase, type MikroORM } from '../../../db/orm';
+import { Client } from '@temporalio/client';
+import type { MikroORM } from '../../../db/orm';
 import { Customer, Quote, QuoteVersion } from '../../../db/entities';
 import { RuleViolation } from '../../../domain/rule-violation';
 import { QuoteNotStarted, createQuote, type CreateQuoteDeps, type CreateQuoteRequest } from '../../../services/quotes/create-quote';
 import { quoteWorkflowId } from '../../../workflows/quote/contract';
-import { requireEnv } from '../../support/env';
+import { openServiceStack, type ServiceStack } from '../../support/service-stack';
 import { createCustomer } from '../../support/fixtures';
 
 const TASK_QUEUE = `service-tests-${randomUUID()}`;
+let stack: ServiceStack;
 let orm: MikroORM;
-let connection: Connection;
 let temporal: Client;
 beforeAll(async () => {
-  orm = await openDatabase(requireEnv('DATABASE_URL'));
-  connection = await Connection.connect({ address: requireEnv('TEMPORAL_ADDRESS') });
-  temporal = new Client({ connection, namespace: requireEnv('TEMPORAL_NAMESPACE') });
+  stack = await openServiceStack();
+  ({ orm, temporal } = stack);
 });
-afterAll(async () => {
-  await connection?.close();
-  await orm?.close(true);
-});
+afterAll(() => stack?.close());
 
 function deps(client: Client, warnings: string[] = []): CreateQuoteDeps {
   return {
@@ -75,7 +71,7 @@ describe('createQuote', () => {
 
   it('undoes the quote and the customer made for it when the workflow cannot start', async () => {
     const who = contact();
-    const nowhere = new Client({ connection, namespace: `missing-${randomUUID()}` });
+    const nowhere = new Client({ connection: temporal.connection, namespace: `missing-${randomUUID()}` });
     const err = await failure(createQuote(deps(nowhere), { request: request({ contact: who }), callerKeyId: null }));
     expect(err).toBeInstanceOf(QuoteNotStarted);
     const { quoteId } = err as QuoteNotStarted;
@@ -87,7 +83,7 @@ describe('createQuote', () => {
 
   it('keeps an existing customer when the workflow cannot start', async () => {
     const existing = await createCustomer(orm, { email: `quote-${randomUUID()}@example.com` });
-    const nowhere = new Client({ connection, namespace: `missing-${randomUUID()}` });
+    const nowhere = new Client({ connection: temporal.connection, namespace: `missing-${randomUUID()}` });
     const err = await failure(createQuote(deps(nowhere), { request: request({ customer: existing.id }), callerKeyId: null }));
     expect(err).toBeInstanceOf(QuoteNotStarted);
     const em = orm.em.fork();

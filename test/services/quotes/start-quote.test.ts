@@ -5,31 +5,27 @@
  * workflow per quote, ever.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { openDatabase, type MikroORM } from '../../../db/orm';
+import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { MikroORM } from '../../../db/orm';
 import { Quote, QuoteVersion } from '../../../db/entities';
 import { newId } from '../../../db/ids';
 import { quoteContentHash } from '../../../domain/quote-hash';
 import { addQuoteRecords, quoteVersionInput, startQuoteWorkflow } from '../../../services/quotes/start-quote';
 import { quoteWorkflowId } from '../../../workflows/quote/contract';
-import { requireEnv } from '../../support/env';
+import { openServiceStack, type ServiceStack } from '../../support/service-stack';
 import { createCustomer } from '../../support/fixtures';
 import { oneTimeLine, quoteContent } from '../../support/quote-fixtures';
 
 const TASK_QUEUE = `service-tests-${randomUUID()}`;
 const NOW = Date.parse('2026-03-01T00:00:00Z');
+let stack: ServiceStack;
 let orm: MikroORM;
-let connection: Connection;
 let temporal: Client;
 beforeAll(async () => {
-  orm = await openDatabase(requireEnv('DATABASE_URL'));
-  connection = await Connection.connect({ address: requireEnv('TEMPORAL_ADDRESS') });
-  temporal = new Client({ connection, namespace: requireEnv('TEMPORAL_NAMESPACE') });
+  stack = await openServiceStack();
+  ({ orm, temporal } = stack);
 });
-afterAll(async () => {
-  await connection?.close();
-  await orm?.close(true);
-});
+afterAll(() => stack?.close());
 
 /** A first version of a new quote: 2 × 1000 with `ratePpm` millionths off. */
 async function version(ratePpm: number, thresholdPpm = 200_000) {

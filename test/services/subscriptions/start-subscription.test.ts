@@ -5,9 +5,9 @@
  * per subscription, and a start Temporal refuses reaching the caller.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { openDatabase, type MikroORM } from '../../../db/orm';
+import type { MikroORM } from '../../../db/orm';
 import { MAX_SUBSCRIPTION_ITEMS, Subscription, SubscriptionItem, type Customer, type Price } from '../../../db/entities';
 import { newId } from '../../../db/ids';
 import {
@@ -18,22 +18,18 @@ import {
   type NewSubscription,
 } from '../../../services/subscriptions/start-subscription';
 import { subscriptionWorkflowId } from '../../../workflows/subscription/contract';
-import { requireEnv } from '../../support/env';
+import { openServiceStack, type ServiceStack } from '../../support/service-stack';
 import { createCustomer, createRecurringPrice } from '../../support/fixtures';
 
 const TASK_QUEUE = `service-tests-${randomUUID()}`;
+let stack: ServiceStack;
 let orm: MikroORM;
-let connection: Connection;
 let temporal: Client;
 beforeAll(async () => {
-  orm = await openDatabase(requireEnv('DATABASE_URL'));
-  connection = await Connection.connect({ address: requireEnv('TEMPORAL_ADDRESS') });
-  temporal = new Client({ connection, namespace: requireEnv('TEMPORAL_NAMESPACE') });
+  stack = await openServiceStack();
+  ({ orm, temporal } = stack);
 });
-afterAll(async () => {
-  await connection?.close();
-  await orm?.close(true);
-});
+afterAll(() => stack?.close());
 
 const START = new Date('2026-03-01T09:00:00Z');
 
@@ -126,7 +122,7 @@ describe('startSubscriptionWorkflow', () => {
 
   it('passes on a start Temporal refuses', async () => {
     const subscription = await record(await spec());
-    const nowhere = new Client({ connection, namespace: `missing-${randomUUID()}` });
+    const nowhere = new Client({ connection: temporal.connection, namespace: `missing-${randomUUID()}` });
     await expect(startSubscriptionWorkflow(nowhere, TASK_QUEUE, subscription)).rejects.toThrow(/namespace/i);
   });
 });
