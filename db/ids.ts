@@ -30,6 +30,8 @@ export const ID_PREFIXES = {
   quoteLink: 'qlnk',
   onboardingTask: 'onb',
   portalSession: 'bps',
+  paymentLink: 'plink',
+  checkoutSession: 'cs',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
