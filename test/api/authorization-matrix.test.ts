@@ -187,6 +187,12 @@ const MATRIX: Record<string, Expectation> = {
   'POST /v1/instalment-plans/:id/pause': adminAndOperator,
   'POST /v1/instalment-plans/:id/resume': adminAndOperator,
 
+  // Payment links: sales (and admins) make and edit them; everyone reads.
+  'POST /v1/payment-links': adminAndSales,
+  'GET /v1/payment-links': all,
+  'GET /v1/payment-links/:id': all,
+  'POST /v1/payment-links/:id': adminAndSales,
+
   // Quotes: sales (and admins) write them, operators read; only admins approve a discount above the threshold.
   'POST /v1/quotes': adminAndSales,
   'POST /v1/quotes/preview': all,
