@@ -73,7 +73,7 @@ async function writeCheckout(deps: CheckoutDeps, request: CheckoutRequest): Prom
     if (!link || !link.active) throw invalidInput('link', 'This payment link is no longer available.');
     const now = new Date();
     const order = await priceCheckoutOrder(em, link, checkQuantities(link, request.quantities));
-    const startDate = order.recurring ? resolveStartDate(link, request.startDate, now) : now;
+    const startDate = resolveStartDate(link, request.startDate, now);
     const customer = await checkoutCustomer(em, request.buyer, link.currency, request.paymentMethod, now);
     await em.flush();
 
