@@ -42,8 +42,6 @@ export interface AppDeps {
   cancellationRequests?: CancellationMode;
   /** The customer portal's address: a portal session's `url` is this with `#token=...` (default: this API's origin + `/portal`). */
   portalUrl?: string;
-  /** PUBLIC_URL: the origin of the customer pages (a payment link's `url`); this API's origin when unset. */
-  publicUrl?: string;
   /** Abuse limits (RATE_LIMIT_*); DEFAULT_RATE_LIMITS when absent. */
   rateLimits?: RateLimits;
   /** A request must arrive whole within this (REQUEST_TIMEOUT_MS, default 30 s): a client trickling its body is cut off with 408. */
@@ -167,6 +165,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
 
   await app.register(idempotency, { orm: deps.orm });
 
+  const publicUrl = (deps.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
   // Built once: every resource gets the same ORM, Temporal client and answer deadline.
   const routes = routeDeps(deps);
   await app.register(healthRoutes, routes);
@@ -178,9 +177,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     quotes: deps.quotes ?? DEFAULT_QUOTE_CONFIG,
     cancellationRequests: deps.cancellationRequests ?? 'approval',
     portalUrl: deps.portalUrl,
-    publicUrl: deps.publicUrl,
+    publicUrl,
   });
-  const publicUrl = (deps.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
   await app.register(webPages, {
     ...routes,
     publicUrl,

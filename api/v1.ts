@@ -48,7 +48,8 @@ export interface V1Options {
   quotes: QuoteConfig;
   cancellationRequests: CancellationMode;
   portalUrl: string | undefined;
-  publicUrl: string | undefined;
+  /** PUBLIC_URL, without a trailing slash: where the customer pages are (a payment link's `url`). */
+  publicUrl: string;
 }
 
 export const v1Routes: FastifyPluginAsyncTypebox<V1Options> = async (v1, options) => {

@@ -3,7 +3,6 @@
  * and admins create and edit them; every staff role reads them. The page itself is web/checkout/.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { PaymentLink } from '../../db/entities';
 import { createPaymentLink, updatePaymentLink } from '../../services/payment-links/payment-links';
@@ -16,14 +15,13 @@ import { CreatePaymentLink, PaymentLinkResource, UpdatePaymentLink } from './sch
 import { paymentLinkResource } from './serialization';
 
 export type PaymentLinkRoutesOptions = RouteDeps & {
-  /** PUBLIC_URL: where the checkout pages are served; this API's origin when unset. */
-  publicUrl: string | undefined;
+  /** PUBLIC_URL, without a trailing slash: where the checkout pages are served. */
+  publicUrl: string;
 };
 
 export const paymentLinksRoutes: FastifyPluginAsyncTypebox<PaymentLinkRoutesOptions> = async (app, { orm, publicUrl }) => {
   const read = { roles: STAFF };
   const write = { roles: ADMIN_AND_SALES };
-  const base = (request: FastifyRequest): string => (publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
 
   app.post(
     '/payment-links',
@@ -39,7 +37,7 @@ export const paymentLinksRoutes: FastifyPluginAsyncTypebox<PaymentLinkRoutesOpti
         response: { 200: PaymentLinkResource, '4xx': ErrorSchema },
       },
     },
-    async (request) => paymentLinkResource(await createPaymentLink(orm.em.fork(), request.body), base(request)),
+    async (request) => paymentLinkResource(await createPaymentLink(orm.em.fork(), request.body), publicUrl),
   );
 
   app.get(
@@ -55,7 +53,7 @@ export const paymentLinksRoutes: FastifyPluginAsyncTypebox<PaymentLinkRoutesOpti
     },
     async (request) => {
       const { active } = request.query;
-      return paginate(orm.em.fork(), PaymentLink, definedOnly({ active }), request.query, (link) => paymentLinkResource(link, base(request)));
+      return paginate(orm.em.fork(), PaymentLink, definedOnly({ active }), request.query, (link) => paymentLinkResource(link, publicUrl));
     },
   );
 
@@ -68,7 +66,7 @@ export const paymentLinksRoutes: FastifyPluginAsyncTypebox<PaymentLinkRoutesOpti
     async (request) => {
       const link = await orm.em.fork().findOne(PaymentLink, { id: request.params.id });
       if (!link) throw notFound('payment_link', request.params.id);
-      return paymentLinkResource(link, base(request));
+      return paymentLinkResource(link, publicUrl);
     },
   );
 
@@ -89,7 +87,7 @@ export const paymentLinksRoutes: FastifyPluginAsyncTypebox<PaymentLinkRoutesOpti
       const em = orm.em.fork();
       const link = await em.findOne(PaymentLink, { id: request.params.id });
       if (!link) throw notFound('payment_link', request.params.id);
-      return paymentLinkResource(await updatePaymentLink(em, link, request.body, mergeMetadata), base(request));
+      return paymentLinkResource(await updatePaymentLink(em, link, request.body, mergeMetadata), publicUrl);
     },
   );
 };
