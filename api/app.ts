@@ -184,6 +184,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     publicUrl,
     secureCookies: publicUrl.startsWith('https:'),
     cardEntry: deps.cardEntry ?? sandboxCardEntry(),
+    invoiceNumbering: deps.invoiceNumbering ?? DEFAULT_INVOICE_NUMBER_FORMAT,
   });
 
   return app;

@@ -4,6 +4,7 @@
  */
 import type { RouteDeps } from '../api/route-deps';
 import type { CardEntry } from './payments/card-entry';
+import type { InvoiceNumberFormat } from '../services/invoices/invoice-numbering';
 
 export interface PageDeps extends RouteDeps {
   /** The address customers reach this app at (PUBLIC_URL): links in pages and emails start with it. */
@@ -12,4 +13,6 @@ export interface PageDeps extends RouteDeps {
   secureCookies: boolean;
   /** How pages take a card: the sandbox form, or Stripe.js with Stripe keys (web/payments/card-entry.ts). */
   cardEntry: CardEntry;
+  /** Invoice numbers given when a page issues an invoice (a checkout); the API and worker use the same format. */
+  invoiceNumbering: InvoiceNumberFormat;
 }
