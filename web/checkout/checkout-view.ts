@@ -44,6 +44,8 @@ export function orderSummary(link: PaymentLink, order: CheckoutOrder, quantities
   const totals = order.oneTime?.totals;
   const recurring = order.recurring;
   const recurringEvery = recurring ? interval(recurring.lines[0]!) : null;
+  // Subscriptions without a trial bill their first period at once, beside the one-time lines.
+  const dueToday = (totals?.total ?? 0) + (recurring && link.trialPeriodDays === null ? recurring.totals.total : 0);
   const sameInterval = recurring ? recurring.lines.every((l) => interval(l) === recurringEvery) : false;
   return {
     lines,
@@ -51,8 +53,8 @@ export function orderSummary(link: PaymentLink, order: CheckoutOrder, quantities
     discount: totals && totals.discountTotal > 0 ? money(totals.discountTotal, currency) : null,
     fees: totals && totals.feeTotal > 0 ? money(totals.feeTotal, currency) : null,
     tax: totals && totals.taxTotal > 0 ? money(totals.taxTotal, currency) : null,
-    // Subscriptions without a trial bill their first period at once, beside the one-time lines.
-    dueToday: money((totals?.total ?? 0) + (recurring && link.trialPeriodDays === null ? recurring.totals.total : 0), currency),
+    dueToday: money(dueToday, currency),
+    dueTodayMinor: dueToday,
     recurring: recurring
       ? {
           amount: money(recurring.totals.total, currency),

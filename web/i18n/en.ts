@@ -61,7 +61,7 @@ export const en = {
     completeTitle: 'Thank you for your order',
     receiptSent: 'A confirmation is on its way to {email}.',
     paid: 'Paid',
-    invoiceNumber: 'Invoice {number}',
+    invoice: 'Invoice',
     reference: 'Order reference',
     subscriptionStarts: 'Your subscription starts on {date}.',
     trialEnds: 'Your free trial ends on {date}; your card is charged then.',
