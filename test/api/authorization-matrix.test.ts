@@ -13,6 +13,8 @@
  * Outcomes: `'allowed'` means the auth layer let the request through: any status but 401/403 (and no
  * 5xx). Requests use ids that do not exist and empty bodies, so an allowed call is a 404 or a 400 and
  * changes nothing. `401`/`403` are the exact statuses expected. `'public'` routes need no key at all.
+ * `'public form'` routes (a page's form POST) need no key either, but refuse a POST that does not carry
+ * the CSRF token of the page it came from: 403 with the "form has expired" page, before any handler runs.
  *
  * Spellings: the router matches more than the canonical URL (find-my-way decodes %-escapes in the path
  * and reads the path out of an absolute-form request line), so every route is also called, by every
@@ -35,7 +37,7 @@ type Outcome = 'allowed' | 401 | 403;
 /** A portal session, opened by a key of that role: it may never do more than that role (api/portal-permissions.ts). */
 type PortalCaller = `customer (${ApiKeyRole})`;
 type Row = Record<ApiKeyRole | PortalCaller, Outcome> & { none: 401 };
-type Expectation = Row | 'public';
+type Expectation = Row | 'public' | 'public form';
 
 // Staff routes: a portal session's token is no API key (401).
 const noPortal = { 'customer (admin)': 401, 'customer (operator)': 401, 'customer (sales)': 401 } as const;
@@ -60,6 +62,10 @@ const MATRIX: Record<string, Expectation> = {
   // Customer pages (web/): a page authenticates by its link's token or the portal's cookie, not a key.
   'GET /assets/:name': 'public',
   'GET /brand/logo': 'public',
+  // Checkout pages of payment links: anyone with the link; the confirmation is reached by the form's token.
+  'GET /pay/:linkId': 'public',
+  'POST /pay/:linkId': 'public form',
+  'GET /pay/:linkId/complete/:token': 'public',
   'GET /docs': 'public',
   'HEAD /docs/': 'public', // the trailing-slash twin Fastify registers for the docs prefix (its GET is not reported)
   'GET /docs/json': 'public',
@@ -381,7 +387,7 @@ describe.each(Object.entries(MATRIX))('%s', (route, expectation) => {
   const variants = () => [route, ...(route.startsWith('GET ') && registered.has(`HEAD ${route.slice(4)}`) && !(`HEAD ${route.slice(4)}` in MATRIX) ? [`HEAD ${route.slice(4)}`] : [])];
 
   test.each(CALLERS)('%s', async (caller) => {
-    const expected: Outcome | 'public' = expectation === 'public' ? 'public' : expectation[caller];
+    const expected: Outcome | 'public' | 'public form' = expectation === 'public' || expectation === 'public form' ? expectation : expectation[caller];
     for (const variant of variants()) {
       const { status, body } = await send(variant, caller);
       // Every other spelling of the same route answers exactly as the canonical one.
@@ -392,7 +398,9 @@ describe.each(Object.entries(MATRIX))('%s', (route, expectation) => {
       }
       expect(seenSpellings).toEqual(seenSpellings.map((seen) => ({ spelling: seen.spelling, status: spellingStatus(path, status, seen.status) })));
       const seen = `${variant} as ${caller}: ${status} ${body.slice(0, 200)}`;
-      if (expected === 'allowed' || expected === 'public') {
+      if (expected === 'public form') {
+        expect({ seen, status, formExpired: body.includes('This form has expired') }).toEqual({ seen, status: 403, formExpired: true });
+      } else if (expected === 'allowed' || expected === 'public') {
         expect({ seen, denied: status === 401 || status === 403, serverError: status >= 500 }).toEqual({ seen, denied: false, serverError: false });
         // No side effects: an allowed write hit a missing id or an empty body.
         if (variant.startsWith('POST ')) expect({ seen, clientError: status >= 400 && status < 500 }).toEqual({ seen, clientError: true });
@@ -406,7 +414,7 @@ describe.each(Object.entries(MATRIX))('%s', (route, expectation) => {
     }
   });
 
-  if (expectation !== 'public') {
+  if (expectation !== 'public' && expectation !== 'public form') {
     test('an unknown key or portal token is a 401 too', async () => {
       for (const variant of variants()) {
         expect((await send(variant, 'unknown key')).status).toBe(401);
