@@ -7,7 +7,7 @@
  * trial or at its future start), and the session's workflow (`checkout-<id>`) records the outcome,
  * undoes what a declined card created, and sends the confirmations.
  */
-import { LockMode } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { CheckoutSession, PaymentLink, Subscription } from '../../db/entities';
@@ -63,7 +63,7 @@ async function writeCheckout(deps: CheckoutDeps, request: CheckoutRequest): Prom
   return deps.orm.em.fork().transactional(async (em) => {
     const tokenHash = checkoutTokenHash(request.token);
     // Serializes double submits: the second waits here, then finds the first one's session.
-    await em.getConnection().execute('select pg_advisory_xact_lock(hashtext(?))', [tokenHash]);
+    await em.execute('select pg_advisory_xact_lock(hashtext(?))', [tokenHash]);
     const existing = await em.findOne(CheckoutSession, { tokenHash });
     if (existing) {
       if (existing.paymentLinkId !== request.linkId) throw invalidInput('token', 'This form belongs to another payment link; reload the page.');
@@ -158,7 +158,11 @@ async function startCheckoutWorkflow(temporal: Client, taskQueue: string, sessio
  * status moves on in its workflow (open → complete or failed), which the page waits for.
  */
 export async function completeCheckout(deps: CheckoutDeps, request: CheckoutRequest): Promise<CheckoutSession> {
-  const { session, subscriptions } = await writeCheckout(deps, request);
+  const { session, subscriptions } = await writeCheckout(deps, request).catch((err: unknown) => {
+    // The lock makes this rare; should a twin submit still win the insert, its session is the answer.
+    if (err instanceof UniqueConstraintViolationException) return writeCheckout(deps, request);
+    throw err;
+  });
   if (session.status !== 'open') return session;
   // Every start is idempotent, so a resubmitted form that finds an open session finishes any start a
   // crash interrupted; the records already say what to start.

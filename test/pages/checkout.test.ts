@@ -160,6 +160,37 @@ test('a declined card shows the decline and charges nothing; another card then p
   expect(await stack.harness.orm.em.fork().count(Customer, { email })).toBe(1);
 });
 
+test('a form sent twice at once opens one session and charges once; a redirect link sends the buyer on after paying', async () => {
+  const consultation = await price('Follow-up call', { unit_amount: 3_000 });
+  const landing = await link({ line_items: [{ price: consultation, quantity: 1 }] });
+  const id = await link({ line_items: [{ price: consultation, quantity: 1 }], after_completion: { type: 'redirect', redirect: { url: `${stack.baseUrl}/pay/${landing}` } } });
+  const { context, page } = await newPage(browser);
+  await page.goto(`${stack.baseUrl}/pay/${id}`);
+  await fillBuyer(page, `twice-${Date.now()}@example.com`);
+  await fillCard(page, '4242 4242 4242 4242');
+  // Two submits of the same rendered form (same token and CSRF cookie), as a double click sends them.
+  const statuses = (await page.evaluate(`(async () => {
+    const form = document.querySelector('form[method=post]');
+    const send = () => fetch(form.action, { method: 'POST', body: new URLSearchParams(new FormData(form)), redirect: 'manual' }).then((r) => r.type === 'opaqueredirect' ? 303 : r.status);
+    return Promise.all([send(), send()]);
+  })()`)) as number[];
+  expect(statuses).toEqual([303, 303]);
+  const sessions = await sessionsOf(id);
+  expect(sessions).toHaveLength(1);
+  expect(sessions[0]!.status).toBe('complete');
+  expect(await stack.harness.orm.em.fork().count(Payment, { customerId: sessions[0]!.customerId, status: 'succeeded' })).toBe(1);
+
+  // The form itself now: the confirmation forwards to the link's redirect URL (a page of its own here).
+  await page.goto(`${stack.baseUrl}/pay/${id}`);
+  await fillBuyer(page, `redirect-${Date.now()}@example.com`);
+  await fillCard(page, '4242 4242 4242 4242');
+  await page.getByRole('button', { name: 'Pay $30.00' }).click();
+  await page.waitForURL(`${stack.baseUrl}/pay/${landing}`);
+  expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Checkout');
+  await auditPage(page, 'checkout-redirect-target');
+  await context.close();
+});
+
 test('an inactive or unknown link shows that it is no longer available', async () => {
   const id = await link({ line_items: [{ price: await price('Old offer', { unit_amount: 1_000 }), quantity: 1 }] });
   await stack.harness.call('sales', 'POST', `/v1/payment-links/${id}`, { active: false });
