@@ -19,7 +19,7 @@ const recordActivities = proxyActivities<Pick<BillingActivities, 'checkCheckoutP
   RECORD_ACTIVITY_OPTIONS,
 );
 
-/** Waits between checks: twenty half-seconds, then a minute of seconds, then every five minutes. */
+/** Waits between checks: twenty half-seconds, a minute of seconds, five minutes of half-minutes, then every five minutes. */
 export const CHECK_INTERVALS_MS = [...Array<number>(20).fill(500), ...Array<number>(60).fill(1_000), ...Array<number>(10).fill(30_000)];
 const LATER_CHECK_INTERVAL_MS = 5 * 60_000;
 /** A session with no outcome after this is closed as expired (Stripe's Checkout Sessions last 24 hours). */
