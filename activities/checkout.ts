@@ -7,7 +7,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { DateTime } from 'luxon';
 import type { ActivityDeps } from './deps';
-import { CheckoutSession, Customer, Invoice, type CheckoutSessionStatus } from '../db/entities';
+import { CheckoutSession, Customer, Invoice, Subscription, type CheckoutSessionStatus } from '../db/entities';
 import { formatMoney } from '../domain/money';
 import { recordNotFound } from './errors';
 import { queueAndDeliver } from './email/outbox';
@@ -87,6 +87,8 @@ export function checkoutActivities({ orm, mailer, emailFrom }: ActivityDeps) {
       const customer = await em.findOneOrFail(Customer, { id: session.customerId });
       const invoice = session.invoiceId ? await em.findOne(Invoice, { id: session.invoiceId }) : null;
       const brand = brandEmailView(await loadBrand(em));
+      const subscriptions = session.subscriptionIds.length ? await em.find(Subscription, { id: { $in: session.subscriptionIds } }) : [];
+      const trialEnd = subscriptions.find((s) => s.trialEnd !== null)?.trialEnd ?? null;
       const money = (amount: number) => formatMoney({ amount, currency: session.currency });
       const day = (date: Date) => DateTime.fromJSDate(date, { zone: customer.timeZone }).toFormat('d LLL yyyy');
       const view = {
@@ -104,6 +106,7 @@ export function checkoutActivities({ orm, mailer, emailFrom }: ActivityDeps) {
         invoiceNumber: invoice?.number ?? null,
         hasSubscriptions: session.subscriptionIds.length > 0,
         subscriptionStart: day(session.startDate),
+        trialEnd: trialEnd ? day(trialEnd) : null,
       };
       const sent = [await send('checkout_completed', `checkout_completed:${session.id}`, customer.email, session, view)];
       const merchant = (await loadCompanyProfile(em)).contactEmail;

@@ -138,6 +138,22 @@ describe('completeCheckout', () => {
     });
   });
 
+  it('starts a subscription on the day the buyer chose, billing nothing before it', async () => {
+    const plan = await createRecurringPrice(stack.orm, { unitAmount: 4_000 });
+    const l = await link({ line_items: [{ price: plan.id, quantity: 1 }], allow_future_start: { enabled: true, maximum_days: 30 } });
+    const day = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    const session = await completeCheckout(deps(), request(l.id, { startDate: day }));
+    expect(session.startDate.toISOString()).toBe(`${day}T00:00:00.000Z`);
+    expect((await settled(session.id)).status).toBe('complete');
+    const em = stack.orm.em.fork();
+    const subscription = await em.findOneOrFail(Subscription, { id: session.subscriptionIds[0]! });
+    expect(subscription.startDate.toISOString()).toBe(`${day}T00:00:00.000Z`);
+    expect(await em.count(Invoice, { subscriptionId: subscription.id })).toBe(0);
+    const beyond = new Date(Date.now() + 31 * 86_400_000).toISOString().slice(0, 10);
+    const err = await completeCheckout(deps(), request(l.id, { startDate: beyond })).catch((e: unknown) => e);
+    expect((err as RuleViolation).param).toBe('start_date');
+  });
+
   it('refuses what the link does not allow, naming the field, and writes nothing', async () => {
     const l = await link({ line_items: [{ price: await oneTimePrice(1_000), quantity: 1, adjustable_quantity: { enabled: true, maximum: 3 } }] });
     const refused = async (fields: Partial<CheckoutRequest>) => {
