@@ -6,6 +6,7 @@ import { createLogger } from '../logger';
 import { openDatabase } from '../db/orm';
 import { ensureAdminKey } from '../services/access/api-keys';
 import { buildApp } from './app';
+import { cardEntryFor } from '../web/payments/card-entry';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -32,6 +33,12 @@ async function main(): Promise<void> {
     cancellationRequests: config.cancellationRequests,
     portalUrl: config.api.portalUrl,
     publicUrl: config.api.publicUrl,
+    cardEntry: cardEntryFor({
+      orm,
+      stripeSecretKey: config.stripeSecretKey,
+      stripePublishableKey: config.stripePublishableKey,
+      stripeApiBase: config.stripeApiBase,
+    }),
     rateLimits: config.api.rateLimits,
     requestTimeoutMs: config.api.requestTimeoutMs,
     trustProxy: config.api.trustProxy,

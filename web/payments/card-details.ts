@@ -34,7 +34,7 @@ export interface SandboxTestCard {
  * Stripe's test card numbers (https://docs.stripe.com/testing) and the test payment method each one
  * is in Stripe test mode, so a card typed in the sandbox behaves as the same card would at Stripe.
  */
-export const SANDBOX_TEST_CARDS: ReadonlyMap<string, SandboxTestCard> = new Map([
+export const STRIPE_TEST_CARDS: ReadonlyMap<string, SandboxTestCard> = new Map([
   ['4242424242424242', { paymentMethod: 'pm_card_visa', threeDSecure: false }],
   ['4000056655665556', { paymentMethod: 'pm_card_visa_debit', threeDSecure: false }],
   ['5555555555554444', { paymentMethod: 'pm_card_mastercard', threeDSecure: false }],
@@ -140,16 +140,17 @@ export type SandboxCardResult =
  */
 export function readSandboxCard(input: SandboxCardInput, now: Date): SandboxCardResult {
   const number = parseCardNumber(input.number);
+  const card = number.ok ? STRIPE_TEST_CARDS.get(number.value) : undefined;
   const expiry = parseExpiry(input.expiry, now);
   const cvc = parseCvc(input.cvc);
   const problems: Partial<Record<SandboxCardField, CardFieldProblem>> = {};
   if (!number.ok) problems.number = number.problem;
+  else if (!card) problems.number = 'number_not_test_card';
   if (!expiry.ok) problems.expiry = expiry.problem;
   if (!cvc.ok) problems.cvc = cvc.problem;
-  if (!number.ok || !expiry.ok || !cvc.ok) return { ok: false, problems };
+  if (!card || !expiry.ok || !cvc.ok) return { ok: false, problems };
 
-  const card = SANDBOX_TEST_CARDS.get(number.value);
-  if (!card) return { ok: false, problems: { number: 'number_not_test_card' } };
+  // Asked last, as Stripe asks: only a card that is otherwise fine gets to its bank's 3-D Secure step.
   if (card.threeDSecure) {
     const result = threeDSecureResultOf(input.threeDSecure);
     if (result === 'none') return { ok: false, problems: { number: 'authentication_required' } };
@@ -161,5 +162,5 @@ export function readSandboxCard(input: SandboxCardInput, now: Date): SandboxCard
 /** Whether typed digits are one of the 3-D Secure test cards (the page's script asks the same through a data attribute). */
 export function needsSandboxThreeDSecure(rawNumber: string | undefined): boolean {
   const number = parseCardNumber(rawNumber);
-  return number.ok && SANDBOX_TEST_CARDS.get(number.value)?.threeDSecure === true;
+  return number.ok && STRIPE_TEST_CARDS.get(number.value)?.threeDSecure === true;
 }

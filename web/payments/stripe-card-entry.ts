@@ -9,6 +9,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { CardSetupNotFoundError, type CardSetupGateway } from '../../services/payments/card-setup';
 import { ensureGatewayCustomer } from '../../services/payments/gateway-customers';
 import { GatewayUnavailableError } from '../../activities/payments/gateway';
+import type { CardEntry, CardEntrySources } from './card-entry';
 
 export interface StripeCardEntryDeps {
   orm: MikroORM;
@@ -19,6 +20,7 @@ export interface StripeCardEntryDeps {
 
 /** What the partial needs to mount the Payment Element. */
 export interface StripeCardEntryView {
+  mode: 'stripe';
   publishableKey: string;
   /** Lets the browser confirm this one SetupIntent (and nothing else); it is never stored. */
   clientSecret: string;
@@ -49,7 +51,7 @@ export async function prepareStripeCardEntry(deps: StripeCardEntryDeps, customer
     gatewayCustomerId,
     metadata: { made_by: MADE_BY, ...(customerId === null ? {} : { customer_id: customerId }) },
   });
-  return { publishableKey: deps.publishableKey, clientSecret: setup.clientSecret };
+  return { mode: 'stripe', publishableKey: deps.publishableKey, clientSecret: setup.clientSecret };
 }
 
 /**
@@ -95,4 +97,41 @@ export async function readStripeCardEntry(deps: StripeCardEntryDeps, setupIntent
 export async function attachStripeCard(deps: StripeCardEntryDeps, customerId: string, paymentMethod: string): Promise<void> {
   const gatewayCustomerId = await ensureGatewayCustomer(deps.orm, deps.cards, customerId);
   await deps.cards.attachCard(paymentMethod, gatewayCustomerId);
+}
+
+/**
+ * Where Stripe.js loads from and talks to (Stripe's CSP guide for Stripe.js and Elements): the
+ * script, its iframes (the Payment Element, the 3-D Secure dialog: hooks.stripe.com), its API, and
+ * card brand images.
+ */
+export const STRIPE_JS_SOURCES: CardEntrySources = {
+  script: ['https://js.stripe.com', 'https://*.js.stripe.com'],
+  frame: ['https://js.stripe.com', 'https://*.js.stripe.com', 'https://hooks.stripe.com'],
+  connect: ['https://api.stripe.com'],
+  img: ['https://*.stripe.com'],
+};
+
+/** Each problem's string in `cardEntry` (web/i18n/en.ts). */
+const PROBLEM_STRINGS: Record<StripeCardProblem, string> = {
+  stripe_incomplete: 'cardEntry.stripeIncomplete',
+  stripe_unknown_setup: 'cardEntry.stripeUnknownSetup',
+  authentication_required: 'cardEntry.stripeAuthenticationRequired',
+  stripe_declined: 'cardEntry.stripeDeclined',
+  stripe_processing: 'cardEntry.stripeProcessing',
+  stripe_unavailable: 'cardEntry.stripeUnavailable',
+};
+
+/** Card entry through Stripe.js; its one field is the Payment Element (`card`, errors shown beside it). */
+export function stripeCardEntry(deps: StripeCardEntryDeps): CardEntry {
+  return {
+    mode: 'stripe',
+    contentSecurityPolicy: STRIPE_JS_SOURCES,
+    prepare: (context = {}) => prepareStripeCardEntry(deps, context.customerId ?? null),
+    async read(body, t, context = {}) {
+      const result = await readStripeCardEntry(deps, body.setup_intent, context.customerId ?? null);
+      if (!result.ok) return { ok: false, errors: { card: t(PROBLEM_STRINGS[result.problem]) } };
+      return { ok: true, paymentMethod: result.paymentMethod, gatewayCustomerId: result.gatewayCustomerId };
+    },
+    attachCard: (customerId, paymentMethod) => attachStripeCard(deps, customerId, paymentMethod),
+  };
 }

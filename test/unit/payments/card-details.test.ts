@@ -1,5 +1,5 @@
 import {
-  SANDBOX_TEST_CARDS,
+  STRIPE_TEST_CARDS,
   needsSandboxThreeDSecure,
   parseCardNumber,
   parseCvc,
@@ -56,7 +56,7 @@ describe('card number', () => {
   });
 
   it('passes Luhn for every listed test card', () => {
-    for (const digits of SANDBOX_TEST_CARDS.keys()) expect(passesLuhn(digits)).toBe(true);
+    for (const digits of STRIPE_TEST_CARDS.keys()) expect(passesLuhn(digits)).toBe(true);
   });
 });
 
@@ -120,6 +120,10 @@ describe('sandbox card entry', () => {
   it('refuses a valid number that is not a Stripe test card', () => {
     // Luhn-valid, but no test card: the sandbox cannot know what it would do.
     expect(readSandboxCard({ ...valid, number: '4111 1111 1111 1111' }, now)).toEqual({ ok: false, problems: { number: 'number_not_test_card' } });
+    expect(readSandboxCard({ number: '4111 1111 1111 1111', expiry: monthFromNow(-1), cvc: '' }, now)).toEqual({
+      ok: false,
+      problems: { number: 'number_not_test_card', expiry: 'expiry_past', cvc: 'cvc_required' },
+    });
   });
 
   it.each([
@@ -148,7 +152,7 @@ describe('sandbox card entry', () => {
     };
     const gateway = new SandboxGateway(ledger);
     const outcomes = Object.fromEntries(SANDBOX_TEST_PAYMENT_METHODS.map((m) => [m.paymentMethod, m.outcome]));
-    for (const [digits, card] of SANDBOX_TEST_CARDS) {
+    for (const [digits, card] of STRIPE_TEST_CARDS) {
       const charged = await gateway.charge({
         amount: 1000,
         currency: 'USD',

@@ -79,7 +79,7 @@ describe('Stripe card entry: reading the SetupIntent back', () => {
 describe('Stripe card entry: preparing the form', () => {
   it('makes a SetupIntent without a gateway customer when none exists yet, marked as the card entry’s', async () => {
     const cards = gatewayAnswering({});
-    await expect(prepareStripeCardEntry(deps(cards), null)).resolves.toEqual({ publishableKey: 'pk_test_123', clientSecret: 'seti_1New_secret_abc' });
+    await expect(prepareStripeCardEntry(deps(cards), null)).resolves.toEqual({ mode: 'stripe', publishableKey: 'pk_test_123', clientSecret: 'seti_1New_secret_abc' });
     expect(cards.created).toEqual([{ gatewayCustomerId: null, metadata: { made_by: 'card_entry' } }]);
   });
 });
