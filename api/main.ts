@@ -23,6 +23,10 @@ async function main(): Promise<void> {
     if (file) writeFileSync(file, `${issued.secret}\n`, { mode: 0o600 });
   }
 
+  if (config.stripeSecretKey && !config.stripePublishableKey) {
+    // The sandbox card form's test tokens work against a Stripe test account, never a live one.
+    log.warn('STRIPE_SECRET_KEY is set without STRIPE_PUBLISHABLE_KEY: customer pages show the sandbox card form, which takes test cards only');
+  }
   const app = await buildApp({
     orm,
     temporal,

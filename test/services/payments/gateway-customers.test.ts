@@ -1,14 +1,17 @@
 import { Customer } from '../../../db/entities';
 import type { CardSetupGateway, GatewayCustomerRequest } from '../../../services/payments/card-setup';
 import { ensureGatewayCustomer } from '../../../services/payments/gateway-customers';
+import { stripeCardEntry } from '../../../web/payments/stripe-card-entry';
 import { createCustomer } from '../../support/fixtures';
 import { openServiceStack, type ServiceStack } from '../../support/service-stack';
 
 /** A gateway that, like Stripe with an idempotency key, answers the same customer for the same key. */
-function idempotentGateway(): CardSetupGateway & { requests: GatewayCustomerRequest[] } {
+function idempotentGateway(): CardSetupGateway & { requests: GatewayCustomerRequest[]; attached: [string, string][] } {
   const requests: GatewayCustomerRequest[] = [];
+  const attached: [string, string][] = [];
   return {
     requests,
+    attached,
     createCustomer: async (request) => {
       requests.push(request);
       // Both callers are inside the gateway at once before either stores the answer.
@@ -19,7 +22,9 @@ function idempotentGateway(): CardSetupGateway & { requests: GatewayCustomerRequ
     retrieveSetup: async () => {
       throw new Error('not used');
     },
-    attachCard: async () => undefined,
+    attachCard: async (paymentMethod, gatewayCustomerId) => {
+      attached.push([paymentMethod, gatewayCustomerId]);
+    },
   };
 }
 
@@ -62,5 +67,17 @@ describe('the gateway customer of a customer', () => {
 
     await expect(ensureGatewayCustomer(stack.orm, gateway, customer.id)).resolves.toBe('cus_existing');
     expect(gateway.requests).toEqual([]);
+  });
+
+  it('attaches a card entered before its customer existed to that customer’s gateway customer, made then', async () => {
+    const customer = await createCustomer(stack.orm);
+    const gateway = idempotentGateway();
+    const entry = stripeCardEntry({ orm: stack.orm, cards: gateway, publishableKey: 'pk_test_1' });
+
+    await entry.attachCard?.(customer.id, 'pm_1FromCheckout');
+
+    const stored = await stack.orm.em.fork().findOneOrFail(Customer, { id: customer.id });
+    expect(stored.gatewayCustomerId).toMatch(/^cus_gw_/);
+    expect(gateway.attached).toEqual([['pm_1FromCheckout', stored.gatewayCustomerId]]);
   });
 });
