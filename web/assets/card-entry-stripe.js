@@ -86,6 +86,12 @@
         sessionStorage.removeItem(savedKey);
         hidden.value = outcome.setupIntent.id;
         submit();
+      })
+      .catch(function () {
+        // Stripe.js answers declines as outcome.error; a rejection is the network or Stripe.js failing.
+        confirming = false;
+        sessionStorage.removeItem(savedKey);
+        show(entry.getAttribute('data-unavailable-message'));
       });
   });
 })();
