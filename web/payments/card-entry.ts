@@ -60,7 +60,8 @@ export interface CardEntry {
   prepare(context?: CardEntryContext): Promise<CardEntryView>;
   /**
    * The token for the card the form carried, or each bad field with the message to show beside it.
-   * Pass the same context as to `prepare`: with Stripe, a card set up for another customer is refused.
+   * Pass the same context as to `prepare`: with Stripe, a card set up for another customer is then
+   * refused (without a context only the SetupIntent's origin is checked).
    */
   read(body: Record<string, unknown>, t: Translate, context?: CardEntryContext): Promise<CardEntryResult>;
   /**

@@ -58,8 +58,14 @@ export async function prepareStripeCardEntry(deps: StripeCardEntryDeps, customer
  * The card the customer confirmed in Stripe's Payment Element. `customerId` is the customer the
  * form was prepared for (null for a card entered before a customer exists): a SetupIntent made for
  * another customer is refused, so a posted id can never move someone else's card onto this account.
+ * Undefined (a caller that names no customer) checks only that the card entry made the SetupIntent;
+ * the result's `gatewayCustomerId` then says whom the card is attached to.
  */
-export async function readStripeCardEntry(deps: StripeCardEntryDeps, setupIntentId: unknown, customerId: string | null): Promise<StripeCardResult> {
+export async function readStripeCardEntry(
+  deps: StripeCardEntryDeps,
+  setupIntentId: unknown,
+  customerId: string | null | undefined,
+): Promise<StripeCardResult> {
   if (typeof setupIntentId !== 'string' || !SETUP_INTENT_ID.test(setupIntentId)) return { ok: false, problem: 'stripe_incomplete' };
   let setup;
   try {
@@ -83,7 +89,7 @@ export async function readStripeCardEntry(deps: StripeCardEntryDeps, setupIntent
       // requires_payment_method after a failed attempt (declined, authentication failed), or canceled.
       return { ok: false, problem: 'stripe_declined' };
   }
-  if (setup.metadata.made_by !== MADE_BY || (setup.metadata.customer_id ?? null) !== customerId) {
+  if (setup.metadata.made_by !== MADE_BY || (customerId !== undefined && (setup.metadata.customer_id ?? null) !== customerId)) {
     return { ok: false, problem: 'stripe_unknown_setup' };
   }
   if (setup.paymentMethod === null) return { ok: false, problem: 'stripe_incomplete' };
@@ -128,7 +134,7 @@ export function stripeCardEntry(deps: StripeCardEntryDeps): CardEntry {
     contentSecurityPolicy: STRIPE_JS_SOURCES,
     prepare: (context = {}) => prepareStripeCardEntry(deps, context.customerId ?? null),
     async read(body, t, context = {}) {
-      const result = await readStripeCardEntry(deps, body.setup_intent, context.customerId ?? null);
+      const result = await readStripeCardEntry(deps, body.setup_intent, context.customerId);
       if (!result.ok) return { ok: false, errors: { card: t(PROBLEM_STRINGS[result.problem]) } };
       return { ok: true, paymentMethod: result.paymentMethod, gatewayCustomerId: result.gatewayCustomerId };
     },

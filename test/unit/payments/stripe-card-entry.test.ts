@@ -56,6 +56,9 @@ describe('Stripe card entry: reading the SetupIntent back', () => {
     const forCheckout = gatewayAnswering({ metadata: { made_by: 'card_entry' }, gatewayCustomerId: null });
     await expect(readStripeCardEntry(deps(forCheckout), 'seti_1Checkout', null)).resolves.toMatchObject({ ok: true, gatewayCustomerId: null });
     await expect(readStripeCardEntry(deps(forCheckout), 'seti_1Checkout', 'cus_ours')).resolves.toEqual({ ok: false, problem: 'stripe_unknown_setup' });
+    // A caller naming no customer: only the card entry's own SetupIntents, whoever they were for.
+    await expect(readStripeCardEntry(deps(other), 'seti_1Theirs', undefined)).resolves.toMatchObject({ ok: true, paymentMethod: 'pm_1Saved' });
+    await expect(readStripeCardEntry(deps(elsewhere), 'seti_1Elsewhere', undefined)).resolves.toEqual({ ok: false, problem: 'stripe_unknown_setup' });
   });
 
   it.each([undefined, '', 'pi_123', 'seti_1<script>', ['seti_1A'], 'seti_' + 'a'.repeat(65)])('does not ask Stripe about %j', async (posted) => {
