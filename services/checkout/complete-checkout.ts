@@ -44,6 +44,11 @@ export interface CheckoutDeps {
   temporal: Client;
   taskQueue: string;
   numbering: InvoiceNumberFormat;
+  /**
+   * Makes the card chargeable off-session for the customer the checkout billed (with Stripe: attached
+   * to its gateway customer), before anything charges it. Idempotent; absent when there is nothing to do.
+   */
+  attachCard?: (customerId: string, paymentMethod: string) => Promise<void>;
 }
 
 /** A chosen start day (UTC) within the link's bound; today (or none) starts now. */
@@ -166,6 +171,7 @@ export async function completeCheckout(deps: CheckoutDeps, request: CheckoutRequ
   if (session.status !== 'open') return session;
   // Every start is idempotent, so a resubmitted form that finds an open session finishes any start a
   // crash interrupted; the records already say what to start.
+  await deps.attachCard?.(session.customerId, request.paymentMethod);
   if (session.invoiceId) {
     await startInvoiceCollection(deps.temporal, deps.taskQueue, {
       invoiceId: session.invoiceId,

@@ -78,7 +78,8 @@ export async function checkoutPages(app: FastifyInstance, deps: PageDeps): Promi
         alert: state.alert ?? quantityError,
         startDate: startDateBounds(link, new Date()),
         futureStartDays: link.futureStartMaxDays,
-        card: await deps.cardEntry.prepare(),
+        // The customer is found or created with the order, so the card is set up for none yet.
+        card: await deps.cardEntry.prepare({ customerId: null }),
       },
       state.status ?? (quantityError ? 400 : 200),
     );
@@ -110,7 +111,7 @@ export async function checkoutPages(app: FastifyInstance, deps: PageDeps): Promi
     const again = (state: FormState) => renderForm(request, reply, link, { quantities, fields, ...state });
 
     const { buyer, errors } = readBuyer(fields, t);
-    const card = await deps.cardEntry.read(body, t);
+    const card = await deps.cardEntry.read(body, t, { customerId: null });
     const token = body.token;
     if (!isCheckoutToken(token)) return again({ alert: t('common.forbiddenMessage'), status: 400 });
     if (!buyer || !card.ok) return again({ errors: { ...errors, ...(card.ok ? {} : card.errors) }, alert: t('common.fixErrors'), status: 400 });
@@ -118,7 +119,13 @@ export async function checkoutPages(app: FastifyInstance, deps: PageDeps): Promi
     let session: CheckoutSession;
     try {
       session = await completeCheckout(
-        { orm, temporal: deps.temporal, taskQueue: deps.taskQueue, numbering: deps.invoiceNumbering },
+        {
+          orm,
+          temporal: deps.temporal,
+          taskQueue: deps.taskQueue,
+          numbering: deps.invoiceNumbering,
+          attachCard: deps.cardEntry.attachCard ? (customerId, paymentMethod) => deps.cardEntry.attachCard!(customerId, paymentMethod) : undefined,
+        },
         { linkId: link.id, token, quantities, buyer, startDate: fields.start_date, paymentMethod: card.paymentMethod },
       );
     } catch (err) {

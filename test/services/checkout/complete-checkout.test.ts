@@ -76,8 +76,12 @@ describe('completeCheckout', () => {
     const seat = await oneTimePrice(5_000);
     const kit = await oneTimePrice(1_250);
     const l = await link({ line_items: [{ price: seat, quantity: 1, adjustable_quantity: { enabled: true, minimum: 1, maximum: 5 } }, { price: kit, quantity: 1 }] });
-    const session = await completeCheckout(deps(), request(l.id, { quantities: [3, 9] }));
+    const attached: string[][] = [];
+    const attachCard = async (customerId: string, paymentMethod: string) => void attached.push([customerId, paymentMethod]);
+    const session = await completeCheckout({ ...deps(), attachCard }, request(l.id, { quantities: [3, 9] }));
     expect(session).toMatchObject({ status: 'open', amountTotal: 16_250, subscriptionIds: [] });
+    // The card is made chargeable for the customer the order billed (Stripe: attached to its gateway customer).
+    expect(attached).toEqual([[session.customerId, 'pm_card_visa']]);
     expect((await settled(session.id)).status).toBe('complete');
 
     const em = stack.orm.em.fork();
