@@ -51,7 +51,8 @@ export async function checkoutPages(app: FastifyInstance, deps: PageDeps): Promi
       quantities = checkQuantities(link, state.quantities ?? []);
     } catch (err) {
       if (!(err instanceof RuleViolation)) throw err;
-      quantities = checkQuantities(link, []);
+      // Shown with the link's own quantities (which may all be zero: the buyer picks) and the message.
+      quantities = link.lineItems.map((item) => item.quantity);
       quantityError = err.message;
     }
     let order;
