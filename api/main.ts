@@ -1,7 +1,7 @@
 /** The API process: opens PostgreSQL and Temporal, makes sure an admin key exists, then listens. */
 import { writeFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { loadConfig } from '../config';
+import { loadConfig, requireLinkSigningSecret } from '../config';
 import { createLogger } from '../logger';
 import { openDatabase } from '../db/orm';
 import { ensureAdminKey } from '../services/access/api-keys';
@@ -9,6 +9,7 @@ import { buildApp } from './app';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const linkSigningSecret = requireLinkSigningSecret(config);
   const log = createLogger('api', config.logLevel);
   const orm = await openDatabase(config.databaseUrl);
   const connection = await Connection.connect({ address: config.temporal.address });
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     quotes: config.quotes,
     cancellationRequests: config.cancellationRequests,
     portalUrl: config.api.portalUrl,
+    hostedInvoices: { publicUrl: config.api.publicUrl, linkSigningSecret },
     rateLimits: config.api.rateLimits,
     requestTimeoutMs: config.api.requestTimeoutMs,
     trustProxy: config.api.trustProxy,
