@@ -30,6 +30,7 @@ export const ID_PREFIXES = {
   quoteLink: 'qlnk',
   onboardingTask: 'onb',
   portalSession: 'bps',
+  autopayConsent: 'apc',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
