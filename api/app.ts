@@ -22,6 +22,8 @@ import { routeDeps } from './route-deps';
 import type { CancellationMode } from './cancellation-requests/actions';
 import { DEFAULT_INVOICE_NUMBER_FORMAT, type InvoiceNumberFormat } from '../services/invoices/invoice-numbering';
 import { invoiceLinkSigner } from '../services/access/invoice-links';
+import { webPages } from '../web/pages';
+import { sandboxCardEntry, type CardEntry } from '../web/payments/card-entry';
 import { DEFAULT_QUOTE_CONFIG, DEFAULT_RATE_LIMITS, type QuoteConfig, type RateLimits } from '../config';
 
 export interface AppDeps {
@@ -42,17 +44,21 @@ export interface AppDeps {
   /** The customer portal's address: a portal session's `url` is this with `#token=...` (default: this API's origin + `/portal`). */
   portalUrl?: string;
   /**
-   * PUBLIC_URL and LINK_SIGNING_SECRET: invoices' `hosted_invoice_url` and the hosted invoice pages
-   * (services/access/invoice-links.ts). api/main.ts always passes them; absent (tests of other things), no
-   * invoice has a hosted link (`hosted_invoice_url` null) and every hosted invoice link is a 404.
+   * LINK_SIGNING_SECRET: signs invoices' `hosted_invoice_url` (under `publicUrl`) and checks the hosted
+   * invoice pages' links (services/access/invoice-links.ts). api/main.ts always passes it; absent (tests of
+   * other things), no invoice has a hosted link (`hosted_invoice_url` null) and every hosted invoice link is a 404.
    */
-  hostedInvoices?: { publicUrl: string; linkSigningSecret: string };
+  linkSigningSecret?: string;
   /** Abuse limits (RATE_LIMIT_*); DEFAULT_RATE_LIMITS when absent. */
   rateLimits?: RateLimits;
   /** A request must arrive whole within this (REQUEST_TIMEOUT_MS, default 30 s): a client trickling its body is cut off with 408. */
   requestTimeoutMs?: number;
   /** Fastify's `trustProxy` (TRUST_PROXY): which proxies' X-Forwarded-For to believe for the client IP (true, or addresses/CIDRs, comma-separated). */
   trustProxy?: boolean | string;
+  /** The address customers reach this app at (PUBLIC_URL): links in pages start with it (default http://127.0.0.1:3000). */
+  publicUrl?: string;
+  /** How the customer pages take a card (default: the sandbox card form). */
+  cardEntry?: CardEntry;
 }
 
 /** Requests are checked for their deadline this often (Node checks every 30 s by default, too coarse for a short timeout). */
@@ -167,9 +173,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(idempotency, { orm: deps.orm });
 
   // Built once: every resource gets the same ORM, Temporal client and answer deadline.
-  const invoiceLinks = deps.hostedInvoices
-    ? invoiceLinkSigner({ publicUrl: deps.hostedInvoices.publicUrl, secret: deps.hostedInvoices.linkSigningSecret })
-    : null;
+  const publicUrl = (deps.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+  const invoiceLinks = deps.linkSigningSecret ? invoiceLinkSigner({ publicUrl, secret: deps.linkSigningSecret }) : null;
   const routes = routeDeps({ ...deps, invoiceLinks });
   await app.register(healthRoutes, routes);
   await app.register(v1Routes, {
@@ -180,6 +185,12 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     quotes: deps.quotes ?? DEFAULT_QUOTE_CONFIG,
     cancellationRequests: deps.cancellationRequests ?? 'approval',
     portalUrl: deps.portalUrl,
+  });
+  await app.register(webPages, {
+    ...routes,
+    publicUrl,
+    secureCookies: publicUrl.startsWith('https:'),
+    cardEntry: deps.cardEntry ?? sandboxCardEntry(),
   });
 
   return app;

@@ -46,7 +46,7 @@ export async function testBillingWorker(opts: {
   mailer?: Mailer;
   /** Give each test its own prefix to check numbering without other tests' invoices interleaving. */
   invoiceNumberPrefix?: string;
-  /** Where emailed links point (default TEST_PUBLIC_URL): a page test's own server. */
+  /** Where links in emails point (the page tests' own server); default TEST_PUBLIC_URL. */
   publicUrl?: string;
 }): Promise<Worker> {
   return createBillingWorker({
