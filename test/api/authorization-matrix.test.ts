@@ -60,6 +60,10 @@ const MATRIX: Record<string, Expectation> = {
   // Customer pages (web/): a page authenticates by its link's token or the portal's cookie, not a key.
   'GET /assets/:name': 'public',
   'GET /brand/logo': 'public',
+  // The hosted invoice page: its link's token is the credential (services/access/invoice-links.ts).
+  'GET /invoices/:id/:token': 'public',
+  'GET /invoices/:id/:token/pdf': 'public',
+  'POST /invoices/:id/:token/pay': 'public',
   'GET /docs': 'public',
   'HEAD /docs/': 'public', // the trailing-slash twin Fastify registers for the docs prefix (its GET is not reported)
   'GET /docs/json': 'public',
