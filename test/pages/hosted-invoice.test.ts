@@ -59,7 +59,8 @@ test('from the invoice email to a paid invoice: PDF, a declined card, then 4242 
   const { customerId, subscriptionId, invoiceId, link } = await emailedSubscriptionInvoice();
   const { context, page } = await newPage(browser);
 
-  await page.goto(link);
+  const first = await page.goto(link);
+  expect({ status: first!.status(), html: first!.status() === 200 ? '' : await page.content() }).toEqual({ status: 200, html: '' });
   await page.getByRole('heading', { level: 1, name: /^Invoice / }).waitFor();
   expect(await page.getByRole('heading', { name: 'Amount due: $49.00' }).count()).toBe(1);
   expect(await page.locator('.status').textContent()).toBe('Open');
