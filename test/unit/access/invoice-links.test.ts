@@ -5,6 +5,7 @@ import {
   invoiceLinkToken,
   verifyInvoiceLinkToken,
 } from '../../../services/access/invoice-links';
+import { loadConfig, requireLinkSigningSecret } from '../../../config';
 
 const SECRET = 'test-link-signing-secret-0123456789abcdef';
 const INVOICE = 'in_01HOSTEDLINKTEST';
@@ -76,5 +77,21 @@ describe('invoiceLinkSigner', () => {
     expect(hostedInvoiceUrl(signer, { id: INVOICE, status: 'draft' })).toBeNull();
     expect(hostedInvoiceUrl(null, { id: INVOICE, status: 'open' })).toBeNull();
     expect(hostedInvoiceUrl(signer, { id: INVOICE, status: 'paid' })).toBe(signer.url(INVOICE));
+  });
+});
+
+describe('LINK_SIGNING_SECRET', () => {
+  const base = { DATABASE_URL: 'postgres://billing@localhost:5432/billing' };
+
+  test('unset: the config loads (migrations need none), but the API and worker refuse to start', () => {
+    const config = loadConfig(base);
+    expect(config.linkSigningSecret).toBeUndefined();
+    expect(() => requireLinkSigningSecret(config)).toThrow(/LINK_SIGNING_SECRET is not set/);
+  });
+
+  test('shorter than 32 characters is refused at start; a long one is taken, trimmed', () => {
+    expect(() => loadConfig({ ...base, LINK_SIGNING_SECRET: 'x'.repeat(31) })).toThrow(/at least 32 characters/);
+    const config = loadConfig({ ...base, LINK_SIGNING_SECRET: ` ${SECRET}\n` });
+    expect(requireLinkSigningSecret(config)).toBe(SECRET);
   });
 });
