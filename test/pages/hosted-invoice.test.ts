@@ -134,3 +134,29 @@ test('a tampered link, an unknown invoice and a percent-encoded token all get th
   expect(post.status()).toBe(404);
   await context.close();
 });
+
+test('the same form sent twice at once (a double click) charges once', async () => {
+  const { invoiceId, link } = await emailedSubscriptionInvoice();
+  const { context, page } = await newPage(browser);
+  await page.goto(link);
+  const form = page.locator('form[action$="/pay"]');
+  const fields = {
+    _csrf: (await form.locator('input[name=_csrf]').getAttribute('value'))!,
+    submission: (await form.locator('input[name=submission]').getAttribute('value'))!,
+    card_number: '4242 4242 4242 4242',
+    card_expiry: '12 / 45',
+    card_cvc: '123',
+  };
+  const action = new URL((await form.getAttribute('action'))!, page.url()).toString();
+  // The browser's own cookies (the CSRF secret) go with both, as with a second click on the button.
+  const answers = await Promise.all([page.request.post(action, { form: fields }), page.request.post(action, { form: fields })]);
+  for (const answer of answers) {
+    expect(answer.status()).toBe(200);
+    expect(await answer.text()).toContain('Paid');
+  }
+  const payments = await stack.harness.orm.em.fork().find(Payment, { invoiceId });
+  expect(payments.map((p) => p.status)).toEqual(['succeeded']);
+  const ledger = await stack.harness.orm.em.fork().execute<{ n: string }[]>(`select count(*) as n from sandbox_charges where idempotency_key like ?`, [`${invoiceId}%`]);
+  expect(Number(ledger[0]!.n)).toBe(1);
+  await context.close();
+});
