@@ -83,6 +83,7 @@ export function hostedInvoicePayment(deps: RouteDeps) {
   ): Promise<HostedPaymentOutcome> {
     await savePaymentMethod(deps, invoice.customerId, paymentMethod, log);
     let answered = false;
+    let refusal: string | null = null;
     try {
       await collection.retryNow(invoice.id);
       answered = true;
@@ -90,6 +91,7 @@ export function hostedInvoicePayment(deps: RouteDeps) {
       if (err instanceof PendingChange) return { outcome: 'pending' };
       // 409: paid or void meanwhile, or a charge already in progress; the invoice read below says which.
       if (!(err instanceof ApiError) || err.statusCode !== 409) throw err;
+      refusal = err.code;
       log.info({ invoiceId: invoice.id, code: err.code }, 'hosted invoice payment not sent');
     }
     const after = await orm.em.fork().findOneOrFail(Invoice, { id: invoice.id });
@@ -97,7 +99,8 @@ export function hostedInvoicePayment(deps: RouteDeps) {
       const switched = autopay ? await turnOnAutopay(after, paymentMethod, autopay, log) : false;
       return { outcome: 'paid', autopay: switched };
     }
-    if (after.status !== 'open') return { outcome: 'not_payable' };
+    // Not open, or open with no collection left to charge it (settled by hand from here on).
+    if (after.status !== 'open' || refusal === 'collection_not_running') return { outcome: 'not_payable' };
     // Answered and still open: this attempt (or, for a repeated submission, the first one) was declined.
     // Refused with 409 and still open: another attempt is being charged right now.
     return answered ? { outcome: 'declined', message: await latestDecline(invoice.id) } : { outcome: 'pending' };
