@@ -55,7 +55,7 @@ export async function hostedInvoicePages(app: import('fastify').FastifyInstance,
 
   async function showInvoice(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
     const hosted = request.hostedInvoice!;
-    const card = hosted.payable ? await deps.cardEntry.prepare() : null;
+    const card = hosted.payable ? await deps.cardEntry.prepare({ customerId: hosted.invoice.customerId }) : null;
     return renderPage(
       request,
       reply,
@@ -89,7 +89,8 @@ export async function hostedInvoicePages(app: import('fastify').FastifyInstance,
     if (!hosted.payable) return showInvoice(request, reply, { notice: hosted.invoice.status === 'paid' ? null : t('invoice.notPayable') });
 
     const autopayTicked = body.autopay === 'yes' && hosted.autopayConsent !== null;
-    const card = await deps.cardEntry.read(body, t);
+    // The card is the invoice's customer's: with Stripe, a card set up for anyone else is refused.
+    const card = await deps.cardEntry.read(body, t, { customerId: hosted.invoice.customerId });
     if (!card.ok) return showInvoice(request, reply, { errors: card.errors, autopayTicked }, 400);
 
     // One form, one change: a double submit carries the same submission id, so the collection sees the
