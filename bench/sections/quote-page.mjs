@@ -80,5 +80,5 @@ export async function measureQuotePage(stack, { connections, duration, log }) {
   const page = await load({ url, connections, duration });
   page.cpuMsPerRequest = cpuPerRequest(cpuBetween(before, await readCpu(stack)), 'api', page.requests);
   log(`page: GET /quotes/:token: p50 ${page.p50Ms} ms, p99 ${page.p99Ms} ms, ${page.requestsPerSecond} pages/s`);
-  return { route: 'GET /quotes/:token', connections, durationSeconds: duration, htmlBytes: Buffer.byteLength(html), page };
+  return { route: 'GET /quotes/:token', path, connections, durationSeconds: duration, htmlBytes: Buffer.byteLength(html), page };
 }

@@ -86,8 +86,8 @@ function drawSection(doc: Pdf, brand: Brand, label: string, lines: string[], y: 
 const adjustmentLabel = (fallback: string, a: { description: string | null; percent: string | null; inclusive: boolean }): string =>
   `${a.description ?? fallback}${a.percent ? ` (${a.percent}%${a.inclusive ? ', included' : ''})` : ''}`;
 
-export async function renderQuotePdf(view: QuoteVersionView, options: RenderOptions = {}): Promise<Buffer> {
-  const { brand, content, totals, timeZone: tz } = view;
+export async function renderQuotePdf(view: QuoteVersionView, brand: Brand, options: RenderOptions = {}): Promise<Buffer> {
+  const { content, totals, timeZone: tz } = view;
   const title = quoteTitle(view);
   const doc = createDocument({ title, author: brand.legalName, subject: `${content.title} for ${view.customer.name}`, createdAt: view.createdAt }, options);
   const money = (amount: number) => pdfMoney(amount, content.currency);

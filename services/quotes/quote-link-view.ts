@@ -5,14 +5,11 @@
  * this. A link sent for a version that a revision replaced shows nothing of the quote any more: only
  * that a newer version exists (its own email carries the link to it).
  */
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { Customer, QuoteSignature, QuoteVersion } from '../../db/entities';
 import type { BillingInterval } from '../../domain/frequency';
 import { buildInstalmentSchedule } from '../../domain/instalment-schedule';
 import { formatPercentage } from '../../domain/pricing';
 import { SIGNABLE_STAGES, quoteScheduleInput, type QuoteContent, type QuoteStage, type QuoteTotals } from '../../domain/quote';
-import { loadBrand, type Brand } from '../documents/brand';
-import type { QuoteLinkRecords } from './quote-link-actions';
+import type { QuoteLinkRead } from './quote-link-read';
 
 export interface QuoteViewSigner {
   name: string;
@@ -71,10 +68,9 @@ export interface QuoteVersionView {
   declinedAt: Date | null;
   declineReason: string | null;
   createdAt: Date;
-  brand: Brand;
 }
 
-export type QuoteLinkView = { superseded: true; brand: Brand; quoteId: string; version: number } | ({ superseded: false } & QuoteVersionView);
+export type QuoteLinkView = { superseded: true; quoteId: string; version: number } | ({ superseded: false } & QuoteVersionView);
 
 const ACCEPTED_STAGES: readonly QuoteStage[] = ['accepted', 'awaiting_payment', 'fulfilled'];
 
@@ -101,14 +97,13 @@ function scheduleOf(content: QuoteContent, totals: QuoteTotals, timeZone: string
   };
 }
 
-/** The link's version of the quote as its signer sees it, `now` deciding whether it has expired. */
-export async function quoteLinkView(em: EntityManager, { link, quote }: QuoteLinkRecords, now: Date): Promise<QuoteLinkView> {
-  const brand = await loadBrand(em);
-  if (link.version !== quote.version) return { superseded: true, brand, quoteId: quote.id, version: link.version };
-  const version = await em.findOneOrFail(QuoteVersion, { quoteId: quote.id, version: link.version });
-  const customer = await em.findOne(Customer, { id: quote.customerId });
-  const timeZone = customer?.timeZone ?? 'UTC';
-  const signatures = await em.find(QuoteSignature, { quoteId: quote.id, version: link.version, superseded: false }, { orderBy: { signedAt: 'asc' } });
+/**
+ * The link's version of the quote as its signer sees it (from services/quotes/quote-link-read.ts),
+ * `now` deciding whether it has expired.
+ */
+export function quoteLinkView({ link, quote, version, timeZone: zone, signatures }: QuoteLinkRead, now: Date): QuoteLinkView {
+  if (link.version !== quote.version || !version) return { superseded: true, quoteId: quote.id, version: link.version };
+  const timeZone = zone ?? 'UTC';
   const { content, totals } = version;
   const signers: QuoteViewSigner[] = content.signing.signers.map((s) => ({
     name: s.name,
@@ -149,6 +144,5 @@ export async function quoteLinkView(em: EntityManager, { link, quote }: QuoteLin
     declinedAt: quote.declinedAt,
     declineReason: quote.declineReason,
     createdAt: version.createdAt,
-    brand,
   };
 }

@@ -7,39 +7,41 @@
 import type { Formatters } from '../i18n';
 import type { QuoteVersionView } from '../../services/quotes/quote-link-view';
 
+/** A string of the `quote` section and its values; the template words it (the company's name comes from the page's brand). */
 export interface Notice {
   tone: 'success' | 'info' | 'error';
-  text: string;
+  key: string;
+  vars?: Record<string, string>;
 }
 
-export function quoteNotices(view: QuoteVersionView, { t, date }: Formatters): Notice[] {
+export function quoteNotices(view: QuoteVersionView, { date }: Formatters): Notice[] {
   const on = (instant: Date | null) => (instant ? date(instant, view.timeZone) : '');
   const notices: Notice[] = [];
   const me = view.linkSigner;
-  if (me.signedAt) notices.push({ tone: 'success', text: t('quote.signedBy', { name: me.name, date: on(me.signedAt) }) });
+  if (me.signedAt) notices.push({ tone: 'success', key: 'quote.signedBy', vars: { name: me.name, date: on(me.signedAt) } });
   switch (view.state) {
     case 'accepted':
-      notices.push({ tone: 'success', text: t('quote.accepted', { date: on(view.acceptedAt) }) });
+      notices.push({ tone: 'success', key: 'quote.accepted', vars: { date: on(view.acceptedAt) } });
       break;
     case 'declined':
-      notices.push({ tone: 'error', text: t('quote.declined', { date: on(view.declinedAt) }) });
-      if (view.declineReason) notices.push({ tone: 'info', text: t('quote.declineReasonShown', { reason: view.declineReason }) });
+      notices.push({ tone: 'error', key: 'quote.declined', vars: { date: on(view.declinedAt) } });
+      if (view.declineReason) notices.push({ tone: 'info', key: 'quote.declineReasonShown', vars: { reason: view.declineReason } });
       break;
     case 'expired':
-      notices.push({ tone: 'error', text: t('quote.expired', { date: on(view.expiresAt) }) });
+      notices.push({ tone: 'error', key: 'quote.expired', vars: { date: on(view.expiresAt) } });
       break;
     case 'voided':
-      notices.push({ tone: 'error', text: t('quote.voided') });
+      notices.push({ tone: 'error', key: 'quote.voided' });
       break;
     case 'not_sent':
-      notices.push({ tone: 'info', text: t('quote.notSent') });
+      notices.push({ tone: 'info', key: 'quote.notSent' });
       break;
     case 'waiting_for_others': {
       const missing = view.signers.filter((s) => s.signedAt === null);
       const onlyCountersignature = missing.length > 0 && missing.every((s) => s.kind === 'internal');
-      if (onlyCountersignature) notices.push({ tone: 'info', text: t('quote.waitingForCountersignature', { company: view.brand.name }) });
-      else if (me.signedAt) notices.push({ tone: 'info', text: t('quote.waitingForOthers') });
-      else notices.push({ tone: 'info', text: t('quote.notYourTurn') });
+      if (onlyCountersignature) notices.push({ tone: 'info', key: 'quote.waitingForCountersignature', vars: {} });
+      else if (me.signedAt) notices.push({ tone: 'info', key: 'quote.waitingForOthers' });
+      else notices.push({ tone: 'info', key: 'quote.notYourTurn' });
       break;
     }
     case 'can_sign':
@@ -61,4 +63,4 @@ const FAILURES: Record<string, string> = {
   lock_timeout: 'quote.failBusy',
 };
 
-export const failureNotice = (code: string, { t }: Formatters): Notice => ({ tone: 'error', text: t(FAILURES[code] ?? 'quote.failGeneric') });
+export const failureNotice = (code: string): Notice => ({ tone: 'error', key: FAILURES[code] ?? 'quote.failGeneric' });

@@ -15,8 +15,10 @@ import { quoteUpdateSender } from '../../api/route-deps';
 import { PendingChange } from '../../api/workflow-changes';
 import { ruleViolationError, workflowCallError } from '../../api/workflow-errors';
 import { quoteFileName, renderQuotePdf } from '../../services/documents/quote-pdf';
-import { declineThroughLink, findQuoteLink, signThroughLink, type QuoteLinkRecords } from '../../services/quotes/quote-link-actions';
-import { quoteLinkView, type QuoteVersionView } from '../../services/quotes/quote-link-view';
+import { loadBrand } from '../../services/documents/brand';
+import { declineThroughLink, signThroughLink } from '../../services/quotes/quote-link-actions';
+import { readQuoteLink, type QuoteLinkRead } from '../../services/quotes/quote-link-read';
+import { quoteLinkView } from '../../services/quotes/quote-link-view';
 import { formatters, resolveLocale, type Formatters } from '../i18n';
 import type { PageDeps } from '../page-deps';
 import { renderNotFound, renderPage } from '../render';
@@ -43,16 +45,16 @@ export async function quotePages(app: FastifyInstance, deps: PageDeps): Promise<
   const send = quoteUpdateSender(deps.updateWorkflow);
   const format = (request: FastifyRequest): Formatters => formatters(resolveLocale(request.headers['accept-language']));
 
-  /** The link behind the request's token, or null (the caller answers with the 404 page). */
-  async function linkOf(request: TokenRequest): Promise<QuoteLinkRecords | null> {
+  /** The link behind the request's token with its page's records, or null (the caller answers with the 404 page). */
+  async function linkOf(request: TokenRequest): Promise<QuoteLinkRead | null> {
     const { token } = request.params;
-    return TOKEN.test(token) ? findQuoteLink(deps.orm.em.fork(), token) : null;
+    return TOKEN.test(token) ? readQuoteLink(deps.orm, token) : null;
   }
 
-  async function show(request: TokenRequest, reply: FastifyReply, found: QuoteLinkRecords, extras: PageExtras = {}, status = 200): Promise<FastifyReply> {
+  async function show(request: TokenRequest, reply: FastifyReply, found: QuoteLinkRead, extras: PageExtras = {}, status = 200): Promise<FastifyReply> {
     const f = format(request);
     reply.header('cache-control', 'no-store');
-    const view = await quoteLinkView(deps.orm.em.fork(), found, new Date());
+    const view = quoteLinkView(found, new Date());
     if (view.superseded) {
       return renderPage(request, reply, 'quotes/superseded', { title: f.t('quote.supersededTitle'), version: view.version }, status);
     }
@@ -81,17 +83,16 @@ export async function quotePages(app: FastifyInstance, deps: PageDeps): Promise<
    * not send the form twice. A refusal re-shows the page with what it means for the signer; a change
    * whose outcome is not known yet says so (reloading the page will show it).
    */
-  async function act(request: TokenRequest, reply: FastifyReply, found: QuoteLinkRecords, action: () => Promise<unknown>): Promise<FastifyReply> {
-    const f = format(request);
+  async function act(request: TokenRequest, reply: FastifyReply, found: QuoteLinkRead, action: () => Promise<unknown>): Promise<FastifyReply> {
     try {
       await action();
     } catch (err) {
       const failure = workflowCallError(err, 'Cannot change the quote');
-      if (failure instanceof PendingChange) return show(request, reply, found, { notices: [{ tone: 'info', text: f.t('quote.pending') }] }, 202);
+      if (failure instanceof PendingChange) return show(request, reply, found, { notices: [{ tone: 'info', key: 'quote.pending' }] }, 202);
       const answer = failure instanceof RuleViolation ? ruleViolationError(failure) : failure;
       if (!(answer instanceof ApiError) || answer.statusCode >= 500) throw answer;
-      const reloaded = (await findQuoteLink(deps.orm.em.fork(), request.params.token)) ?? found;
-      return show(request, reply, reloaded, { notices: [failureNotice(answer.code, f)] }, answer.statusCode);
+      const reloaded = (await readQuoteLink(deps.orm, request.params.token)) ?? found;
+      return show(request, reply, reloaded, { notices: [failureNotice(answer.code)] }, answer.statusCode);
     }
     return reply.code(303).header('location', `/quotes/${request.params.token}`).send();
   }
@@ -103,10 +104,10 @@ export async function quotePages(app: FastifyInstance, deps: PageDeps): Promise<
 
   app.get<{ Params: { token: string } }>('/quotes/:token/pdf', { config, schema }, async (request, reply) => {
     const found = await linkOf(request);
-    const view = found ? await quoteLinkView(deps.orm.em.fork(), found, new Date()) : null;
+    const view = found ? quoteLinkView(found, new Date()) : null;
     // A superseded version's link shows nothing of the quote, its PDF included.
     if (!view || view.superseded) return renderNotFound(request, reply);
-    const pdf = await renderQuotePdf(view as QuoteVersionView);
+    const pdf = await renderQuotePdf(view, await loadBrand(deps.orm.em.fork()));
     return reply
       .header('cache-control', 'no-store')
       .header('content-disposition', `attachment; filename="${quoteFileName(view)}"`)
@@ -117,12 +118,12 @@ export async function quotePages(app: FastifyInstance, deps: PageDeps): Promise<
   app.post<{ Params: { token: string } }>('/quotes/:token/sign', { config, schema }, async (request, reply) => {
     const found = await linkOf(request);
     if (!found) return renderNotFound(request, reply);
-    const view = await quoteLinkView(deps.orm.em.fork(), found, new Date());
+    const view = quoteLinkView(found, new Date());
     if (view.superseded) return show(request, reply, found, {}, 409);
     const form = readSignForm(request.body, view.linkSigner.name, format(request).t);
     if (!form.ok) {
       const { form: formError, ...fieldErrors } = form.errors;
-      const notices: Notice[] = [{ tone: 'error', text: formError ?? format(request).t('common.fixErrors') }];
+      const notices: Notice[] = [{ tone: 'error', key: formError ? 'quote.reload' : 'common.fixErrors' }];
       return show(request, reply, found, { signErrors: fieldErrors, signValues: form.values, notices }, 400);
     }
     const caller = { ip: request.ip, userAgent: userAgentOf(request) };
@@ -133,11 +134,10 @@ export async function quotePages(app: FastifyInstance, deps: PageDeps): Promise<
     const found = await linkOf(request);
     if (!found) return renderNotFound(request, reply);
     // A link whose version was revised shows nothing and does nothing: the newer email's link declines.
-    const view = await quoteLinkView(deps.orm.em.fork(), found, new Date());
-    if (view.superseded) return show(request, reply, found, {}, 409);
+    if (quoteLinkView(found, new Date()).superseded) return show(request, reply, found, {}, 409);
     const form = readDeclineForm(request.body, format(request).t);
     if (!form.ok) {
-      return show(request, reply, found, { declineErrors: form.errors, declineValues: form.values, notices: [{ tone: 'error', text: format(request).t('common.fixErrors') }] }, 400);
+      return show(request, reply, found, { declineErrors: form.errors, declineValues: form.values, notices: [{ tone: 'error', key: 'common.fixErrors' }] }, 400);
     }
     return act(request, reply, found, () => declineThroughLink(send, found, form.reason));
   });

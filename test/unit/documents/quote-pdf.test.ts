@@ -72,11 +72,10 @@ const view: QuoteVersionView = {
   declinedAt: null,
   declineReason: null,
   createdAt: new Date('2027-01-30T09:00:00Z'),
-  brand,
 };
 
 test('the quote PDF shows the version, its lines, totals, schedule and signatures in the brand colour', async () => {
-  const pdf = await renderQuotePdf(view);
+  const pdf = await renderQuotePdf(view, brand);
   expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
   const probe = await probeText(pdf, ['#7C3AED']);
   expect(probe.pages).toBe(1);
@@ -110,6 +109,6 @@ test('the quote PDF shows the version, its lines, totals, schedule and signature
 });
 
 test('a declined quote is stamped as such', async () => {
-  const probe = await probeText(await renderQuotePdf({ ...view, stage: 'declined', state: 'declined' }), []);
+  const probe = await probeText(await renderQuotePdf({ ...view, stage: 'declined', state: 'declined' }, brand), []);
   expect(probe.text.join(' ')).toContain('DECLINED');
 });
