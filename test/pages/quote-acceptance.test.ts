@@ -2,8 +2,9 @@
  * The quote acceptance page in real Chromium, against the real API, worker, Temporal and PostgreSQL:
  * a customer opens the link from their delivered email, signs (after a refused attempt without
  * consent, which records nothing), the quote waits for the seller's countersignature, is accepted,
- * its invoice charged and the paid and welcome emails sent. Also: declining, an altered token (the
- * 404 page), and the link of a version that a revision replaced (it shows nothing of the quote).
+ * its invoice charged and the paid and welcome emails sent. Also: declining, a quote that expires while
+ * its page is open, an altered token (the 404 page), and the link of a version that a revision
+ * replaced (it shows nothing of the quote).
  */
 import type { Browser, Page } from 'playwright-core';
 import { auditPage, newPage, openBrowser } from './support/browser';
@@ -167,6 +168,26 @@ test('a customer declines with a reason', async () => {
   expect(await page.$('form')).toBeNull();
   await auditPage(page, 'quote-declined');
   expect((await api('operator', 'GET', `/v1/quotes/${quote.id}`)).body).toMatchObject({ stage: 'declined', decline_reason: 'Over our budget this year', signatures: [] });
+});
+
+test('a quote that expires while its page is open refuses the signature and says it expired', async () => {
+  const buyer = await customer('Dorothy Vaughan');
+  const quote = await sentQuote(buyer, { expires_at: new Date(Date.now() + 8_000).toISOString() });
+  const { page } = await newPage(browser);
+  await page.goto(await emailedLink(quote.id));
+  await page.fill('#name', 'Dorothy Vaughan');
+  await page.check('#consent');
+  await eventually(async () => expect((await api('operator', 'GET', `/v1/quotes/${quote.id}`)).body.stage).toBe('expired'), { timeoutMs: 40_000 });
+
+  const refused = page.waitForResponse((r) => r.url().endsWith('/sign'));
+  await page.click('button:has-text("Sign and accept")');
+  expect((await refused).status()).toBe(409);
+  const shown = await text(page);
+  expect(shown).toContain('This quote has expired, so it can no longer be signed or declined.');
+  expect(shown).toContain('This quote expired on');
+  expect(await page.$('form')).toBeNull();
+  await auditPage(page, 'quote-expired');
+  expect((await api('operator', 'GET', `/v1/quotes/${quote.id}`)).body.signatures).toEqual([]);
 });
 
 test('an altered token is the 404 page, which says nothing about quotes', async () => {
