@@ -34,6 +34,11 @@ export interface AppConfig {
   stripeSecretKey?: string;
   /** Optional Stripe API host override (stripe-mock in the contract test), e.g. http://localhost:12111 */
   stripeApiBase?: string;
+  /**
+   * `pk_...`: with `stripeSecretKey`, customers enter cards through Stripe.js (the API creates the
+   * SetupIntents, the page mounts Stripe's Payment Element); without both, the sandbox card form.
+   */
+  stripePublishableKey?: string;
   /** Signing secret (`whsec_...`) of the Stripe webhook endpoint; unset turns `POST /v1/webhooks/stripe` off. */
   stripeWebhookSecret?: string;
   /** `re_...` selects Resend delivery; unset keeps emails in the outbox only. */
@@ -159,6 +164,24 @@ function dunningPolicyFromEnv(env: NodeJS.ProcessEnv): DunningPolicy {
   return policy;
 }
 
+/**
+ * STRIPE_PUBLISHABLE_KEY: the browser's key, of the same account and mode as the secret key. A
+ * secret key pasted here would be published in every card page, so anything but `pk_` stops the start.
+ */
+function publishableKeyFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const key = nonEmpty(env.STRIPE_PUBLISHABLE_KEY);
+  if (key === undefined) return undefined;
+  if (!/^pk_(test|live)_/.test(key)) {
+    throw new Error('STRIPE_PUBLISHABLE_KEY must be the publishable key (pk_test_... or pk_live_...), never the secret key');
+  }
+  const secret = nonEmpty(env.STRIPE_SECRET_KEY);
+  const modeOf = (k: string) => (/^(sk|rk|pk)_live_/.test(k) ? 'live' : 'test');
+  if (secret !== undefined && modeOf(secret) !== modeOf(key)) {
+    throw new Error(`STRIPE_PUBLISHABLE_KEY is a ${modeOf(key)} key but STRIPE_SECRET_KEY a ${modeOf(secret)} one: both must be of the same mode`);
+  }
+  return key;
+}
+
 function webhookSecretFromEnv(env: NodeJS.ProcessEnv): string | undefined {
   const secret = nonEmpty(env.STRIPE_WEBHOOK_SECRET);
   // A key pasted in the wrong variable would make every delivery fail its signature check, silently.
@@ -221,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
     stripeSecretKey: nonEmpty(env.STRIPE_SECRET_KEY),
     stripeApiBase: nonEmpty(env.STRIPE_API_BASE),
+    stripePublishableKey: publishableKeyFromEnv(env),
     stripeWebhookSecret: webhookSecretFromEnv(env),
     resendApiKey: nonEmpty(env.RESEND_API_KEY),
     devMailDir: nonEmpty(env.DEV_MAIL_DIR),

@@ -6,6 +6,7 @@ import { createLogger } from '../logger';
 import { openDatabase } from '../db/orm';
 import { ensureAdminKey } from '../services/access/api-keys';
 import { buildApp } from './app';
+import { cardEntryFor } from '../web/payments/card-entry';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -22,6 +23,10 @@ async function main(): Promise<void> {
     if (file) writeFileSync(file, `${issued.secret}\n`, { mode: 0o600 });
   }
 
+  if (config.stripeSecretKey && !config.stripePublishableKey) {
+    // The sandbox card form's test tokens work against a Stripe test account, never a live one.
+    log.warn('STRIPE_SECRET_KEY is set without STRIPE_PUBLISHABLE_KEY: customer pages show the sandbox card form, which takes test cards only');
+  }
   const app = await buildApp({
     orm,
     temporal,
@@ -32,6 +37,12 @@ async function main(): Promise<void> {
     cancellationRequests: config.cancellationRequests,
     portalUrl: config.api.portalUrl,
     publicUrl: config.api.publicUrl,
+    cardEntry: cardEntryFor({
+      orm,
+      stripeSecretKey: config.stripeSecretKey,
+      stripePublishableKey: config.stripePublishableKey,
+      stripeApiBase: config.stripeApiBase,
+    }),
     rateLimits: config.api.rateLimits,
     requestTimeoutMs: config.api.requestTimeoutMs,
     trustProxy: config.api.trustProxy,
