@@ -22,6 +22,7 @@ import type { PageDeps } from './page-deps';
 import type { CardEntrySources } from './payments/card-entry';
 import { renderPage } from './render';
 import { hostedInvoicePages } from './hosted-invoice/routes';
+import { quotePages } from './quotes/quote-pages';
 
 const NO_CARD_ENTRY_SOURCES: CardEntrySources = { script: [], frame: [], connect: [], img: [] };
 
@@ -105,6 +106,7 @@ export async function webPages(app: FastifyInstance, deps: PageDeps): Promise<vo
 
   // Page areas: one line each.
   await app.register(hostedInvoicePages, deps);
+  await app.register(quotePages, deps);
 }
 
 /** Errors on a page answer with a page: the status kept, the message one a customer can act on, details only in the log. */
