@@ -5,6 +5,7 @@
 import { DEFAULT_INVOICE_NUMBER_FORMAT, validateInvoiceNumberFormat } from './services/invoices/invoice-numbering';
 import { DEFAULT_DUNNING_POLICY, dunningPolicyProblem, type DunningPolicy } from './domain/dunning';
 import { parsePercentage } from './domain/pricing';
+import { MIN_LINK_SIGNING_SECRET_LENGTH } from './services/access/invoice-links';
 
 export interface AppConfig {
   /** PostgreSQL connection string. Required by the API, worker and migrations. */
@@ -30,6 +31,12 @@ export interface AppConfig {
     trustProxy: boolean | string;
   };
   logLevel: string;
+  /**
+   * LINK_SIGNING_SECRET: signs the links that need no login (hosted invoice pages,
+   * services/access/invoice-links.ts). Optional here so tools that only read the database load the
+   * config; the API and the worker refuse to start without it (`requireLinkSigningSecret`).
+   */
+  linkSigningSecret?: string;
   /** `sk_...` selects the Stripe gateway; unset selects the sandbox gateway. */
   stripeSecretKey?: string;
   /** Optional Stripe API host override (stripe-mock in the contract test), e.g. http://localhost:12111 */
@@ -207,6 +214,28 @@ function portalUrlFromEnv(env: NodeJS.ProcessEnv, publicUrl: string): string {
   return raw;
 }
 
+/** LINK_SIGNING_SECRET: at least MIN_LINK_SIGNING_SECRET_LENGTH characters when set. */
+function linkSigningSecretFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const secret = nonEmpty(env.LINK_SIGNING_SECRET);
+  if (secret !== undefined && secret.length < MIN_LINK_SIGNING_SECRET_LENGTH) {
+    throw new Error(
+      `LINK_SIGNING_SECRET must be at least ${MIN_LINK_SIGNING_SECRET_LENGTH} characters (e.g. \`openssl rand -base64 48\`), got ${secret.length}`,
+    );
+  }
+  return secret;
+}
+
+/** The API and the worker sign and check customer links: without the secret they do not start. */
+export function requireLinkSigningSecret(config: AppConfig): string {
+  if (!config.linkSigningSecret) {
+    throw new Error(
+      `LINK_SIGNING_SECRET is not set: a random value of at least ${MIN_LINK_SIGNING_SECRET_LENGTH} characters, the same for the API and the worker ` +
+        '(e.g. `openssl rand -base64 48`); `npm start` makes one for you',
+    );
+  }
+  return config.linkSigningSecret;
+}
+
 function cancellationRequestsFromEnv(env: NodeJS.ProcessEnv): 'approval' | 'immediate' {
   const mode = nonEmpty(env.CANCELLATION_REQUESTS) ?? 'approval';
   if (mode !== 'approval' && mode !== 'immediate') throw new Error(`CANCELLATION_REQUESTS must be approval or immediate, got "${mode}"`);
@@ -242,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       trustProxy: trustProxyFromEnv(env),
     },
     logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
+    linkSigningSecret: linkSigningSecretFromEnv(env),
     stripeSecretKey: nonEmpty(env.STRIPE_SECRET_KEY),
     stripeApiBase: nonEmpty(env.STRIPE_API_BASE),
     stripePublishableKey: publishableKeyFromEnv(env),

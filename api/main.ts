@@ -1,7 +1,7 @@
 /** The API process: opens PostgreSQL and Temporal, makes sure an admin key exists, then listens. */
 import { writeFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { loadConfig } from '../config';
+import { loadConfig, requireLinkSigningSecret } from '../config';
 import { createLogger } from '../logger';
 import { openDatabase } from '../db/orm';
 import { ensureAdminKey } from '../services/access/api-keys';
@@ -10,6 +10,7 @@ import { cardEntryFor } from '../web/payments/card-entry';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const linkSigningSecret = requireLinkSigningSecret(config);
   const log = createLogger('api', config.logLevel);
   const orm = await openDatabase(config.databaseUrl);
   const connection = await Connection.connect({ address: config.temporal.address });
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     cancellationRequests: config.cancellationRequests,
     portalUrl: config.api.portalUrl,
     publicUrl: config.api.publicUrl,
+    linkSigningSecret,
     cardEntry: cardEntryFor({
       orm,
       stripeSecretKey: config.stripeSecretKey,

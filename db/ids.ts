@@ -30,6 +30,7 @@ export const ID_PREFIXES = {
   quoteLink: 'qlnk',
   onboardingTask: 'onb',
   portalSession: 'bps',
+  autopayConsent: 'apc',
   paymentLink: 'plink',
   checkoutSession: 'cs',
 } as const;

@@ -21,6 +21,8 @@ import { formatters, resolveLocale } from './i18n';
 import type { PageDeps } from './page-deps';
 import type { CardEntrySources } from './payments/card-entry';
 import { renderPage } from './render';
+import { hostedInvoicePages } from './hosted-invoice/routes';
+import { quotePages } from './quotes/quote-pages';
 import { checkoutPages } from './checkout/routes';
 
 const NO_CARD_ENTRY_SOURCES: CardEntrySources = { script: [], frame: [], connect: [], img: [] };
@@ -104,6 +106,8 @@ export async function webPages(app: FastifyInstance, deps: PageDeps): Promise<vo
   });
 
   // Page areas: one line each.
+  await app.register(hostedInvoicePages, deps);
+  await app.register(quotePages, deps);
   await app.register(checkoutPages, deps);
 }
 

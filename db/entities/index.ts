@@ -16,6 +16,7 @@ export * from './plan-change';
 export * from './quote';
 export * from './cancellation-request';
 export * from './portal-session';
+export * from './autopay-consent';
 export * from './payment-link';
 
 import { CustomerSchema } from './customer';
@@ -36,6 +37,7 @@ import { SubscriptionPendingItemSchema, SubscriptionPlanChangeSchema } from './p
 import { OnboardingTaskSchema, QuoteLinkSchema, QuoteSchema, QuoteSignatureSchema, QuoteVersionSchema } from './quote';
 import { CancellationRequestSchema } from './cancellation-request';
 import { PortalSessionSchema } from './portal-session';
+import { AutopayConsentSchema } from './autopay-consent';
 import { CheckoutSessionSchema, PaymentLinkSchema } from './payment-link';
 
 export const entities = [
@@ -65,6 +67,7 @@ export const entities = [
   OnboardingTaskSchema,
   CancellationRequestSchema,
   PortalSessionSchema,
+  AutopayConsentSchema,
   PaymentLinkSchema,
   CheckoutSessionSchema,
 ];
