@@ -172,7 +172,6 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
 
   await app.register(idempotency, { orm: deps.orm });
 
-  const publicUrl = (deps.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
   // Built once: every resource gets the same ORM, Temporal client and answer deadline.
   const publicUrl = (deps.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
   const invoiceLinks = deps.linkSigningSecret ? invoiceLinkSigner({ publicUrl, secret: deps.linkSigningSecret }) : null;
