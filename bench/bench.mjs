@@ -30,6 +30,7 @@ import { measureHistory } from './sections/history.mjs';
 import { measureIdleCost } from './sections/idle-cost.mjs';
 import { measureHotEntity } from './sections/hot-entity.mjs';
 import { measureQuotePage } from './sections/quote-page.mjs';
+import { measureCheckoutPage } from './sections/checkout-page.mjs';
 
 /** A promise that never rejects: { value } or { error }, so it can wait while other work runs. */
 const settle = (promise) => promise.then((value) => ({ value }), (error) => ({ error }));
@@ -133,7 +134,10 @@ async function main(options) {
       }));
     }
 
-    if (wants('page')) await section('page', () => measureQuotePage(stack, { connections: options.connections, duration: options.duration, log }));
+    if (wants('page')) {
+      await section('page', () => measureQuotePage(stack, { connections: options.connections, duration: options.duration, log }));
+      await section('checkoutPage', () => measureCheckoutPage(stack, { connections: options.connections, duration: options.duration, log }));
+    }
 
     if (wants('hot')) await section('hot', () => measureHotEntity(stack, { clients: 20, seconds: options.hotSeconds, log }));
   } finally {
@@ -162,7 +166,9 @@ function warningsOf({ sections: s, errors }) {
       }
     }
   }
-  if (s.page && (s.page.page.non2xx || s.page.page.errors)) warnings.push(`${s.page.route}: ${s.page.page.non2xx} non-2xx, ${s.page.page.errors} errors under load`);
+  for (const p of [s.page, s.checkoutPage]) {
+    if (p && (p.page.non2xx || p.page.errors)) warnings.push(`${p.route}: ${p.page.non2xx} non-2xx, ${p.page.errors} errors under load`);
+  }
   if (s.hot) {
     for (const [name, run] of [['one subscription', s.hot.oneSubscription], ['20 subscriptions', s.hot.manySubscriptions]]) {
       if (run.appliedAfterToldFailed || run.answered200NotApplied || run.finalStateMismatches) {

@@ -36,6 +36,8 @@ export async function startStack({ workerEntry = 'worker/main.ts', env = {}, api
   const temporalDbFile = join(dir, 'temporal.db');
   const stackId = randomBytes(4).toString('hex');
   const adminKey = `bk_${randomBytes(24).toString('base64url')}`;
+  // The API and the worker refuse to start without it (hosted invoice links); one per throwaway stack.
+  const linkSigningSecret = randomBytes(48).toString('base64url');
   const pgOptions = {
     dataDir: join(dir, 'postgres'),
     port: pgPort,
@@ -71,6 +73,7 @@ export async function startStack({ workerEntry = 'worker/main.ts', env = {}, api
     HOST: '127.0.0.1',
     PORT: String(apiPort),
     ADMIN_API_KEY: adminKey,
+    LINK_SIGNING_SECRET: linkSigningSecret,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     // The benchmarks measure throughput, not the abuse limits: one key reads far above 100 req/s.
     RATE_LIMIT_PER_SECOND: '1000000',
