@@ -30,6 +30,8 @@ export const ID_PREFIXES = {
   quoteLink: 'qlnk',
   onboardingTask: 'onb',
   portalSession: 'bps',
+  portalSignInLink: 'psli',
+  chargeConsent: 'ccon',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -16,6 +16,7 @@ export * from './plan-change';
 export * from './quote';
 export * from './cancellation-request';
 export * from './portal-session';
+export * from './portal-sign-in';
 
 import { CustomerSchema } from './customer';
 import { PriceSchema, ProductSchema } from './catalog';
@@ -35,6 +36,7 @@ import { SubscriptionPendingItemSchema, SubscriptionPlanChangeSchema } from './p
 import { OnboardingTaskSchema, QuoteLinkSchema, QuoteSchema, QuoteSignatureSchema, QuoteVersionSchema } from './quote';
 import { CancellationRequestSchema } from './cancellation-request';
 import { PortalSessionSchema } from './portal-session';
+import { ChargeConsentSchema, PortalSignInLinkSchema } from './portal-sign-in';
 
 export const entities = [
   CustomerSchema,
@@ -63,4 +65,6 @@ export const entities = [
   OnboardingTaskSchema,
   CancellationRequestSchema,
   PortalSessionSchema,
+  PortalSignInLinkSchema,
+  ChargeConsentSchema,
 ];
