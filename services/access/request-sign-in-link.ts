@@ -16,7 +16,9 @@ const MAX_ACCOUNTS_PER_EMAIL = 5;
 
 /** The customers whose email is `email`, compared case-insensitively, oldest first. */
 export async function customersWithEmail(orm: MikroORM, email: string, limit = MAX_ACCOUNTS_PER_EMAIL): Promise<Customer[]> {
-  return orm.em.fork().find(Customer, { [`lower(email)`]: email.trim().toLowerCase() } as never, { orderBy: { id: 'asc' }, limit });
+  const em = orm.em.fork();
+  const rows = await em.execute<{ id: string }[]>('select id from customers where lower(email) = lower(?) order by id limit ?', [email.trim(), limit]);
+  return rows.length ? em.find(Customer, { id: { $in: rows.map((r) => r.id) } }, { orderBy: { id: 'asc' } }) : [];
 }
 
 /** Starts one sign-in email per matching customer; answers how many were started (for logs only, never for the page). */
