@@ -1,0 +1,17 @@
+/** What the portal's pages are given on top of every page's deps (web/page-deps.ts). */
+import type { CancellationMode } from '../../api/cancellation-requests/actions';
+import type { InvoiceNumberFormat } from '../../services/invoices/invoice-numbering';
+
+export interface PortalPageOptions {
+  /** PORTAL_REGISTRATION: whether /portal/register takes new customers (otherwise it is a 404 page). */
+  registration: boolean;
+  /** How cancellation requests are applied (CANCELLATION_REQUESTS), as for the API. */
+  cancellationRequests: CancellationMode;
+  /** Invoice numbers for a registration's one-time invoice; the worker uses the same format. */
+  invoiceNumbering: InvoiceNumberFormat;
+  /** RATE_LIMIT_PORTAL_ACCESS_PER_HOUR: sign-in and registration posts per client IP per hour, per form. */
+  accessPerHour: number;
+}
+
+/** The per-route limit (@fastify/rate-limit `config.rateLimit`) on the forms that send an email, open a session or create a customer. */
+export const accessRateLimit = (options: PortalPageOptions) => ({ max: options.accessPerHour, timeWindow: 3_600_000 });
