@@ -21,6 +21,8 @@ import { v1Routes } from './v1';
 import { routeDeps } from './route-deps';
 import type { CancellationMode } from './cancellation-requests/actions';
 import { DEFAULT_INVOICE_NUMBER_FORMAT, type InvoiceNumberFormat } from '../services/invoices/invoice-numbering';
+import { webPages } from '../web/pages';
+import { sandboxCardEntry, type CardEntry } from '../web/payments/card-entry';
 import { DEFAULT_QUOTE_CONFIG, DEFAULT_RATE_LIMITS, type QuoteConfig, type RateLimits } from '../config';
 
 export interface AppDeps {
@@ -46,6 +48,10 @@ export interface AppDeps {
   requestTimeoutMs?: number;
   /** Fastify's `trustProxy` (TRUST_PROXY): which proxies' X-Forwarded-For to believe for the client IP (true, or addresses/CIDRs, comma-separated). */
   trustProxy?: boolean | string;
+  /** The address customers reach this app at (PUBLIC_URL): links in pages start with it (default http://127.0.0.1:3000). */
+  publicUrl?: string;
+  /** How the customer pages take a card (default: the sandbox card form). */
+  cardEntry?: CardEntry;
 }
 
 /** Requests are checked for their deadline this often (Node checks every 30 s by default, too coarse for a short timeout). */
@@ -170,6 +176,13 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     quotes: deps.quotes ?? DEFAULT_QUOTE_CONFIG,
     cancellationRequests: deps.cancellationRequests ?? 'approval',
     portalUrl: deps.portalUrl,
+  });
+  const publicUrl = (deps.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+  await app.register(webPages, {
+    ...routes,
+    publicUrl,
+    secureCookies: publicUrl.startsWith('https:'),
+    cardEntry: deps.cardEntry ?? sandboxCardEntry(),
   });
 
   return app;

@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     quotes: config.quotes,
     cancellationRequests: config.cancellationRequests,
     portalUrl: config.api.portalUrl,
+    publicUrl: config.api.publicUrl,
     rateLimits: config.api.rateLimits,
     requestTimeoutMs: config.api.requestTimeoutMs,
     trustProxy: config.api.trustProxy,

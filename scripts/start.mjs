@@ -267,6 +267,7 @@ function printBanner({ apiUrl, temporalAddress, temporalUi, engine, workerCount,
   const rows = [
     ['API', apiUrl],
     ['API docs', `${apiUrl}/docs`],
+    ['Customer portal', process.env.PORTAL_URL || `${(process.env.PUBLIC_URL || apiUrl).replace(/\/+$/, '')}/portal`],
     ['Temporal', `${temporalAddress} (${engineLabel})`],
     ['Workers', `${workerCount} on task queue ${process.env.TEMPORAL_TASK_QUEUE || 'billing'}`],
     ['Temporal UI', temporalUi ?? '(external server: see its own UI)'],

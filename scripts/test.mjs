@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { ensureNodeModules } from './lib/deps.mjs';
 import { signalExitCode, stopChild } from './lib/proc.mjs';
 import { ROOT, ensureTools } from './lib/tools.mjs';
+import { ensureChromium } from './lib/chromium.mjs';
 
 const jestArgs = process.argv.slice(2);
 if (jestArgs[0] === '--') jestArgs.shift(); // `node scripts/test.mjs -- -t name` works like `npm test -- -t name`
@@ -60,6 +61,7 @@ async function main() {
   const started = Date.now();
   await ensureNodeModules();
   const tools = await ensureTools();
+  const chromium = await ensureChromium();
   console.log(`[test] dependencies and tools ready (${took(started)})`);
 
   // The same tools for every child: Jest's global setup and the tests use these paths.
@@ -69,6 +71,7 @@ async function main() {
     TEMPORAL_TEST_SERVER_PATH: tools.temporalTestServer,
     STRIPE_MOCK_PATH: tools.stripeMock,
     SCHEMATHESIS_PATH: tools.schemathesis,
+    CHROMIUM_PATH: chromium,
   };
 
   // Each Jest run writes its counts to a file of its own, so every run ends with one plain "passed, failed" line.

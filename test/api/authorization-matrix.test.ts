@@ -57,6 +57,9 @@ const MATRIX: Record<string, Expectation> = {
   'GET /healthz': 'public',
   'GET /readyz': 'public',
   'GET /openapi.json': 'public',
+  // Customer pages (web/): a page authenticates by its link's token or the portal's cookie, not a key.
+  'GET /assets/:name': 'public',
+  'GET /brand/logo': 'public',
   'GET /docs': 'public',
   'HEAD /docs/': 'public', // the trailing-slash twin Fastify registers for the docs prefix (its GET is not reported)
   'GET /docs/json': 'public',

@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { openDatabase, type MikroORM } from '../../db/orm';
-import { buildApp } from '../../api/app';
+import { buildApp, type AppDeps } from '../../api/app';
 import { issueApiKey } from '../../services/access/api-keys';
 import type { ApiKeyRole } from '../../db/entities';
 import { requireEnv } from './env';
@@ -38,7 +38,16 @@ export interface ApiHarness {
 export async function startApiHarness({
   workflowAnswerTimeoutMs,
   cancellationRequests,
-}: { workflowAnswerTimeoutMs?: number; cancellationRequests?: 'approval' | 'immediate' } = {}): Promise<ApiHarness> {
+  publicUrl,
+  app: appDeps = {},
+}: {
+  workflowAnswerTimeoutMs?: number;
+  cancellationRequests?: 'approval' | 'immediate';
+  /** PUBLIC_URL for the app and the worker's email links (the page tests serve on a real port). */
+  publicUrl?: string;
+  /** More of buildApp's deps (a page area's settings, another card entry). */
+  app?: Partial<AppDeps>;
+} = {}): Promise<ApiHarness> {
   quietTemporalLogs();
   const taskQueue = `api-test-${randomUUID()}`;
   const orm = await openDatabase(requireEnv('DATABASE_URL'));
@@ -47,9 +56,9 @@ export async function startApiHarness({
   const temporal = new Client({ connection, namespace: 'default' });
   const workerConnection = await NativeConnection.connect({ address });
   const mailer = new CapturingMailer();
-  const worker: Worker = await testBillingWorker({ connection: workerConnection, taskQueue, orm, mailer });
+  const worker: Worker = await testBillingWorker({ connection: workerConnection, taskQueue, orm, mailer, publicUrl });
   const workerRun = worker.run();
-  const app = await buildApp({ orm, temporal, taskQueue, logger: pino({ level: process.env.TEST_API_LOG ?? 'silent' }), workflowAnswerTimeoutMs, cancellationRequests, rateLimits: TEST_RATE_LIMITS });
+  const app = await buildApp({ orm, temporal, taskQueue, logger: pino({ level: process.env.TEST_API_LOG ?? 'silent' }), workflowAnswerTimeoutMs, cancellationRequests, rateLimits: TEST_RATE_LIMITS, publicUrl, ...appDeps });
 
   const keys = {} as Record<ApiKeyRole, string>;
   for (const role of ['admin', 'operator', 'sales'] as const) {

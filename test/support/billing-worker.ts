@@ -42,6 +42,8 @@ export async function testBillingWorker(opts: {
   mailer?: Mailer;
   /** Give each test its own prefix to check numbering without other tests' invoices interleaving. */
   invoiceNumberPrefix?: string;
+  /** Where links in emails point (the page tests' own server); default http://localhost:3000. */
+  publicUrl?: string;
 }): Promise<Worker> {
   return createBillingWorker({
     connection: opts.connection,
@@ -54,7 +56,7 @@ export async function testBillingWorker(opts: {
       mailer: opts.mailer ?? new OutboxMailer(),
       log: pino({ level: 'silent' }),
       emailFrom: 'Billing <billing@example.com>',
-      publicUrl: 'http://localhost:3000',
+      publicUrl: opts.publicUrl ?? 'http://localhost:3000',
       invoiceNumberPrefix: opts.invoiceNumberPrefix ?? 'TEST-',
     },
   });

@@ -1,0 +1,15 @@
+/**
+ * What every page area gets: the API's route deps (ORM, Temporal client, the one way a change reaches a
+ * workflow) plus what only pages need. Built once in `buildApp`, like the API's `RouteDeps`.
+ */
+import type { RouteDeps } from '../api/route-deps';
+import type { CardEntry } from './payments/card-entry';
+
+export interface PageDeps extends RouteDeps {
+  /** The address customers reach this app at (PUBLIC_URL): links in pages and emails start with it. */
+  publicUrl: string;
+  /** True when PUBLIC_URL is https: session and CSRF cookies are then `Secure`. */
+  secureCookies: boolean;
+  /** How pages take a card: the sandbox form, or Stripe.js with Stripe keys (web/payments/card-entry.ts). */
+  cardEntry: CardEntry;
+}
