@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     cancellationRequests: config.cancellationRequests,
     portalUrl: config.api.portalUrl,
     publicUrl: config.api.publicUrl,
+    portalRegistration: config.api.portalRegistration,
     rateLimits: config.api.rateLimits,
     requestTimeoutMs: config.api.requestTimeoutMs,
     trustProxy: config.api.trustProxy,

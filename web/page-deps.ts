@@ -4,6 +4,7 @@
  */
 import type { RouteDeps } from '../api/route-deps';
 import type { CardEntry } from './payments/card-entry';
+import type { PortalPageOptions } from './portal/options';
 
 export interface PageDeps extends RouteDeps {
   /** The address customers reach this app at (PUBLIC_URL): links in pages and emails start with it. */
@@ -12,4 +13,6 @@ export interface PageDeps extends RouteDeps {
   secureCookies: boolean;
   /** How pages take a card: the sandbox form, or Stripe.js with Stripe keys (web/payments/card-entry.ts). */
   cardEntry: CardEntry;
+  /** The customer portal's settings (web/portal). */
+  portal: PortalPageOptions;
 }

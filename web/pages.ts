@@ -20,6 +20,7 @@ import { loadBrand } from '../services/documents/brand';
 import { formatters, resolveLocale } from './i18n';
 import type { PageDeps } from './page-deps';
 import { renderPage } from './render';
+import { portalPages } from './portal';
 
 /** Where a page may load from. Stripe.js (card entry with Stripe keys) adds its origins in web/payments. */
 export function contentSecurityPolicy(nonce: string): string {
@@ -89,6 +90,7 @@ export async function webPages(app: FastifyInstance, deps: PageDeps): Promise<vo
   });
 
   // Page areas: one line each.
+  await app.register(portalPages, deps);
 }
 
 /** Errors on a page answer with a page: the status kept, the message one a customer can act on, details only in the log. */

@@ -19,7 +19,6 @@ import { allowedActions, requireSession, type PortalAction } from './session';
 
 /** The reasons a customer picks from: the API's values (Stripe's cancellation feedback). */
 export const CANCELLATION_REASONS = ['too_expensive', 'missing_features', 'switched_service', 'unused', 'customer_service', 'too_complex', 'low_quality', 'other'] as const;
-type CancellationReason = (typeof CANCELLATION_REASONS)[number];
 const MAX_COMMENT = 2000;
 
 /** States a subscription can be paused in now (the workflow has the last word), and resumed from. */
@@ -146,7 +145,9 @@ export async function subscriptionPages(app: FastifyInstance, deps: PageDeps & {
     if (!(CANCELLATION_REASONS as readonly string[]).includes(reason)) errors.reason = t(request)('portal.reasonRequired');
     if (comment.length > MAX_COMMENT) errors.comment = t(request)('portal.commentTooLong', { max: MAX_COMMENT });
     if (Object.keys(errors).length > 0) return renderSubscription(request, reply, session, subscription, { errors, reason, comment }, 400);
-    const answer = await cancellations.requestCancellation(subscription.id, { reason: reason as CancellationReason, ...(comment ? { comment } : {}) });
+    // The API's body shape (its reason is the same fixed list, checked above).
+    const cancellation = { reason, ...(comment ? { comment } : {}) } as unknown as Parameters<typeof cancellations.requestCancellation>[1];
+    const answer = await cancellations.requestCancellation(subscription.id, cancellation);
     return answer.status === 'approved' ? 'canceled' : 'cancel_requested';
   });
 }
