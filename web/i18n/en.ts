@@ -65,7 +65,7 @@ export const en = {
     homeTitle: 'Your account',
     welcome: 'Welcome, {name}.',
     dueHeading: 'What is due',
-    openInvoicesCount: '{count} open invoices',
+    openInvoicesCount: 'Open invoices: {count}',
     nothingDue: 'Nothing is due. Thank you!',
     amountDue: 'Amount due',
     openInvoicesCaption: 'Open invoices',

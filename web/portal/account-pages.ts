@@ -3,7 +3,7 @@
  * session cookie (web/portal/session.ts) and shows only the session's customer.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Customer, Invoice } from '../../db/entities';
+import { Customer, Invoice, type PortalSession } from '../../db/entities';
 import { portalOverview } from '../../services/portal/portal-overview';
 import { checkBillingDetails, saveBillingDetails, type BillingDetailsErrors, type BillingDetailsInput } from '../../services/customers/billing-details';
 import { savePaymentMethod } from '../../api/customers/payment-method';
@@ -45,8 +45,7 @@ export async function accountPages(app: FastifyInstance, deps: PageDeps & { port
     });
   });
 
-  async function renderPaymentMethod(request: FastifyRequest, reply: Parameters<typeof renderPage>[1], customer: Customer, errors: Record<string, string> = {}, status = 200) {
-    const session = (await cookieSession(orm, request))!;
+  async function renderPaymentMethod(request: FastifyRequest, reply: Parameters<typeof renderPage>[1], session: PortalSession, customer: Customer, errors: Record<string, string> = {}, status = 200) {
     const saved = (request.query as Record<string, unknown>).saved === '1';
     return renderPage(
       request,
@@ -69,7 +68,7 @@ export async function accountPages(app: FastifyInstance, deps: PageDeps & { port
     const session = await requireSession(orm, request, reply);
     if (!session) return reply;
     const customer = await orm.em.fork().findOneOrFail(Customer, { id: session.customerId });
-    return renderPaymentMethod(request, reply, customer);
+    return renderPaymentMethod(request, reply, session, customer);
   });
 
   app.post('/portal/payment-method', { config: page, schema: hide }, async (request, reply) => {
@@ -79,7 +78,7 @@ export async function accountPages(app: FastifyInstance, deps: PageDeps & { port
     const read = await cardEntry.read(body(request), t(request));
     if (!read.ok) {
       const customer = await orm.em.fork().findOneOrFail(Customer, { id: session.customerId });
-      return renderPaymentMethod(request, reply, customer, read.errors, 400);
+      return renderPaymentMethod(request, reply, session, customer, read.errors, 400);
     }
     // As the API's POST /v1/portal/payment-method: failed open invoices are retried with the new card.
     await savePaymentMethod(deps, session.customerId, read.paymentMethod, request.log);
