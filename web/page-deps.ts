@@ -13,6 +13,6 @@ export interface PageDeps extends RouteDeps {
   secureCookies: boolean;
   /** How pages take a card: the sandbox form, or Stripe.js with Stripe keys (web/payments/card-entry.ts). */
   cardEntry: CardEntry;
-  /** The customer portal's settings (web/portal). */
-  portal: PortalPageOptions;
+  /** The customer portal's settings (web/portal); DEFAULT_PORTAL_PAGE_OPTIONS when absent. */
+  portal?: PortalPageOptions;
 }

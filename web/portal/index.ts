@@ -6,14 +6,15 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { PageDeps } from '../page-deps';
-import type { PortalPageOptions } from './options';
+import { DEFAULT_PORTAL_PAGE_OPTIONS } from './options';
 import { signInPages } from './sign-in-pages';
 import { registerPages } from './register-pages';
 import { accountPages } from './account-pages';
 import { invoicePages } from './invoice-pages';
 import { subscriptionPages } from './subscription-pages';
 
-export async function portalPages(app: FastifyInstance, deps: PageDeps & { portal: PortalPageOptions }): Promise<void> {
+export async function portalPages(app: FastifyInstance, pageDeps: PageDeps): Promise<void> {
+  const deps = { ...pageDeps, portal: pageDeps.portal ?? DEFAULT_PORTAL_PAGE_OPTIONS };
   await signInPages(app, deps);
   await registerPages(app, deps);
   await accountPages(app, deps);
