@@ -160,6 +160,31 @@ test('a customer signs in by emailed link, sees what is due, pays an invoice, do
   expect(forged.status()).toBe(403);
   expect((await api().call('operator', 'GET', `/v1/subscriptions/${othersSubscription}`)).body.status).toBe('active');
 
+  // Billing details: name and address change, the email address does not; a bad country code is named.
+  await page.getByRole('link', { name: 'Billing details' }).click();
+  await auditPage(page, 'portal-billing-details');
+  await page.getByLabel('Name on invoices').fill('Ada King, Countess of Lovelace');
+  await page.getByLabel('Address line 1').fill('12 St James Square');
+  await page.getByLabel('City').fill('London');
+  await page.getByLabel('Country code (2 letters, e.g. US)').fill('United Kingdom');
+  await page.getByRole('button', { name: 'Save details' }).click();
+  expect(await page.locator('#country-error').textContent()).toContain('2-letter country code');
+  await auditPage(page, 'portal-billing-details-errors');
+  await page.getByLabel('Country code (2 letters, e.g. US)').fill('gb');
+  await page.getByRole('button', { name: 'Save details' }).click();
+  await page.getByText('Your billing details are saved.').waitFor();
+  const saved = await api().orm.em.fork().findOneOrFail(Customer, { id: customer });
+  expect(saved).toMatchObject({ name: 'Ada King, Countess of Lovelace', email, billingAddress: { line1: '12 St James Square', city: 'London', country: 'GB' } });
+
+  // The payment method: a new card becomes the default.
+  await page.getByRole('link', { name: 'Payment method' }).click();
+  expect(await page.getByText('We charge the test card ending in 4242.').count()).toBe(1);
+  await fillCard(page, '5555 5555 5555 4444');
+  await page.getByRole('button', { name: 'Save card' }).click();
+  await page.getByText('Your card is saved.').waitFor();
+  expect(await page.getByText('We charge the test card ending in 4444.').count()).toBe(1);
+  await auditPage(page, 'portal-payment-method');
+
   await page.goto(`${stack.baseUrl}/portal`);
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByText('You are signed out.').waitFor();
