@@ -5,6 +5,7 @@
 import { DEFAULT_INVOICE_NUMBER_FORMAT, validateInvoiceNumberFormat } from './services/invoices/invoice-numbering';
 import { DEFAULT_DUNNING_POLICY, dunningPolicyProblem, type DunningPolicy } from './domain/dunning';
 import { parsePercentage } from './domain/pricing';
+import { MIN_LINK_SIGNING_SECRET_LENGTH } from './services/access/invoice-links';
 
 export interface AppConfig {
   /** PostgreSQL connection string. Required by the API, worker and migrations. */
@@ -32,10 +33,21 @@ export interface AppConfig {
     trustProxy: boolean | string;
   };
   logLevel: string;
+  /**
+   * LINK_SIGNING_SECRET: signs the links that need no login (hosted invoice pages,
+   * services/access/invoice-links.ts). Optional here so tools that only read the database load the
+   * config; the API and the worker refuse to start without it (`requireLinkSigningSecret`).
+   */
+  linkSigningSecret?: string;
   /** `sk_...` selects the Stripe gateway; unset selects the sandbox gateway. */
   stripeSecretKey?: string;
   /** Optional Stripe API host override (stripe-mock in the contract test), e.g. http://localhost:12111 */
   stripeApiBase?: string;
+  /**
+   * `pk_...`: with `stripeSecretKey`, customers enter cards through Stripe.js (the API creates the
+   * SetupIntents, the page mounts Stripe's Payment Element); without both, the sandbox card form.
+   */
+  stripePublishableKey?: string;
   /** Signing secret (`whsec_...`) of the Stripe webhook endpoint; unset turns `POST /v1/webhooks/stripe` off. */
   stripeWebhookSecret?: string;
   /** `re_...` selects Resend delivery; unset keeps emails in the outbox only. */
@@ -174,6 +186,24 @@ function dunningPolicyFromEnv(env: NodeJS.ProcessEnv): DunningPolicy {
   return policy;
 }
 
+/**
+ * STRIPE_PUBLISHABLE_KEY: the browser's key, of the same account and mode as the secret key. A
+ * secret key pasted here would be published in every card page, so anything but `pk_` stops the start.
+ */
+function publishableKeyFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const key = nonEmpty(env.STRIPE_PUBLISHABLE_KEY);
+  if (key === undefined) return undefined;
+  if (!/^pk_(test|live)_/.test(key)) {
+    throw new Error('STRIPE_PUBLISHABLE_KEY must be the publishable key (pk_test_... or pk_live_...), never the secret key');
+  }
+  const secret = nonEmpty(env.STRIPE_SECRET_KEY);
+  const modeOf = (k: string) => (/^(sk|rk|pk)_live_/.test(k) ? 'live' : 'test');
+  if (secret !== undefined && modeOf(secret) !== modeOf(key)) {
+    throw new Error(`STRIPE_PUBLISHABLE_KEY is a ${modeOf(key)} key but STRIPE_SECRET_KEY a ${modeOf(secret)} one: both must be of the same mode`);
+  }
+  return key;
+}
+
 function webhookSecretFromEnv(env: NodeJS.ProcessEnv): string | undefined {
   const secret = nonEmpty(env.STRIPE_WEBHOOK_SECRET);
   // A key pasted in the wrong variable would make every delivery fail its signature check, silently.
@@ -203,6 +233,28 @@ function portalRegistrationFromEnv(env: NodeJS.ProcessEnv): boolean {
   const value = nonEmpty(env.PORTAL_REGISTRATION) ?? 'on';
   if (value !== 'on' && value !== 'off') throw new Error(`PORTAL_REGISTRATION must be on or off, got "${value}"`);
   return value === 'on';
+}
+
+/** LINK_SIGNING_SECRET: at least MIN_LINK_SIGNING_SECRET_LENGTH characters when set. */
+function linkSigningSecretFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const secret = nonEmpty(env.LINK_SIGNING_SECRET);
+  if (secret !== undefined && secret.length < MIN_LINK_SIGNING_SECRET_LENGTH) {
+    throw new Error(
+      `LINK_SIGNING_SECRET must be at least ${MIN_LINK_SIGNING_SECRET_LENGTH} characters (e.g. \`openssl rand -base64 48\`), got ${secret.length}`,
+    );
+  }
+  return secret;
+}
+
+/** The API and the worker sign and check customer links: without the secret they do not start. */
+export function requireLinkSigningSecret(config: AppConfig): string {
+  if (!config.linkSigningSecret) {
+    throw new Error(
+      `LINK_SIGNING_SECRET is not set: a random value of at least ${MIN_LINK_SIGNING_SECRET_LENGTH} characters, the same for the API and the worker ` +
+        '(e.g. `openssl rand -base64 48`); `npm start` makes one for you',
+    );
+  }
+  return config.linkSigningSecret;
 }
 
 function cancellationRequestsFromEnv(env: NodeJS.ProcessEnv): 'approval' | 'immediate' {
@@ -241,8 +293,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       trustProxy: trustProxyFromEnv(env),
     },
     logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
+    linkSigningSecret: linkSigningSecretFromEnv(env),
     stripeSecretKey: nonEmpty(env.STRIPE_SECRET_KEY),
     stripeApiBase: nonEmpty(env.STRIPE_API_BASE),
+    stripePublishableKey: publishableKeyFromEnv(env),
     stripeWebhookSecret: webhookSecretFromEnv(env),
     resendApiKey: nonEmpty(env.RESEND_API_KEY),
     devMailDir: nonEmpty(env.DEV_MAIL_DIR),

@@ -21,6 +21,8 @@ export const redactPaths = [
 
 /** Path segments that are credentials: the token after `/public/<resource>/` (a quote signer's link). */
 const PUBLIC_TOKEN_SEGMENT = /(\/public\/[^/?#]+\/)[^/?#]+/gi;
+/** The token of a portal sign-in link (`/portal/sign-in/psl_...`, web/portal/sign-in-pages.ts). */
+const SIGN_IN_TOKEN_SEGMENT = /(\/portal\/sign-in\/)[^/?#]+/gi;
 /** Query or fragment values named like credentials: `token=`, `key=`, `api_key=`, `access_token=`, `secret=`... */
 const CREDENTIAL_PARAM = /([?&#;][^=&#;]*(?:token|key|secret|password)=)[^&#;]*/gi;
 
@@ -36,7 +38,7 @@ export function redactUrl(url: string): string {
   } catch {
     // Not valid percent-encoding: match the raw spelling.
   }
-  return decoded.replace(PUBLIC_TOKEN_SEGMENT, '$1[redacted]').replace(CREDENTIAL_PARAM, '$1[redacted]');
+  return decoded.replace(PUBLIC_TOKEN_SEGMENT, '$1[redacted]').replace(SIGN_IN_TOKEN_SEGMENT, '$1[redacted]').replace(CREDENTIAL_PARAM, '$1[redacted]');
 }
 
 /**

@@ -13,6 +13,14 @@ export interface ActivityDeps {
   emailFrom: string;
   /** Base URL for links in customer emails. */
   publicUrl: string;
+  /** The customer portal's page, linked from notices that ask the customer to act (default PUBLIC_URL + `/portal`). */
+  portalUrl?: string;
+  /**
+   * LINK_SIGNING_SECRET: signs the hosted invoice links in invoice emails (services/access/invoice-links.ts).
+   * The worker process requires it (config.ts); without it (tests that do not read links) emails carry no
+   * invoice link and point to the portal instead.
+   */
+  linkSigningSecret?: string;
   /** Prefix of invoice numbers, e.g. "INV-" gives INV-000001. */
   invoiceNumberPrefix: string;
   /** Digits the invoice sequence is zero-padded to (default 6). */

@@ -13,6 +13,7 @@ import { summariseInvoice, type InvoiceSummary } from './invoicing';
 import { queueAndDeliver } from './email/outbox';
 import { renderEmail } from './email/templates';
 import { brandEmailView, loadBrand } from '../services/documents/brand';
+import { customerLinks } from './email/customer-links';
 import { instalmentRowFields } from '../services/instalment-plans/instalment-rows';
 
 export interface InstalmentPlanStateRecord {
@@ -44,7 +45,9 @@ const KIND_LABELS: Record<InstalmentKind, (n: number) => string> = {
 };
 
 /** Instalment plans' records: the plan's read model, each instalment's invoice, and reminders. */
-export function instalmentPlanActivities({ orm, mailer, emailFrom, invoiceNumberPrefix, invoiceNumberPadding }: ActivityDeps) {
+export function instalmentPlanActivities(deps: ActivityDeps) {
+  const { orm, mailer, emailFrom, invoiceNumberPrefix, invoiceNumberPadding } = deps;
+  const links = customerLinks(deps);
   const numbering = { prefix: invoiceNumberPrefix, padding: invoiceNumberPadding ?? DEFAULT_INVOICE_NUMBER_FORMAT.padding };
 
 
@@ -168,7 +171,13 @@ export function instalmentPlanActivities({ orm, mailer, emailFrom, invoiceNumber
       if (!plan) throw recordNotFound('instalment plan', planId);
       const customer = await em.findOneOrFail(Customer, { id: plan.customerId });
       const brand = brandEmailView(await loadBrand(em));
+      // The instalment's invoice page once it is issued (pay it there), the portal before that.
+      const instalment = await em.findOne(Instalment, { planId, number });
+      const invoice = instalment?.invoiceId ? await em.findOne(Invoice, { id: instalment.invoiceId }) : null;
+      const invoiceIssued = invoice !== null && invoice.status !== 'draft';
       const view = {
+        invoiceIssued,
+        actionUrl: invoiceIssued ? links.invoiceUrl(invoice.id) : links.portalUrl,
         brand,
         customerName: customer.name,
         customerEmail: customer.email,

@@ -6,12 +6,15 @@ import { recordNotFound } from './errors';
 import { queueAndDeliver } from './email/outbox';
 import { renderEmail, type EmailKind } from './email/templates';
 import { brandEmailView, loadBrand } from '../services/documents/brand';
+import { customerLinks } from './email/customer-links';
 
 const formatDate = (date: Date | null, timeZone: string): string | null =>
   date === null ? null : DateTime.fromJSDate(date, { zone: timeZone }).toFormat('d LLL yyyy');
 
 /** Customer emails about invoices and payments. Each goes through the outbox with a unique key. */
-export function notificationActivities({ orm, mailer, emailFrom }: ActivityDeps) {
+export function notificationActivities(deps: ActivityDeps) {
+  const { orm, mailer, emailFrom } = deps;
+  const links = customerLinks(deps);
   async function loadInvoice(invoiceId: string) {
     const em = orm.em.fork();
     const invoice = await em.findOne(Invoice, { id: invoiceId });
@@ -32,6 +35,8 @@ export function notificationActivities({ orm, mailer, emailFrom }: ActivityDeps)
     periodStart: formatDate(invoice.periodStart, customer.timeZone),
     periodEnd: formatDate(invoice.periodEnd, customer.timeZone),
     dueDate: formatDate(invoice.dueDate, customer.timeZone),
+    // The invoice's hosted page: view, download and pay it, or pay with a new card after a decline.
+    invoiceUrl: links.invoiceUrl(invoice.id),
   });
 
   /** Renders `kind` for the invoice's customer and sends it once under `key`. Returns the outbox id. */

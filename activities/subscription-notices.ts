@@ -6,6 +6,7 @@ import { recordNotFound } from './errors';
 import { queueAndDeliver } from './email/outbox';
 import { renderEmail, type EmailKind } from './email/templates';
 import { brandEmailView, loadBrand } from '../services/documents/brand';
+import { customerLinks } from './email/customer-links';
 
 export interface SubscriptionNoticeRequest {
   subscriptionId: string;
@@ -19,7 +20,9 @@ export interface SubscriptionNoticeRequest {
 }
 
 /** Notices a subscription workflow sends ahead of a date: the end of a trial, the end of a commitment term. */
-export function subscriptionNoticeActivities({ orm, mailer, emailFrom, log }: ActivityDeps) {
+export function subscriptionNoticeActivities(deps: ActivityDeps) {
+  const { orm, mailer, emailFrom, log } = deps;
+  const { portalUrl } = customerLinks(deps);
   return {
     /** Sends each notice once (outbox key per kind, subscription and date); returns the outbox ids. */
     async sendSubscriptionNotice(request: SubscriptionNoticeRequest): Promise<string[]> {
@@ -48,6 +51,8 @@ export function subscriptionNoticeActivities({ orm, mailer, emailFrom, log }: Ac
         termLength,
         renews: request.kind === 'term_renewal',
         charged: subscription.collectionMethod === 'charge_automatically',
+        // Where the customer changes or cancels the subscription before the date.
+        portalUrl,
       };
       const sent: string[] = [];
       const send = async (kind: EmailKind, to: string) => {

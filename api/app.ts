@@ -21,6 +21,7 @@ import { v1Routes } from './v1';
 import { routeDeps } from './route-deps';
 import type { CancellationMode } from './cancellation-requests/actions';
 import { DEFAULT_INVOICE_NUMBER_FORMAT, type InvoiceNumberFormat } from '../services/invoices/invoice-numbering';
+import { invoiceLinkSigner } from '../services/access/invoice-links';
 import { webPages } from '../web/pages';
 import { sandboxCardEntry, type CardEntry } from '../web/payments/card-entry';
 import { DEFAULT_QUOTE_CONFIG, DEFAULT_RATE_LIMITS, type QuoteConfig, type RateLimits } from '../config';
@@ -42,6 +43,12 @@ export interface AppDeps {
   cancellationRequests?: CancellationMode;
   /** The customer portal's address: a portal session's `url` is this with `#token=...` (default: this API's origin + `/portal`). */
   portalUrl?: string;
+  /**
+   * LINK_SIGNING_SECRET: signs invoices' `hosted_invoice_url` (under `publicUrl`) and checks the hosted
+   * invoice pages' links (services/access/invoice-links.ts). api/main.ts always passes it; absent (tests of
+   * other things), no invoice has a hosted link (`hosted_invoice_url` null) and every hosted invoice link is a 404.
+   */
+  linkSigningSecret?: string;
   /** Abuse limits (RATE_LIMIT_*); DEFAULT_RATE_LIMITS when absent. */
   rateLimits?: RateLimits;
   /** A request must arrive whole within this (REQUEST_TIMEOUT_MS, default 30 s): a client trickling its body is cut off with 408. */
@@ -168,7 +175,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(idempotency, { orm: deps.orm });
 
   // Built once: every resource gets the same ORM, Temporal client and answer deadline.
-  const routes = routeDeps(deps);
+  const publicUrl = (deps.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+  const invoiceLinks = deps.linkSigningSecret ? invoiceLinkSigner({ publicUrl, secret: deps.linkSigningSecret }) : null;
+  const routes = routeDeps({ ...deps, invoiceLinks });
   await app.register(healthRoutes, routes);
   await app.register(v1Routes, {
     prefix: '/v1',
@@ -179,7 +188,6 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     cancellationRequests: deps.cancellationRequests ?? 'approval',
     portalUrl: deps.portalUrl,
   });
-  const publicUrl = (deps.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
   await app.register(webPages, {
     ...routes,
     publicUrl,

@@ -1,14 +1,16 @@
 /** The API process: opens PostgreSQL and Temporal, makes sure an admin key exists, then listens. */
 import { writeFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { loadConfig } from '../config';
+import { loadConfig, requireLinkSigningSecret } from '../config';
 import { createLogger } from '../logger';
 import { openDatabase } from '../db/orm';
 import { ensureAdminKey } from '../services/access/api-keys';
 import { buildApp } from './app';
+import { cardEntryFor } from '../web/payments/card-entry';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const linkSigningSecret = requireLinkSigningSecret(config);
   const log = createLogger('api', config.logLevel);
   const orm = await openDatabase(config.databaseUrl);
   const connection = await Connection.connect({ address: config.temporal.address });
@@ -22,6 +24,10 @@ async function main(): Promise<void> {
     if (file) writeFileSync(file, `${issued.secret}\n`, { mode: 0o600 });
   }
 
+  if (config.stripeSecretKey && !config.stripePublishableKey) {
+    // The sandbox card form's test tokens work against a Stripe test account, never a live one.
+    log.warn('STRIPE_SECRET_KEY is set without STRIPE_PUBLISHABLE_KEY: customer pages show the sandbox card form, which takes test cards only');
+  }
   const app = await buildApp({
     orm,
     temporal,
@@ -33,6 +39,13 @@ async function main(): Promise<void> {
     portalUrl: config.api.portalUrl,
     publicUrl: config.api.publicUrl,
     portalRegistration: config.api.portalRegistration,
+    linkSigningSecret,
+    cardEntry: cardEntryFor({
+      orm,
+      stripeSecretKey: config.stripeSecretKey,
+      stripePublishableKey: config.stripePublishableKey,
+      stripeApiBase: config.stripeApiBase,
+    }),
     rateLimits: config.api.rateLimits,
     requestTimeoutMs: config.api.requestTimeoutMs,
     trustProxy: config.api.trustProxy,

@@ -6,6 +6,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { sendChange } from './workflow-changes';
+import type { InvoiceLinkSigner } from '../services/access/invoice-links';
 
 /** How long a request waits for a workflow to answer, unless the app is told otherwise. */
 export const DEFAULT_WORKFLOW_ANSWER_TIMEOUT_MS = 10_000;
@@ -17,6 +18,8 @@ export interface RouteDeps {
   orm: MikroORM;
   temporal: Client;
   taskQueue: string;
+  /** Signs invoices' `hosted_invoice_url` and checks hosted invoice links; null when the app has no link secret (tests). */
+  invoiceLinks: InvoiceLinkSigner | null;
   /** How long a request waits for a workflow to answer an update (its turn included) before answering 202 pending. */
   workflowAnswerTimeoutMs: number;
   /** Runs a call to a workflow within the answer deadline: an update waits for a worker to run it, and a stopped worker would hang the request. */
@@ -29,7 +32,13 @@ export interface RouteDeps {
   updateWorkflow<Ret, Args extends unknown[]>(workflowId: string, update: UpdateDefinition<Ret, Args>, ...args: UpdateArgs<Args>): Promise<Ret>;
 }
 
-export function routeDeps(base: { orm: MikroORM; temporal: Client; taskQueue: string; workflowAnswerTimeoutMs?: number }): RouteDeps {
+export function routeDeps(base: {
+  orm: MikroORM;
+  temporal: Client;
+  taskQueue: string;
+  workflowAnswerTimeoutMs?: number;
+  invoiceLinks?: InvoiceLinkSigner | null;
+}): RouteDeps {
   const { orm, temporal, taskQueue } = base;
   const workflowAnswerTimeoutMs = base.workflowAnswerTimeoutMs ?? DEFAULT_WORKFLOW_ANSWER_TIMEOUT_MS;
   const withinDeadline = <R>(call: () => Promise<R>): Promise<R> => temporal.withDeadline(Date.now() + workflowAnswerTimeoutMs, call);
@@ -37,6 +46,7 @@ export function routeDeps(base: { orm: MikroORM; temporal: Client; taskQueue: st
     orm,
     temporal,
     taskQueue,
+    invoiceLinks: base.invoiceLinks ?? null,
     workflowAnswerTimeoutMs,
     withinDeadline,
     updateWorkflow: <Ret, Args extends unknown[]>(workflowId: string, update: UpdateDefinition<Ret, Args>, ...[args]: UpdateArgs<Args>) =>

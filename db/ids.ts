@@ -32,6 +32,7 @@ export const ID_PREFIXES = {
   portalSession: 'bps',
   portalSignInLink: 'psli',
   chargeConsent: 'ccon',
+  autopayConsent: 'apc',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

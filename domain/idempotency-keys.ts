@@ -38,3 +38,9 @@ export const offlinePaymentKey = (invoiceId: string, requestKey: string): string
  */
 export const gatewayPaymentKey = (invoiceId: string, gatewayChargeId: string | null, paidAt: string): string =>
   `gateway-${invoiceId}-${gatewayChargeId ?? paidAt}`;
+
+/**
+ * The gateway customer made for one of ours, the first time a card is saved through the gateway's
+ * card form. Unique per customer: two card forms opened at once create one gateway customer.
+ */
+export const gatewayCustomerKey = (customerId: string): string => `customer-${customerId}`;

@@ -9,7 +9,8 @@
 // Only Node built-ins at the top: npm packages are loaded after ensureNodeModules() has run.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { existsSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureNodeModules } from './lib/deps.mjs';
@@ -132,6 +133,7 @@ async function main() {
     const localHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
     const apiUrl = `http://${localHost.includes(':') ? `[${localHost}]` : localHost}:${apiPort}`;
     const adminKeyFile = join(DATA_DIR, 'admin-api-key');
+    const linkSigningSecret = env.LINK_SIGNING_SECRET || ensureLinkSigningSecret(join(DATA_DIR, 'link-signing-secret'), say);
     const appEnv = {
       ...env,
       DATABASE_URL: stack.postgres.url,
@@ -143,6 +145,8 @@ async function main() {
       PUBLIC_URL: env.PUBLIC_URL || apiUrl,
       LOG_LEVEL: env.LOG_LEVEL || 'info',
       DEV_ADMIN_KEY_FILE: adminKeyFile,
+      // The API and the worker sign and check the same customer links (hosted invoice pages).
+      LINK_SIGNING_SECRET: linkSigningSecret,
       // Emails as the customer gets them (quote links work), since the outbox keeps credentials redacted.
       DEV_MAIL_DIR: env.DEV_MAIL_DIR || join(DATA_DIR, 'mail'),
       TEMPORAL_CLI_PATH: tools.temporalCli,
@@ -239,6 +243,18 @@ async function prettyPrinter() {
   } catch {
     return raw;
   }
+}
+
+/**
+ * The secret that signs customer links, made once and kept in .data/ so links already emailed keep
+ * working across restarts (a new secret would invalidate them all). Readable by this user only.
+ */
+function ensureLinkSigningSecret(file, say) {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  say(`made a link signing secret: ${file.replace(`${ROOT}/`, '')}`);
+  return secret;
 }
 
 function portFromEnv(name, fallback) {

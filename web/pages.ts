@@ -19,18 +19,28 @@ import { Eta } from 'eta';
 import { loadBrand } from '../services/documents/brand';
 import { formatters, resolveLocale } from './i18n';
 import type { PageDeps } from './page-deps';
+import type { CardEntrySources } from './payments/card-entry';
 import { renderPage } from './render';
 import { portalPages } from './portal';
+import { hostedInvoicePages } from './hosted-invoice/routes';
 
-/** Where a page may load from. Stripe.js (card entry with Stripe keys) adds its origins in web/payments. */
-export function contentSecurityPolicy(nonce: string): string {
+const NO_CARD_ENTRY_SOURCES: CardEntrySources = { script: [], frame: [], connect: [], img: [] };
+
+/**
+ * Where a page may load from. The card entry adds its origins (Stripe.js with Stripe keys: its script,
+ * iframes and API, web/payments/stripe-card-entry.ts). Scripts need the request's nonce in any case:
+ * with 'strict-dynamic' a browser ignores the script origins, which only serve browsers without it.
+ */
+export function contentSecurityPolicy(nonce: string, cardEntry: CardEntrySources = NO_CARD_ENTRY_SOURCES): string {
+  const also = (sources: readonly string[]) => sources.map((source) => ` ${source}`).join('');
   return [
     "default-src 'none'",
-    `script-src 'nonce-${nonce}' 'strict-dynamic'`,
+    `script-src 'nonce-${nonce}' 'strict-dynamic'${also(cardEntry.script)}`,
     `style-src 'self' 'nonce-${nonce}'`,
-    "img-src 'self' data:",
+    `img-src 'self' data:${also(cardEntry.img)}`,
     "font-src 'self'",
-    "connect-src 'self'",
+    `connect-src 'self'${also(cardEntry.connect)}`,
+    ...(cardEntry.frame.length > 0 ? [`frame-src${also(cardEntry.frame)}`] : []),
     "form-action 'self'",
     "frame-ancestors 'none'",
     "base-uri 'none'",
@@ -38,7 +48,12 @@ export function contentSecurityPolicy(nonce: string): string {
 }
 
 /** Small static files the pages link to: read once at start, served by name only (no path is ever joined from a request). */
-const ASSETS: Record<string, string> = { 'site.css': 'text/css; charset=utf-8' };
+const ASSETS: Record<string, string> = {
+  'site.css': 'text/css; charset=utf-8',
+  // Card entry (web/payments): the sandbox's simulated 3-D Secure step, and Stripe's Payment Element.
+  'card-entry-3ds.js': 'text/javascript; charset=utf-8',
+  'card-entry-stripe.js': 'text/javascript; charset=utf-8',
+};
 
 export async function webPages(app: FastifyInstance, deps: PageDeps): Promise<void> {
   app.decorate('pagesOrm', deps.orm);
@@ -64,7 +79,7 @@ export async function webPages(app: FastifyInstance, deps: PageDeps): Promise<vo
   });
   app.addHook('onSend', async (request, reply, payload) => {
     if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
-      reply.header('content-security-policy', contentSecurityPolicy(request.cspNonce));
+      reply.header('content-security-policy', contentSecurityPolicy(request.cspNonce, deps.cardEntry.contentSecurityPolicy));
     }
     return payload;
   });
@@ -91,6 +106,7 @@ export async function webPages(app: FastifyInstance, deps: PageDeps): Promise<vo
 
   // Page areas: one line each.
   await app.register(portalPages, deps);
+  await app.register(hostedInvoicePages, deps);
 }
 
 /** Errors on a page answer with a page: the status kept, the message one a customer can act on, details only in the log. */

@@ -6,7 +6,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { bundleWorkflows, routeTemporalLogs } from './logging';
 import type { Logger } from 'pino';
-import { loadConfig, type AppConfig } from '../config';
+import { loadConfig, requireLinkSigningSecret, type AppConfig } from '../config';
 import { createLogger } from '../logger';
 import { openDatabase } from '../db/orm';
 import type { PaymentGateway } from '../activities/payments/gateway';
@@ -24,6 +24,7 @@ export interface RunWorkerOptions {
 /** Resolves once the worker has stopped (after a signal) and its connections are closed. */
 export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
   const config = loadConfig();
+  const linkSigningSecret = requireLinkSigningSecret(config);
   const log = createLogger('worker', config.logLevel);
 
   routeTemporalLogs(log);
@@ -45,6 +46,8 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
       log,
       emailFrom: config.emailFrom,
       publicUrl: config.api.publicUrl,
+      portalUrl: config.api.portalUrl,
+      linkSigningSecret,
       invoiceNumberPrefix: config.invoiceNumberPrefix,
       dunningPolicy: config.dunningPolicy,
       invoiceNumberPadding: config.invoiceNumberPadding,

@@ -6,7 +6,7 @@ import { ChargeOutcome, ChargeRequest, PaymentGateway, RefundOutcome, RefundRequ
  * payment methods, so the same card gives the same result in the sandbox and in Stripe test mode.
  */
 
-export type SandboxDeclineCode = 'generic_decline' | 'insufficient_funds' | 'expired_card' | 'processing_error';
+export type SandboxDeclineCode = 'generic_decline' | 'insufficient_funds' | 'expired_card' | 'processing_error' | 'authentication_required';
 
 export interface SandboxTestPaymentMethod {
   /** What to save as the customer's payment method: a Stripe test payment method id. */
@@ -20,6 +20,7 @@ const DECLINE_MESSAGES: Record<SandboxDeclineCode, string> = {
   insufficient_funds: 'Your card has insufficient funds.',
   expired_card: 'Your card has expired.',
   processing_error: 'An error occurred while processing your card. Try again in a little bit.',
+  authentication_required: 'Your card was declined. This transaction requires authentication.',
 };
 
 /**
@@ -34,6 +35,12 @@ export const SANDBOX_TEST_PAYMENT_METHODS: readonly SandboxTestPaymentMethod[] =
   { paymentMethod: 'pm_card_chargeDeclinedInsufficientFunds', outcome: 'insufficient_funds' },
   { paymentMethod: 'pm_card_chargeDeclinedExpiredCard', outcome: 'expired_card' },
   { paymentMethod: 'pm_card_chargeDeclinedProcessingError', outcome: 'processing_error' },
+  // Stripe's 3-D Secure test cards. 4000 0025 0000 3155 asks for authentication when it is saved
+  // (the card entry form's 3-D Secure step), then charges off-session without it.
+  { paymentMethod: 'pm_card_authenticationRequiredOnSetup', outcome: 'succeeded' },
+  // 4000 0027 6000 3184 asks for authentication on every payment: off-session, where nobody can
+  // authenticate, Stripe declines it (the PaymentIntent stays requires_action), and so do we.
+  { paymentMethod: 'pm_card_authenticationRequired', outcome: 'authentication_required' },
 ];
 
 export interface SandboxCharge {

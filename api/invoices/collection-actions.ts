@@ -12,7 +12,7 @@ import type { RouteDeps } from '../route-deps';
  * Calls on an invoice's collection workflow, behind the staff routes (./actions-routes.ts) and the customer portal's
  * `POST /v1/portal/invoices/:id/pay` (api/portal/routes.ts), which checks first that the invoice is its customer's.
  */
-export function invoiceCollectionActions({ orm, updateWorkflow }: RouteDeps) {
+export function invoiceCollectionActions({ orm, updateWorkflow, invoiceLinks }: RouteDeps) {
   async function collectableInvoice(id: string): Promise<Invoice> {
     const invoice = await orm.em.fork().findOne(Invoice, { id });
     if (!invoice) throw notFound('invoice', id);
@@ -38,7 +38,7 @@ export function invoiceCollectionActions({ orm, updateWorkflow }: RouteDeps) {
       throw workflowCallError(err, `Cannot ${what} invoice ${id}`);
     }
     const em = orm.em.fork();
-    return invoiceWithLines(em, await em.findOneOrFail(Invoice, { id }));
+    return invoiceWithLines(em, await em.findOneOrFail(Invoice, { id }), invoiceLinks);
   }
 
   /** Charges the invoice now with the customer's saved payment method (the dunning schedule's next retry, taken early). */

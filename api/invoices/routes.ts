@@ -44,7 +44,7 @@ export type InvoiceRoutesOptions = RouteDeps & {
   invoiceNumbering: InvoiceNumberFormat;
 };
 
-export const invoicesRoutes: FastifyPluginAsyncTypebox<InvoiceRoutesOptions> = async (app, { orm, temporal, taskQueue, invoiceNumbering }) => {
+export const invoicesRoutes: FastifyPluginAsyncTypebox<InvoiceRoutesOptions> = async (app, { orm, temporal, taskQueue, invoiceNumbering, invoiceLinks }) => {
   const read = { roles: STAFF };
   // Sales bill clients ("bill the client now"); operators finalize drafts others prepared.
   const write = { roles: ADMIN_AND_SALES };
@@ -112,7 +112,7 @@ export const invoicesRoutes: FastifyPluginAsyncTypebox<InvoiceRoutesOptions> = a
         createLines(tx, id, priced);
       });
       const created = await orm.em.fork().findOneOrFail(Invoice, { id });
-      return invoiceWithLines(orm.em.fork(), created);
+      return invoiceWithLines(orm.em.fork(), created, invoiceLinks);
     },
   );
 
@@ -164,7 +164,7 @@ export const invoicesRoutes: FastifyPluginAsyncTypebox<InvoiceRoutesOptions> = a
       ];
       if (q.overdue === true) filters.push({ status: 'open', dueDate: { $lt: now } });
       if (q.overdue === false) filters.push({ $or: [{ status: { $ne: 'open' } }, { dueDate: { $gte: now } }] });
-      return paginate(orm.em.fork(), Invoice, { $and: filters }, q, invoiceSummary);
+      return paginate(orm.em.fork(), Invoice, { $and: filters }, q, (invoice) => invoiceSummary(invoice, invoiceLinks));
     },
   );
 
@@ -178,7 +178,7 @@ export const invoicesRoutes: FastifyPluginAsyncTypebox<InvoiceRoutesOptions> = a
       const em = orm.em.fork();
       const invoice = await em.findOne(Invoice, { id: request.params.id });
       if (!invoice) throw notFound('invoice', request.params.id);
-      return invoiceWithLines(em, invoice);
+      return invoiceWithLines(em, invoice, invoiceLinks);
     },
   );
 
@@ -253,7 +253,7 @@ export const invoicesRoutes: FastifyPluginAsyncTypebox<InvoiceRoutesOptions> = a
         await em.flush();
       });
       const em = orm.em.fork();
-      return invoiceWithLines(em, await em.findOneOrFail(Invoice, { id }));
+      return invoiceWithLines(em, await em.findOneOrFail(Invoice, { id }), invoiceLinks);
     },
   );
 
@@ -336,7 +336,7 @@ export const invoicesRoutes: FastifyPluginAsyncTypebox<InvoiceRoutesOptions> = a
         }
       }
       const em = orm.em.fork();
-      return invoiceWithLines(em, await em.findOneOrFail(Invoice, { id }));
+      return invoiceWithLines(em, await em.findOneOrFail(Invoice, { id }), invoiceLinks);
     },
   );
 

@@ -87,6 +87,13 @@ const InvoiceFields = {
   attempt_count: Type.Integer({ description: 'Charge attempts so far' }),
   next_payment_attempt: Nullable(Timestamp),
   past_due_at: Nullable(Timestamp),
+  hosted_invoice_url: Nullable(
+    Type.String({
+      description:
+        'The page where the customer sees, downloads and pays this invoice without logging in (PUBLIC_URL/invoices/<id>/<token>). ' +
+        'It is a credential: share it only with the customer. Null for a draft.',
+    }),
+  ),
   created_at: Timestamp,
 };
 

@@ -6,6 +6,7 @@ import { computeDueDate } from '../../domain/payment-terms';
 import { iso } from '../schemas';
 import type { NewDraft } from '../../services/invoices/draft-pricing';
 import type { PricedInvoice } from '../../services/invoices/invoice-records';
+import { hostedInvoiceUrl, type InvoiceLinkSigner } from '../../services/access/invoice-links';
 
 export const discountResource = (d: InvoiceDiscountRecord) => ({
   description: d.description,
@@ -27,7 +28,8 @@ export const taxResource = (t: InvoiceTaxRecord) => ({
   amount: t.amount,
 });
 
-export function invoiceSummary(i: Invoice) {
+/** `links` signs `hosted_invoice_url` (RouteDeps.invoiceLinks): computed on every read, stored nowhere. */
+export function invoiceSummary(i: Invoice, links: InvoiceLinkSigner | null) {
   return {
     id: i.id,
     object: 'invoice' as const,
@@ -65,6 +67,7 @@ export function invoiceSummary(i: Invoice) {
     attempt_count: i.attemptCount ?? 0,
     next_payment_attempt: iso(i.nextPaymentAttempt),
     past_due_at: iso(i.pastDueAt),
+    hosted_invoice_url: hostedInvoiceUrl(links, i),
     created_at: iso(i.createdAt)!,
   };
 }
@@ -83,9 +86,9 @@ const lineResource = (l: InvoiceLine) => ({
 
 
 /** The invoice resource with its lines, as retrieve answers (also used by the invoice action routes). */
-export async function invoiceWithLines(em: EntityManager, invoice: Invoice) {
+export async function invoiceWithLines(em: EntityManager, invoice: Invoice, links: InvoiceLinkSigner | null) {
   const lines = await em.find(InvoiceLine, { invoiceId: invoice.id }, { orderBy: { position: 'asc' } });
-  return { ...invoiceSummary(invoice), lines: lines.map(lineResource) };
+  return { ...invoiceSummary(invoice, links), lines: lines.map(lineResource) };
 }
 
 /** The totals of an invoice not issued yet (a preview, an upcoming invoice): nothing is paid, so all of it is due. */

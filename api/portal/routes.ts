@@ -49,7 +49,7 @@ declare module 'fastify' {
 
 /** The routes a portal session calls. Registered in their own context, so the session check applies to them alone. */
 export const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalDeps> = async (app, options) => {
-  const { orm } = options;
+  const { orm, invoiceLinks } = options;
   const lifecycle = subscriptionLifecycleActions(options);
   const cancellations = cancellationRequestActions({ ...options, mode: options.cancellationRequests });
   const collection = invoiceCollectionActions(options);
@@ -228,7 +228,7 @@ export const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalDeps> = async
     },
     async (request) => {
       const where: FilterQuery<Invoice> = { customerId: customerId(request), status: request.query.status ?? { $ne: 'draft' } };
-      return paginate(orm.em.fork(), Invoice, where, request.query, invoiceSummary);
+      return paginate(orm.em.fork(), Invoice, where, request.query, (invoice) => invoiceSummary(invoice, invoiceLinks));
     },
   );
 
@@ -238,7 +238,7 @@ export const customerPortalRoutes: FastifyPluginAsyncTypebox<PortalDeps> = async
       config: portal,
       schema: { tags, security, summary: 'Retrieve one of the customer’s invoices with its lines', params: IdParams, response: { 200: InvoiceResource, '4xx': ErrorSchema } },
     },
-    async (request) => invoiceWithLines(orm.em.fork(), await ownInvoice(request, request.params.id)),
+    async (request) => invoiceWithLines(orm.em.fork(), await ownInvoice(request, request.params.id), invoiceLinks),
   );
 
   app.get(

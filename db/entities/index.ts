@@ -17,6 +17,7 @@ export * from './quote';
 export * from './cancellation-request';
 export * from './portal-session';
 export * from './portal-sign-in';
+export * from './autopay-consent';
 
 import { CustomerSchema } from './customer';
 import { PriceSchema, ProductSchema } from './catalog';
@@ -37,6 +38,7 @@ import { OnboardingTaskSchema, QuoteLinkSchema, QuoteSchema, QuoteSignatureSchem
 import { CancellationRequestSchema } from './cancellation-request';
 import { PortalSessionSchema } from './portal-session';
 import { ChargeConsentSchema, PortalSignInLinkSchema } from './portal-sign-in';
+import { AutopayConsentSchema } from './autopay-consent';
 
 export const entities = [
   CustomerSchema,
@@ -67,4 +69,5 @@ export const entities = [
   PortalSessionSchema,
   PortalSignInLinkSchema,
   ChargeConsentSchema,
+  AutopayConsentSchema,
 ];

@@ -25,6 +25,8 @@ export interface Registration {
   /** The consent sentence the customer ticked (required for a recurring price). */
   consent: { text: string; ipAddress: string | null; userAgent: string | null } | null;
   now: Date;
+  /** Makes the card chargeable for the new customer (the card entry's `attachCard`), before anything is billed. */
+  attachCard?: (customerId: string, paymentMethod: string) => Promise<void>;
 }
 
 export type RegistrationOutcome =
@@ -70,6 +72,14 @@ export async function registerCustomer(deps: RegistrationDeps, registration: Reg
     return customer;
   });
   if (!created) return { registered: false, reason: 'email_taken' };
+  if (registration.attachCard) {
+    try {
+      await registration.attachCard(created.id, registration.paymentMethod);
+    } catch (err) {
+      await discardRegistration(orm, created.id);
+      throw err;
+    }
+  }
 
   if (offer.price.type === 'recurring') {
     let subscriptionId: string;

@@ -69,6 +69,14 @@ const REFUND_REASONS = new Set<string>(['duplicate', 'fraudulent', 'requested_by
 
 const SAME_OUTCOME_AS_PAYMENT_INTENT = new Set(['charge.succeeded', 'charge.failed']);
 
+/**
+ * Card setups (Stripe.js card entry, web/payments/). The page reads its SetupIntent from Stripe when
+ * the customer's form comes back (submitted, or back from the bank's page), and only that form knows
+ * what the card is for (a portal update, a checkout); nothing is waiting on these events, so they are
+ * kept as `ignored`. A card whose form never came back stays attached at Stripe, unused.
+ */
+const CARD_SETUP_EVENTS = new Set(['setup_intent.succeeded', 'setup_intent.setup_failed', 'setup_intent.requires_action', 'setup_intent.canceled']);
+
 type Json = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -168,7 +176,9 @@ export function planStripeEvent(event: StripeEventEnvelope): RoutingPlan {
         action: 'ignore',
         reason: SAME_OUTCOME_AS_PAYMENT_INTENT.has(event.type)
           ? `${event.type} repeats the payment_intent.* event for the same payment, which is the one routed.`
-          : `${event.type} is not an event type the billing workflows act on.`,
+          : CARD_SETUP_EVENTS.has(event.type)
+            ? `${event.type}: the card form that started this SetupIntent reads it from Stripe when the customer submits it; nothing waits on this event.`
+            : `${event.type} is not an event type the billing workflows act on.`,
       };
   }
 }

@@ -85,6 +85,10 @@ const MATRIX: Record<string, Expectation> = {
   'POST /portal/subscriptions/:id/pause': 'public',
   'POST /portal/subscriptions/:id/resume': 'public',
   'POST /portal/subscriptions/:id/cancel': 'public',
+  // The hosted invoice page: its link's token is the credential (services/access/invoice-links.ts).
+  'GET /invoices/:id/:token': 'public',
+  'GET /invoices/:id/:token/pdf': 'public',
+  'POST /invoices/:id/:token/pay': 'public',
   'GET /docs': 'public',
   'HEAD /docs/': 'public', // the trailing-slash twin Fastify registers for the docs prefix (its GET is not reported)
   'GET /docs/json': 'public',

@@ -8,7 +8,7 @@ import { buildApp, type AppDeps } from '../../api/app';
 import { issueApiKey } from '../../services/access/api-keys';
 import type { ApiKeyRole } from '../../db/entities';
 import { requireEnv } from './env';
-import { testBillingWorker } from './billing-worker';
+import { TEST_LINK_SIGNING_SECRET, TEST_PUBLIC_URL, testBillingWorker } from './billing-worker';
 import { CapturingMailer } from './capturing-mailer';
 import { quietTemporalLogs } from './temporal-env';
 import { TEST_RATE_LIMITS } from './rate-limits';
@@ -58,7 +58,18 @@ export async function startApiHarness({
   const mailer = new CapturingMailer();
   const worker: Worker = await testBillingWorker({ connection: workerConnection, taskQueue, orm, mailer, publicUrl });
   const workerRun = worker.run();
-  const app = await buildApp({ orm, temporal, taskQueue, logger: pino({ level: process.env.TEST_API_LOG ?? 'silent' }), workflowAnswerTimeoutMs, cancellationRequests, rateLimits: TEST_RATE_LIMITS, publicUrl, ...appDeps });
+  const app = await buildApp({
+    orm,
+    temporal,
+    taskQueue,
+    logger: pino({ level: process.env.TEST_API_LOG ?? 'silent' }),
+    workflowAnswerTimeoutMs,
+    cancellationRequests,
+    rateLimits: TEST_RATE_LIMITS,
+    publicUrl: publicUrl ?? TEST_PUBLIC_URL,
+    linkSigningSecret: TEST_LINK_SIGNING_SECRET,
+    ...appDeps,
+  });
 
   const keys = {} as Record<ApiKeyRole, string>;
   for (const role of ['admin', 'operator', 'sales'] as const) {

@@ -8,6 +8,10 @@ import { OutboxMailer } from '../../activities/email/outbox-mailer';
 import type { PaymentGateway } from '../../activities/payments/gateway';
 import type { Mailer } from '../../activities/email/mailer';
 
+/** The public base URL and link signing secret the test API and worker share, so emailed invoice links open in the API. */
+export const TEST_PUBLIC_URL = 'http://localhost:3000';
+export const TEST_LINK_SIGNING_SECRET = 'test-link-signing-secret-not-for-production-0123456789';
+
 let bundle: Promise<WorkflowBundleOption> | undefined;
 
 /**
@@ -42,7 +46,7 @@ export async function testBillingWorker(opts: {
   mailer?: Mailer;
   /** Give each test its own prefix to check numbering without other tests' invoices interleaving. */
   invoiceNumberPrefix?: string;
-  /** Where links in emails point (the page tests' own server); default http://localhost:3000. */
+  /** Where links in emails point (the page tests' own server); default TEST_PUBLIC_URL. */
   publicUrl?: string;
 }): Promise<Worker> {
   return createBillingWorker({
@@ -56,7 +60,9 @@ export async function testBillingWorker(opts: {
       mailer: opts.mailer ?? new OutboxMailer(),
       log: pino({ level: 'silent' }),
       emailFrom: 'Billing <billing@example.com>',
-      publicUrl: opts.publicUrl ?? 'http://localhost:3000',
+      publicUrl: opts.publicUrl ?? TEST_PUBLIC_URL,
+      portalUrl: `${opts.publicUrl ?? TEST_PUBLIC_URL}/portal`,
+      linkSigningSecret: TEST_LINK_SIGNING_SECRET,
       invoiceNumberPrefix: opts.invoiceNumberPrefix ?? 'TEST-',
     },
   });

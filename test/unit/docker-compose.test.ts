@@ -24,3 +24,9 @@ test('POSTGRES_PASSWORD must be set: every use requires it, none has a default',
   expect(uses.length).toBeGreaterThanOrEqual(3); // the database, Temporal's connection, the app's DATABASE_URL
   for (const use of uses) expect(use).toMatch(/^:\?/);
 });
+
+test('LINK_SIGNING_SECRET must be set: the app refuses to start without it, so compose does too', () => {
+  const uses = [...compose.matchAll(/\$\{LINK_SIGNING_SECRET([^}]*)\}/g)].map((m) => m[1]);
+  expect(uses.length).toBeGreaterThanOrEqual(1);
+  for (const use of uses) expect(use).toMatch(/^:\?/);
+});

@@ -84,4 +84,13 @@ describe('planStripeEvent', () => {
       reason: 'customer.created is not an event type the billing workflows act on.',
     });
   });
+
+  test('setup_intent.* events are ignored: the card form reads its SetupIntent itself when it comes back', () => {
+    for (const type of ['setup_intent.succeeded', 'setup_intent.setup_failed']) {
+      expect(planStripeEvent(event(type, { id: 'seti_1', status: 'succeeded', payment_method: 'pm_1' }))).toEqual({
+        action: 'ignore',
+        reason: `${type}: the card form that started this SetupIntent reads it from Stripe when the customer submits it; nothing waits on this event.`,
+      });
+    }
+  });
 });

@@ -55,7 +55,7 @@ export async function accountPages(app: FastifyInstance, deps: PageDeps & { port
         title: t(request)('portal.paymentMethodTitle'),
         nav: portalNav(t(request), 'paymentMethod'),
         current: cardLabel(customer.defaultPaymentMethod, t(request)),
-        card: await cardEntry.prepare(),
+        card: await cardEntry.prepare({ customerId: session.customerId }),
         errors,
         saved,
         allowed: allowedActions(request, session),
@@ -75,7 +75,7 @@ export async function accountPages(app: FastifyInstance, deps: PageDeps & { port
     const session = await requireSession(orm, request, reply);
     if (!session) return reply;
     if (!allowedActions(request, session).paymentMethod) return renderPage(request, reply, 'message', { title: t(request)('portal.notAllowedTitle'), message: t(request)('portal.notAllowedMessage') }, 403);
-    const read = await cardEntry.read(body(request), t(request));
+    const read = await cardEntry.read(body(request), t(request), { customerId: session.customerId });
     if (!read.ok) {
       const customer = await orm.em.fork().findOneOrFail(Customer, { id: session.customerId });
       return renderPaymentMethod(request, reply, session, customer, read.errors, 400);

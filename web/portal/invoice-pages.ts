@@ -65,7 +65,7 @@ export async function invoicePages(app: FastifyInstance, deps: PageDeps & { port
         savedCard: cardLabel(customer.defaultPaymentMethod, t(request)),
         allowed: allowedActions(request, session),
         result: (RESULTS as readonly string[]).includes(result) ? result : null,
-        card: await cardEntry.prepare(),
+        card: await cardEntry.prepare({ customerId: session.customerId }),
         errors,
       },
       status,
@@ -142,7 +142,7 @@ export async function invoicePages(app: FastifyInstance, deps: PageDeps & { port
     if (!allowedActions(request, session).paymentMethod) {
       return renderPage(request, reply, 'message', { title: t(request)('portal.notAllowedTitle'), message: t(request)('portal.notAllowedMessage') }, 403);
     }
-    const read = await cardEntry.read((request.body as Record<string, unknown> | undefined) ?? {}, t(request));
+    const read = await cardEntry.read((request.body as Record<string, unknown> | undefined) ?? {}, t(request), { customerId: session.customerId });
     if (!read.ok) return renderInvoice(request, reply, session, invoice, read.errors, 400);
     // Saved as the default, as the payment method page does; then this invoice is charged with it.
     await savePaymentMethod(deps, session.customerId, read.paymentMethod, request.log);

@@ -51,7 +51,7 @@ export async function registerPages(app: FastifyInstance, deps: PageDeps & { por
       request,
       reply,
       'portal/register',
-      { title: f.t('portal.registerTitle'), offers, values, errors, emailTaken, consentText: await consentText(request), card: await cardEntry.prepare() },
+      { title: f.t('portal.registerTitle'), offers, values, errors, emailTaken, consentText: await consentText(request), card: await cardEntry.prepare({ customerId: null }) },
       status,
     );
   }
@@ -73,7 +73,7 @@ export async function registerPages(app: FastifyInstance, deps: PageDeps & { por
     const offer = values.price ? await offeredPrice(orm.em.fork(), values.price) : null;
     if (!offer) errors.price = t('portal.planRequired');
     else if (offer.price.type === 'recurring' && !values.consent) errors.consent = t('portal.consentRequired');
-    const card = await cardEntry.read(body, t);
+    const card = await cardEntry.read(body, t, { customerId: null });
     if (!card.ok) Object.assign(errors, card.errors);
     if (Object.keys(errors).length > 0 || !offer || !card.ok) return renderForm(request, reply, values, errors, 400);
 
@@ -86,6 +86,8 @@ export async function registerPages(app: FastifyInstance, deps: PageDeps & { por
         paymentMethod: card.paymentMethod,
         consent: offer.price.type === 'recurring' ? { text: await consentText(request), ipAddress: request.ip, userAgent: request.headers['user-agent'] ?? null } : null,
         now: new Date(),
+        // With Stripe the card was set up before its customer existed: attached to it before anything is charged.
+        attachCard: (customerId, paymentMethod) => cardEntry.attachCard?.(customerId, paymentMethod) ?? Promise.resolve(),
       },
     );
     if (!outcome.registered) {

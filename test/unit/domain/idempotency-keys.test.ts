@@ -5,6 +5,7 @@
  */
 import {
   chargeIdempotencyKey,
+  gatewayCustomerKey,
   gatewayPaymentKey,
   offlinePaymentKey,
   refundIdempotencyKey,
@@ -34,6 +35,10 @@ it('keys a gateway-reported payment by its gateway id, or by the paid time when 
   expect(gatewayPaymentKey(invoiceId, null, '2026-03-31T09:15:00.000Z')).toBe(
     'gateway-in_0190f3a2c4b87d6e9f01a2b3c4d5e6f7-2026-03-31T09:15:00.000Z',
   );
+});
+
+it('keys the gateway customer by our customer', () => {
+  expect(gatewayCustomerKey('cus_0190f3a2c4b87d6e9f01a2b3c4d5e6f7')).toBe('customer-cus_0190f3a2c4b87d6e9f01a2b3c4d5e6f7');
 });
 
 it('rebuilds the same key from the same data, as a retry or replay does', () => {

@@ -78,6 +78,7 @@ describe('SandboxGateway', () => {
     insufficient_funds: 'Your card has insufficient funds.',
     expired_card: 'Your card has expired.',
     processing_error: 'An error occurred while processing your card. Try again in a little bit.',
+    authentication_required: 'Your card was declined. This transaction requires authentication.',
   } as const;
 
   it.each([
@@ -89,6 +90,8 @@ describe('SandboxGateway', () => {
     ['pm_card_chargeDeclinedExpiredCard', 'expired_card'],
     ['pm_card_chargeDeclinedProcessingError', 'processing_error'],
     ['pm_card_chargeDeclinedFraudulent', 'generic_decline'],
+    ['pm_card_authenticationRequiredOnSetup', 'succeeded'],
+    ['pm_card_authenticationRequired', 'authentication_required'],
   ] as const)('charges %s like Stripe test mode: %s', async (paymentMethod, expected) => {
     const outcome = await gateway.charge(chargeRequest({ paymentMethod }));
 
