@@ -66,8 +66,13 @@ export async function signInPages(app: FastifyInstance, deps: PageDeps & { porta
     const addressKey = createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 32);
     const { current } = await perAddress.increment(addressKey, ADDRESS_WINDOW_MS);
     if (current <= LINKS_PER_ADDRESS) {
-      const sent = await requestSignInLinks(deps, email);
-      request.log.info({ linksRequested: sent }, 'portal sign-in link requested');
+      // Not awaited: starting the emails' workflows takes time only for an address that has an account,
+      // and the answer must not come later for one than for the other.
+      const log = request.log;
+      requestSignInLinks(deps, email).then(
+        (sent) => log.info({ linksRequested: sent }, 'portal sign-in link requested'),
+        (err: unknown) => log.error({ err }, 'portal sign-in link could not be requested'),
+      );
     } else {
       request.log.warn('portal sign-in links for one address over the limit: none sent');
     }
