@@ -26,8 +26,12 @@ import { renderEmail, type EmailKind } from './email/templates';
 
 export type { RecordQuoteStateInput } from '../services/quotes/record-quote-state';
 
-/** The public path of an acceptance link: `${publicUrl}${quoteLinkPath(token)}`. */
-export const quoteLinkPath = (token: string): string => `/v1/public/quotes/${token}`;
+/**
+ * The public path of an acceptance link: `${publicUrl}${quoteLinkPath(token)}`, the acceptance page
+ * (web/quotes/) where the signer reads, signs or declines the version it was sent for. The same token
+ * also works on the JSON routes under `/v1/public/quotes/`.
+ */
+export const quoteLinkPath = (token: string): string => `/quotes/${token}`;
 
 /** What the outbox copy of an email shows instead of a link's token (which only the delivered email carries). */
 export const REDACTED_TOKEN = '[redacted]';

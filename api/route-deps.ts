@@ -5,6 +5,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
+import type { QuoteUpdateSender } from '../services/quotes/quote-link-actions';
 import { sendChange } from './workflow-changes';
 import type { InvoiceLinkSigner } from '../services/access/invoice-links';
 
@@ -31,6 +32,15 @@ export interface RouteDeps {
    */
   updateWorkflow<Ret, Args extends unknown[]>(workflowId: string, update: UpdateDefinition<Ret, Args>, ...args: UpdateArgs<Args>): Promise<Ret>;
 }
+
+/**
+ * `updateWorkflow` in the shape services take it (services/quotes/quote-link-actions.ts): arguments
+ * always given as one array, so the page routes and the JSON routes send a change the same way.
+ */
+export const quoteUpdateSender =
+  (updateWorkflow: RouteDeps['updateWorkflow']): QuoteUpdateSender =>
+  <Ret, Args extends unknown[]>(workflowId: string, update: UpdateDefinition<Ret, Args>, args: Args) =>
+    (updateWorkflow as (id: string, u: UpdateDefinition<Ret, Args>, a: Args) => Promise<Ret>)(workflowId, update, args);
 
 export function routeDeps(base: {
   orm: MikroORM;

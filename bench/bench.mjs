@@ -9,6 +9,8 @@
 //            same workflows with no-op activities
 //   api      GET by id and a filtered list under fixed-concurrency load, against bare Fastify (and
 //            GET by id against bare Fastify running the same SQL through pg)
+//   page     the quote acceptance page (GET /quotes/:token) under the same load, printed beside the
+//            API's GET by id
 //   hot      20 clients pausing and resuming one subscription, then 20 subscriptions: answers by
 //            status, p50/p99, and changes applied after their caller was told they failed (must be 0)
 // Idle runs first, so "none" is a fresh worker and an empty server. Prints a JSON summary and a
@@ -27,6 +29,7 @@ import { measureBillingRun } from './sections/billing.mjs';
 import { measureHistory } from './sections/history.mjs';
 import { measureIdleCost } from './sections/idle-cost.mjs';
 import { measureHotEntity } from './sections/hot-entity.mjs';
+import { measureQuotePage } from './sections/quote-page.mjs';
 
 /** A promise that never rejects: { value } or { error }, so it can wait while other work runs. */
 const settle = (promise) => promise.then((value) => ({ value }), (error) => ({ error }));
@@ -130,6 +133,8 @@ async function main(options) {
       }));
     }
 
+    if (wants('page')) await section('page', () => measureQuotePage(stack, { connections: options.connections, duration: options.duration, log }));
+
     if (wants('hot')) await section('hot', () => measureHotEntity(stack, { clients: 20, seconds: options.hotSeconds, log }));
   } finally {
     log('stopping the stack');
@@ -157,6 +162,7 @@ function warningsOf({ sections: s, errors }) {
       }
     }
   }
+  if (s.page && (s.page.page.non2xx || s.page.page.errors)) warnings.push(`${s.page.route}: ${s.page.page.non2xx} non-2xx, ${s.page.page.errors} errors under load`);
   if (s.hot) {
     for (const [name, run] of [['one subscription', s.hot.oneSubscription], ['20 subscriptions', s.hot.manySubscriptions]]) {
       if (run.appliedAfterToldFailed || run.answered200NotApplied || run.finalStateMismatches) {

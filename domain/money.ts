@@ -155,20 +155,36 @@ function toDecimalString(amount: number, exponent: number): string {
 // TypeScript's ES2022 lib only declares number | bigint, so widen the type here and nowhere else.
 type DecimalFormatter = { format(value: string): string };
 
+/**
+ * Formatters by locale and currency: building one is most of formatMoney's cost (a page shows a dozen
+ * amounts). Only immutable formatters are kept, so the cache changes no result; it is bounded by the
+ * locales and currencies actually used.
+ */
+const formatters = new Map<string, DecimalFormatter>();
+
+function formatterFor(locale: string, currency: string, exponent: number): DecimalFormatter {
+  const key = `${locale}|${currency}`;
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    try {
+      formatter = new Intl.NumberFormat(locale, {
+        style: 'currency',
+        currency,
+        minimumFractionDigits: exponent,
+        maximumFractionDigits: exponent,
+      }) as unknown as DecimalFormatter;
+    } catch (error) {
+      throw new MoneyError(`Cannot format money for locale "${locale}": ${(error as Error).message}`);
+    }
+    formatters.set(key, formatter);
+  }
+  return formatter;
+}
+
 /** Human-readable amount for emails and PDFs: "$12.34", "¥500", "KWD 1.234". */
 export function formatMoney(m: Money, locale = 'en-US'): string {
   const { amount, currency } = money(m.amount, m.currency);
   const exponent = currencyExponent(currency);
-  let formatter: DecimalFormatter;
-  try {
-    formatter = new Intl.NumberFormat(locale, {
-      style: 'currency',
-      currency,
-      minimumFractionDigits: exponent,
-      maximumFractionDigits: exponent,
-    }) as unknown as DecimalFormatter;
-  } catch (error) {
-    throw new MoneyError(`Cannot format money for locale "${locale}": ${(error as Error).message}`);
-  }
+  const formatter = formatterFor(locale, currency, exponent);
   return formatter.format(toDecimalString(amount, exponent));
 }

@@ -23,6 +23,7 @@ import type { CardEntrySources } from './payments/card-entry';
 import { renderPage } from './render';
 import { portalPages } from './portal';
 import { hostedInvoicePages } from './hosted-invoice/routes';
+import { quotePages } from './quotes/quote-pages';
 
 const NO_CARD_ENTRY_SOURCES: CardEntrySources = { script: [], frame: [], connect: [], img: [] };
 
@@ -107,6 +108,7 @@ export async function webPages(app: FastifyInstance, deps: PageDeps): Promise<vo
   // Page areas: one line each.
   await app.register(portalPages, deps);
   await app.register(hostedInvoicePages, deps);
+  await app.register(quotePages, deps);
 }
 
 /** Errors on a page answer with a page: the status kept, the message one a customer can act on, details only in the log. */

@@ -10,16 +10,14 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { Quote, QuoteLink } from '../../db/entities';
-import { FINAL_STAGES } from '../../domain/quote';
-import { linkTokenHash } from '../../domain/quote-hash';
-import { declineQuoteUpdate, signQuoteUpdate } from '../../workflows/quote/contract';
-import { ApiError, ErrorSchema, conflict } from '../errors';
+import { Quote } from '../../db/entities';
+import { declineThroughLink, findQuoteLink, signThroughLink, type QuoteLinkRecords } from '../../services/quotes/quote-link-actions';
+import { ApiError, ErrorSchema } from '../errors';
 import { workflowCallError } from '../workflow-errors';
 import { userAgentOf } from './callers';
 import { PublicQuoteResource, SignBody } from './schemas';
 import { loadQuoteRecords, publicQuoteResource } from './serialization';
-import type { RouteDeps } from '../route-deps';
+import { quoteUpdateSender, type RouteDeps } from '../route-deps';
 import { PendingChangeResource } from '../workflow-changes';
 
 const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200, description: 'The token of the acceptance link' }) });
@@ -35,13 +33,12 @@ export const publicQuotesRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (a
   const config = { public: true } as const;
   const security: { [name: string]: string[] }[] = [];
 
-  async function linkFor(token: string): Promise<{ link: QuoteLink; quote: Quote }> {
-    const em = orm.em.fork();
-    const link = await em.findOne(QuoteLink, { tokenHash: linkTokenHash(token) });
-    if (!link) throw unknownLink();
-    const quote = await em.findOne(Quote, { id: link.quoteId });
-    if (!quote) throw unknownLink();
-    return { link, quote };
+  const send = quoteUpdateSender(updateWorkflow);
+
+  async function linkFor(token: string): Promise<QuoteLinkRecords> {
+    const found = await findQuoteLink(orm.em.fork(), token);
+    if (!found) throw unknownLink();
+    return found;
   }
 
   async function view(quoteId: string) {
@@ -50,19 +47,16 @@ export const publicQuotesRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (a
     return publicQuoteResource((await loadQuoteRecords(em, [quote]))[0]!);
   }
 
-  async function act(token: string, what: string, send: (workflowId: string, link: QuoteLink) => Promise<unknown>) {
-    const { link, quote } = await linkFor(token);
-    if (FINAL_STAGES.includes(quote.stage)) {
-      throw conflict(quote.stage === 'expired' ? 'quote_expired' : 'quote_closed', `This quote is ${quote.stage}.`);
-    }
+  /** One action through the link (services/quotes/quote-link-actions.ts), answered with the quote as it now is. */
+  async function act(token: string, what: string, action: (found: QuoteLinkRecords) => Promise<unknown>) {
+    const found = await linkFor(token);
     try {
-      await send(quote.workflowId, link);
+      await action(found);
     } catch (err) {
       throw workflowCallError(err, `Cannot ${what} the quote`);
     }
-    return view(quote.id);
+    return view(found.quote.id);
   }
-
 
   app.get(
     '/public/quotes/:token',
@@ -98,18 +92,8 @@ export const publicQuotesRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (a
       },
     },
     async (request) =>
-      act(request.params.token, 'sign', (workflowId, link) =>
-        updateWorkflow(workflowId, signQuoteUpdate, [
-          {
-            signerId: link.signerId,
-            linkId: link.id,
-            linkVersion: link.version,
-            apiKeyId: null,
-            ip: request.ip,
-            userAgent: userAgentOf(request),
-            contentHash: request.body.content_hash,
-          },
-        ]),
+      act(request.params.token, 'sign', (found) =>
+        signThroughLink(send, found, { ip: request.ip, userAgent: userAgentOf(request) }, request.body.content_hash),
       ),
   );
 
@@ -127,8 +111,6 @@ export const publicQuotesRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (a
       },
     },
     async (request) =>
-      act(request.params.token, 'decline', (workflowId, link) =>
-        updateWorkflow(workflowId, declineQuoteUpdate, [{ name: null, email: link.signerEmail, reason: request.body?.reason ?? null }]),
-      ),
+      act(request.params.token, 'decline', (found) => declineThroughLink(send, found, request.body?.reason ?? null)),
   );
 };

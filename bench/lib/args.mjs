@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { parseEngine } from '../../scripts/lib/temporal-server-config.mjs';
 
-export const SECTIONS = ['history', 'idle', 'billing', 'api', 'hot'];
+export const SECTIONS = ['history', 'idle', 'billing', 'api', 'page', 'hot'];
 
 const FULL = { subscriptions: 2000, idle: 10000, duration: 10, connections: 10, hotSeconds: 30 };
 const QUICK = { subscriptions: 30, idle: 100, duration: 2, connections: 10, hotSeconds: 5 };
@@ -11,7 +11,7 @@ const QUICK = { subscriptions: 30, idle: 100, duration: 2, connections: 10, hotS
 export const USAGE = `Usage: npm run bench -- [options]
   --subscriptions N   billing run size, all due at the same moment (default ${FULL.subscriptions}; quick ${QUICK.subscriptions})
   --idle N            sleeping subscriptions for the idle cost (default ${FULL.idle}; quick ${QUICK.idle})
-  --duration S        seconds of load per API route (default ${FULL.duration}; quick ${QUICK.duration})
+  --duration S        seconds of load per API route and page (default ${FULL.duration}; quick ${QUICK.duration})
   --connections N     concurrent connections of the load generator (default ${FULL.connections})
   --hot-seconds S     seconds of each hot entity run, 20 clients (default ${FULL.hotSeconds}; quick ${QUICK.hotSeconds})
   --quick             small loads, under 2 minutes in total

@@ -39,6 +39,20 @@ function apiRows(api) {
   return rows;
 }
 
+/** The quote acceptance page beside the API's GET by id (same load, measured right after it; '–' without the api section). */
+function pageRows(page, api) {
+  const byId = api?.byId.api;
+  const ratio = (a, b) => (byId ? times(a / b, 2) : '');
+  const rows = [{ title: `Quote acceptance page: ${page.connections} connections, ${page.durationSeconds} s`, measured: 'page', baseline: 'API GET by id' }];
+  rows.push([page.route, `${num(page.htmlBytes / 1024, 1)} KiB HTML`, api ? api.byId.route : '–', '']);
+  rows.push(['  p50 latency', `${num(page.page.p50Ms, 2)} ms`, byId ? `${num(byId.p50Ms, 2)} ms` : '–', ratio(page.page.p50Ms, byId?.p50Ms)]);
+  rows.push(['  p99 latency', `${num(page.page.p99Ms, 2)} ms`, byId ? `${num(byId.p99Ms, 2)} ms` : '–', ratio(page.page.p99Ms, byId?.p99Ms)]);
+  rows.push(['  pages / s (requests / s)', num(page.page.requestsPerSecond, 0), byId ? num(byId.requestsPerSecond, 0) : '–', ratio(page.page.requestsPerSecond, byId?.requestsPerSecond)]);
+  rows.push(['  CPU per request (server + PostgreSQL)', cpuMs(page.page.cpuMsPerRequest), byId ? cpuMs(byId.cpuMsPerRequest) : '–', '']);
+  if (page.page.non2xx || page.page.errors) rows.push(['  non-2xx / errors', `${page.page.non2xx} / ${page.page.errors}`, '', '']);
+  return rows;
+}
+
 function idleRows(idle, engine) {
   return [
     { title: `Idle cost: ${idle.subscriptions} subscriptions asleep until next month`, measured: `${idle.subscriptions} asleep`, baseline: 'none' },
@@ -89,6 +103,7 @@ export function formatTable(summary) {
   const rows = [];
   if (s.billing) rows.push(...billingRows(s.billing));
   if (s.api) rows.push(...apiRows(s.api));
+  if (s.page) rows.push(...pageRows(s.page, s.api));
   if (s.idle) rows.push(...idleRows(s.idle, summary.parameters.engine));
   if (s.history) rows.push(...historyRows(s.history));
   if (s.hot) rows.push(...hotRows(s.hot));

@@ -10,7 +10,7 @@ import { findFreePort, waitForPort } from '../../scripts/lib/ports.mjs';
 import { stopChild } from '../../scripts/lib/proc.mjs';
 import { cpuBetween, readCpu } from '../lib/cpu-usage.mjs';
 
-const WARMUP_SECONDS = 0.5;
+export const WARMUP_SECONDS = 0.5;
 
 const round = (value, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 
@@ -23,7 +23,7 @@ function percentile(sorted, p) {
  * One load run. Latencies come from autocannon's per-response event (float milliseconds) rather than
  * its histogram, which keeps whole milliseconds only: too coarse for a sub-millisecond bare route.
  */
-async function load({ url, headers, connections, duration }) {
+export async function load({ url, headers, connections, duration }) {
   const latencies = [];
   const instance = autocannon({ url, headers, connections, duration });
   instance.on('response', (_client, statusCode, _bytes, responseTime) => {
@@ -43,7 +43,7 @@ async function load({ url, headers, connections, duration }) {
 }
 
 /** CPU milliseconds per request of the serving process (and of PostgreSQL) over a load run. */
-function cpuPerRequest(cpu, server, requests) {
+export function cpuPerRequest(cpu, server, requests) {
   const perRequest = (seconds) => (requests ? round((seconds * 1000) / requests, 3) : null);
   return { server: perRequest(cpu.cpuSeconds[server]), postgres: perRequest(cpu.cpuSeconds.postgres) };
 }

@@ -239,6 +239,11 @@ const MATRIX: Record<string, Expectation> = {
   'GET /v1/public/quotes/:token': 'public',
   'POST /v1/public/quotes/:token/sign': 'public',
   'POST /v1/public/quotes/:token/decline': 'public',
+  // The same link's acceptance page (web/quotes/): no key, the token is the credential; an unknown one is the 404 page.
+  'GET /quotes/:token': 'public',
+  'GET /quotes/:token/pdf': 'public',
+  'POST /quotes/:token/sign': 'public',
+  'POST /quotes/:token/decline': 'public',
 
   // Customer portal: staff who talk to the customer open a session for it (and end one early)...
   'POST /v1/customers/:id/portal-sessions': all,

@@ -537,8 +537,10 @@ describe('quote link tokens are never kept in clear', () => {
     expect(listed.body.data).toHaveLength(1);
     const shown = JSON.stringify(listed.body);
     expect(shown).not.toContain(token);
-    const url = /http:\/\/localhost:3000(\/v1\/public\/quotes\/[^\s"<]+)/.exec(listed.body.data[0].text)![1]!;
-    expect(url).toBe('/v1/public/quotes/[redacted]');
+    // The email links to the acceptance page; the same token works on the JSON routes under /v1/public.
+    const pagePath = /http:\/\/localhost:3000(\/quotes\/[^\s"<]+)/.exec(listed.body.data[0].text)![1]!;
+    expect(pagePath).toBe('/quotes/[redacted]');
+    const url = `/v1/public${pagePath}`;
     expectError(await customerCall('GET', url), 404, 'resource_missing');
     expectError(await customerCall('POST', `${url}/sign`, { content_hash: quote.content_hash }), 404, 'resource_missing');
     expectError(await customerCall('GET', encodeURI(url)), 404, 'resource_missing');

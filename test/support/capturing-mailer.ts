@@ -19,7 +19,7 @@ export class CapturingMailer implements Mailer {
   quoteLinkTokens(keyPrefix: string): string[] {
     return this.delivered
       .filter((e) => e.idempotencyKey.startsWith(keyPrefix))
-      .map((e) => /\/v1\/public\/quotes\/([A-Za-z0-9_-]+)/.exec(e.text)?.[1])
+      .map((e) => /\/quotes\/([A-Za-z0-9_-]+)/.exec(e.text)?.[1])
       .filter((t): t is string => t !== undefined);
   }
 }
