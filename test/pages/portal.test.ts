@@ -51,6 +51,11 @@ async function billedSubscription(customer: string): Promise<string> {
   const created = await api().call('sales', 'POST', '/v1/subscriptions', { customer, price: monthly });
   expect(created.status).toBe(200);
   await eventually(async () => expect((await api().call('operator', 'GET', `/v1/subscriptions/${created.body.id}`)).body.status).toBe('active'));
+  // Its first period's invoice charged, so the customer's open invoices are only the ones a test makes.
+  await eventually(async () => {
+    const invoices = (await api().call('operator', 'GET', `/v1/invoices?subscription=${created.body.id}`)).body.data as { status: string }[];
+    expect(invoices.map((i) => i.status)).toEqual(['paid']);
+  });
   return created.body.id;
 }
 
