@@ -10,6 +10,7 @@ import { planChangeActivities } from './plan-changes';
 import { quoteActivities } from './quotes';
 import { subscriptionNoticeActivities } from './subscription-notices';
 import { portalSignInActivities } from './portal-sign-in';
+import { checkoutActivities } from './checkout';
 
 /** Every activity the billing workflows call, built from injected dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...quoteActivities(deps),
     ...subscriptionNoticeActivities(deps),
     ...portalSignInActivities(deps),
+    ...checkoutActivities(deps),
   };
 }
 

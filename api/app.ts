@@ -187,6 +187,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     quotes: deps.quotes ?? DEFAULT_QUOTE_CONFIG,
     cancellationRequests: deps.cancellationRequests ?? 'approval',
     portalUrl: deps.portalUrl,
+    publicUrl,
   });
   await app.register(webPages, {
     ...routes,
@@ -196,9 +197,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     portal: {
       registration: deps.portalRegistration ?? true,
       cancellationRequests: deps.cancellationRequests ?? 'approval',
-      invoiceNumbering: deps.invoiceNumbering ?? DEFAULT_INVOICE_NUMBER_FORMAT,
       accessPerHour: limits.portalAccessPerHour,
     },
+    invoiceNumbering: deps.invoiceNumbering ?? DEFAULT_INVOICE_NUMBER_FORMAT,
   });
 
   return app;

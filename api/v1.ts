@@ -36,6 +36,7 @@ import { customerPortalRoutes } from './portal/routes';
 import { quotesRoutes } from './quotes/routes';
 import { onboardingTasksRoutes } from './quotes/onboarding-tasks-routes';
 import { publicQuotesRoutes } from './quotes/public-routes';
+import { paymentLinksRoutes } from './payment-links/routes';
 
 /** How long `POST /v1/refunds` waits for the refund to settle before answering with it still pending. */
 const REFUND_ANSWER_WAIT_MS = 5_000;
@@ -47,6 +48,8 @@ export interface V1Options {
   quotes: QuoteConfig;
   cancellationRequests: CancellationMode;
   portalUrl: string | undefined;
+  /** PUBLIC_URL, without a trailing slash: where the customer pages are (a payment link's `url`). */
+  publicUrl: string;
 }
 
 export const v1Routes: FastifyPluginAsyncTypebox<V1Options> = async (v1, options) => {
@@ -79,4 +82,5 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1Options> = async (v1, options
   await v1.register(quotesRoutes, { ...deps, quotes: options.quotes });
   await v1.register(onboardingTasksRoutes, deps);
   await v1.register(publicQuotesRoutes, deps);
+  await v1.register(paymentLinksRoutes, { ...deps, publicUrl: options.publicUrl });
 };

@@ -24,6 +24,8 @@ export const EMAIL_KINDS = [
   'subscription_term_renewal',
   'subscription_term_expiry',
   'subscription_term_reminder_owner',
+  'checkout_completed',
+  'checkout_completed_owner',
 ] as const;
 
 /**

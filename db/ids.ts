@@ -33,6 +33,8 @@ export const ID_PREFIXES = {
   portalSignInLink: 'psli',
   chargeConsent: 'ccon',
   autopayConsent: 'apc',
+  paymentLink: 'plink',
+  checkoutSession: 'cs',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -5,6 +5,7 @@
 import type { RouteDeps } from '../api/route-deps';
 import type { CardEntry } from './payments/card-entry';
 import type { PortalPageOptions } from './portal/options';
+import type { InvoiceNumberFormat } from '../services/invoices/invoice-numbering';
 
 export interface PageDeps extends RouteDeps {
   /** The address customers reach this app at (PUBLIC_URL): links in pages and emails start with it. */
@@ -15,4 +16,6 @@ export interface PageDeps extends RouteDeps {
   cardEntry: CardEntry;
   /** The customer portal's settings (web/portal); DEFAULT_PORTAL_PAGE_OPTIONS when absent. */
   portal?: PortalPageOptions;
+  /** Invoice numbers given when a page issues an invoice (a checkout); the API and worker use the same format. */
+  invoiceNumbering: InvoiceNumberFormat;
 }

@@ -24,6 +24,7 @@ import { renderPage } from './render';
 import { portalPages } from './portal';
 import { hostedInvoicePages } from './hosted-invoice/routes';
 import { quotePages } from './quotes/quote-pages';
+import { checkoutPages } from './checkout/routes';
 
 const NO_CARD_ENTRY_SOURCES: CardEntrySources = { script: [], frame: [], connect: [], img: [] };
 
@@ -109,6 +110,7 @@ export async function webPages(app: FastifyInstance, deps: PageDeps): Promise<vo
   await app.register(portalPages, deps);
   await app.register(hostedInvoicePages, deps);
   await app.register(quotePages, deps);
+  await app.register(checkoutPages, deps);
 }
 
 /** Errors on a page answer with a page: the status kept, the message one a customer can act on, details only in the log. */

@@ -5,3 +5,4 @@ export { invoiceCollectionWorkflow } from './invoice-collection/workflow';
 export { instalmentPlanWorkflow } from './instalment-plan/workflow';
 export { quoteWorkflow } from './quote/workflow';
 export { portalSignInWorkflow } from './portal-sign-in/workflow';
+export { checkoutWorkflow } from './checkout/workflow';

@@ -18,6 +18,7 @@ export * from './cancellation-request';
 export * from './portal-session';
 export * from './portal-sign-in';
 export * from './autopay-consent';
+export * from './payment-link';
 
 import { CustomerSchema } from './customer';
 import { PriceSchema, ProductSchema } from './catalog';
@@ -39,6 +40,7 @@ import { CancellationRequestSchema } from './cancellation-request';
 import { PortalSessionSchema } from './portal-session';
 import { ChargeConsentSchema, PortalSignInLinkSchema } from './portal-sign-in';
 import { AutopayConsentSchema } from './autopay-consent';
+import { CheckoutSessionSchema, PaymentLinkSchema } from './payment-link';
 
 export const entities = [
   CustomerSchema,
@@ -70,4 +72,6 @@ export const entities = [
   PortalSignInLinkSchema,
   ChargeConsentSchema,
   AutopayConsentSchema,
+  PaymentLinkSchema,
+  CheckoutSessionSchema,
 ];

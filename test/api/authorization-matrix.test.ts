@@ -89,6 +89,10 @@ const MATRIX: Record<string, Expectation> = {
   'GET /invoices/:id/:token': 'public',
   'GET /invoices/:id/:token/pdf': 'public',
   'POST /invoices/:id/:token/pay': 'public',
+  // Checkout pages of payment links: anyone with the link; the confirmation is reached by the form's token.
+  'GET /pay/:linkId': 'public',
+  'POST /pay/:linkId': 'public',
+  'GET /pay/:linkId/complete/:token': 'public',
   'GET /docs': 'public',
   'HEAD /docs/': 'public', // the trailing-slash twin Fastify registers for the docs prefix (its GET is not reported)
   'GET /docs/json': 'public',
@@ -218,6 +222,12 @@ const MATRIX: Record<string, Expectation> = {
   'POST /v1/instalment-plans/:id/cancel': adminAndOperator,
   'POST /v1/instalment-plans/:id/pause': adminAndOperator,
   'POST /v1/instalment-plans/:id/resume': adminAndOperator,
+
+  // Payment links: sales (and admins) make and edit them; everyone reads.
+  'POST /v1/payment-links': adminAndSales,
+  'GET /v1/payment-links': all,
+  'GET /v1/payment-links/:id': all,
+  'POST /v1/payment-links/:id': adminAndSales,
 
   // Quotes: sales (and admins) write them, operators read; only admins approve a discount above the threshold.
   'POST /v1/quotes': adminAndSales,

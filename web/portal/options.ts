@@ -1,6 +1,5 @@
 /** What the portal's pages are given on top of every page's deps (web/page-deps.ts). */
 import type { CancellationMode } from '../../api/cancellation-requests/actions';
-import { DEFAULT_INVOICE_NUMBER_FORMAT, type InvoiceNumberFormat } from '../../services/invoices/invoice-numbering';
 import { DEFAULT_RATE_LIMITS } from '../../config';
 
 export interface PortalPageOptions {
@@ -8,8 +7,6 @@ export interface PortalPageOptions {
   registration: boolean;
   /** How cancellation requests are applied (CANCELLATION_REQUESTS), as for the API. */
   cancellationRequests: CancellationMode;
-  /** Invoice numbers for a registration's one-time invoice; the worker uses the same format. */
-  invoiceNumbering: InvoiceNumberFormat;
   /** RATE_LIMIT_PORTAL_ACCESS_PER_HOUR: sign-in and registration posts per client IP per hour, per form. */
   accessPerHour: number;
 }
@@ -18,7 +15,6 @@ export interface PortalPageOptions {
 export const DEFAULT_PORTAL_PAGE_OPTIONS: PortalPageOptions = {
   registration: true,
   cancellationRequests: 'approval',
-  invoiceNumbering: DEFAULT_INVOICE_NUMBER_FORMAT,
   accessPerHour: DEFAULT_RATE_LIMITS.portalAccessPerHour,
 };
 

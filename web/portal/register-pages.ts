@@ -78,7 +78,7 @@ export async function registerPages(app: FastifyInstance, deps: PageDeps & { por
     if (Object.keys(errors).length > 0 || !offer || !card.ok) return renderForm(request, reply, values, errors, 400);
 
     const outcome = await registerCustomer(
-      { orm, temporal: deps.temporal, taskQueue: deps.taskQueue, invoiceNumbering: portal.invoiceNumbering },
+      { orm, temporal: deps.temporal, taskQueue: deps.taskQueue, invoiceNumbering: deps.invoiceNumbering },
       {
         name: values.name,
         email: values.email,
