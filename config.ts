@@ -23,6 +23,8 @@ export interface AppConfig {
     publicUrl: string;
     /** PORTAL_URL: the customer portal's page; a portal session's `url` is this with `#token=...` (default PUBLIC_URL + `/portal`). */
     portalUrl: string;
+    /** PORTAL_REGISTRATION: `on` (default) lets new customers register at /portal/register; `off` answers it 404. */
+    portalRegistration: boolean;
     /** RATE_LIMIT_*: the abuse limits. */
     rateLimits: RateLimits;
     /** REQUEST_TIMEOUT_MS: a request must arrive whole within this (default 30 s). */
@@ -84,9 +86,21 @@ export interface RateLimits {
   authFailures: number;
   /** RATE_LIMIT_AUTH_FAILURE_WINDOW_SECONDS. */
   authFailureWindowSeconds: number;
+  /**
+   * Requests per hour per client IP to each of the portal's sign-in and registration forms (asking for a
+   * link, confirming one, registering): far below the public per-minute budget, as each sends an email,
+   * opens a session or creates a customer (RATE_LIMIT_PORTAL_ACCESS_PER_HOUR).
+   */
+  portalAccessPerHour: number;
 }
 
-export const DEFAULT_RATE_LIMITS: RateLimits = { perCredentialPerSecond: 100, publicPerMinute: 120, authFailures: 30, authFailureWindowSeconds: 600 };
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  perCredentialPerSecond: 100,
+  publicPerMinute: 120,
+  authFailures: 30,
+  authFailureWindowSeconds: 600,
+  portalAccessPerHour: 20,
+};
 
 function positiveIntFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = nonEmpty(env[name]);
@@ -103,6 +117,7 @@ function rateLimitsFromEnv(env: NodeJS.ProcessEnv): RateLimits {
     publicPerMinute: positiveIntFromEnv(env, 'RATE_LIMIT_PUBLIC_PER_MINUTE', d.publicPerMinute),
     authFailures: positiveIntFromEnv(env, 'RATE_LIMIT_AUTH_FAILURES', d.authFailures),
     authFailureWindowSeconds: positiveIntFromEnv(env, 'RATE_LIMIT_AUTH_FAILURE_WINDOW_SECONDS', d.authFailureWindowSeconds),
+    portalAccessPerHour: positiveIntFromEnv(env, 'RATE_LIMIT_PORTAL_ACCESS_PER_HOUR', d.portalAccessPerHour),
   };
 }
 
@@ -214,6 +229,12 @@ function portalUrlFromEnv(env: NodeJS.ProcessEnv, publicUrl: string): string {
   return raw;
 }
 
+function portalRegistrationFromEnv(env: NodeJS.ProcessEnv): boolean {
+  const value = nonEmpty(env.PORTAL_REGISTRATION) ?? 'on';
+  if (value !== 'on' && value !== 'off') throw new Error(`PORTAL_REGISTRATION must be on or off, got "${value}"`);
+  return value === 'on';
+}
+
 /** LINK_SIGNING_SECRET: at least MIN_LINK_SIGNING_SECRET_LENGTH characters when set. */
 function linkSigningSecretFromEnv(env: NodeJS.ProcessEnv): string | undefined {
   const secret = nonEmpty(env.LINK_SIGNING_SECRET);
@@ -266,6 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       port,
       publicUrl,
       portalUrl: portalUrlFromEnv(env, publicUrl),
+      portalRegistration: portalRegistrationFromEnv(env),
       rateLimits: rateLimitsFromEnv(env),
       requestTimeoutMs: positiveIntFromEnv(env, 'REQUEST_TIMEOUT_MS', 30_000),
       trustProxy: trustProxyFromEnv(env),

@@ -21,6 +21,8 @@ export const redactPaths = [
 
 /** Path segments that are credentials: the token after `/public/<resource>/` (a quote signer's link). */
 const PUBLIC_TOKEN_SEGMENT = /(\/public\/[^/?#]+\/)[^/?#]+/gi;
+/** The token of a portal sign-in link (`/portal/sign-in/psl_...`, web/portal/sign-in-pages.ts). */
+const SIGN_IN_TOKEN_SEGMENT = /(\/portal\/sign-in\/)[^/?#]+/gi;
 /**
  * The token of a customer page reached through an emailed link: `/quotes/<token>` (the quote
  * acceptance page), at the root of the path only, so `/v1/quotes/<id>` (an id, no credential) stays readable.
@@ -41,7 +43,11 @@ export function redactUrl(url: string): string {
   } catch {
     // Not valid percent-encoding: match the raw spelling.
   }
-  return decoded.replace(PUBLIC_TOKEN_SEGMENT, '$1[redacted]').replace(PAGE_TOKEN_SEGMENT, '$1[redacted]').replace(CREDENTIAL_PARAM, '$1[redacted]');
+  return decoded
+    .replace(PUBLIC_TOKEN_SEGMENT, '$1[redacted]')
+    .replace(PAGE_TOKEN_SEGMENT, '$1[redacted]')
+    .replace(SIGN_IN_TOKEN_SEGMENT, '$1[redacted]')
+    .replace(CREDENTIAL_PARAM, '$1[redacted]');
 }
 
 /**

@@ -9,6 +9,7 @@ import { instalmentPlanActivities } from './instalment-plans';
 import { planChangeActivities } from './plan-changes';
 import { quoteActivities } from './quotes';
 import { subscriptionNoticeActivities } from './subscription-notices';
+import { portalSignInActivities } from './portal-sign-in';
 import { checkoutActivities } from './checkout';
 
 /** Every activity the billing workflows call, built from injected dependencies. */
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...planChangeActivities(deps),
     ...quoteActivities(deps),
     ...subscriptionNoticeActivities(deps),
+    ...portalSignInActivities(deps),
     ...checkoutActivities(deps),
   };
 }

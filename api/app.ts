@@ -59,6 +59,8 @@ export interface AppDeps {
   publicUrl?: string;
   /** How the customer pages take a card (default: the sandbox card form). */
   cardEntry?: CardEntry;
+  /** PORTAL_REGISTRATION: whether new customers may register at /portal/register (default true). */
+  portalRegistration?: boolean;
 }
 
 /** Requests are checked for their deadline this often (Node checks every 30 s by default, too coarse for a short timeout). */
@@ -192,6 +194,11 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     publicUrl,
     secureCookies: publicUrl.startsWith('https:'),
     cardEntry: deps.cardEntry ?? sandboxCardEntry(),
+    portal: {
+      registration: deps.portalRegistration ?? true,
+      cancellationRequests: deps.cancellationRequests ?? 'approval',
+      accessPerHour: limits.portalAccessPerHour,
+    },
     invoiceNumbering: deps.invoiceNumbering ?? DEFAULT_INVOICE_NUMBER_FORMAT,
   });
 

@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     cancellationRequests: config.cancellationRequests,
     portalUrl: config.api.portalUrl,
     publicUrl: config.api.publicUrl,
+    portalRegistration: config.api.portalRegistration,
     linkSigningSecret,
     cardEntry: cardEntryFor({
       orm,

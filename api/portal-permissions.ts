@@ -8,7 +8,7 @@
  * refused at registration.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { PortalSession } from '../db/entities';
+import type { ApiKeyRole, PortalSession } from '../db/entities';
 import { ApiError } from './errors';
 
 /** `METHOD /v1/portal/...` → the `METHOD /v1/...` staff route whose roles it takes. */
@@ -39,12 +39,22 @@ export function assertPortalRouteHasEquivalent(method: string, url: string): voi
   }
 }
 
-/** 403 `portal_action_not_allowed` unless the session's opening role may use the equivalent staff route. */
-export function assertPortalActionAllowed(app: FastifyInstance, request: FastifyRequest, session: PortalSession): void {
-  const staffRoute = PORTAL_STAFF_EQUIVALENTS[routeKey(request.method, request.routeOptions.url ?? '')];
+/**
+ * Whether a session opened with `role` may do what the portal route `portalRoute` (`'POST /v1/portal/...'`)
+ * does: the same answer for the API and for the portal's pages (web/portal), which offer only these actions.
+ */
+export function portalRoleMayUse(app: FastifyInstance, role: ApiKeyRole, portalRoute: string): boolean {
+  const staffRoute = PORTAL_STAFF_EQUIVALENTS[portalRoute];
   // Fail closed: a row naming a staff route that is not registered admits nobody.
   const roles = staffRoute === undefined ? [] : (app.routeRoles(staffRoute) ?? []);
-  if (!roles.includes(session.openedByRole)) {
+  return roles.includes(role);
+}
+
+/** 403 `portal_action_not_allowed` unless the session's opening role may use the equivalent staff route. */
+export function assertPortalActionAllowed(app: FastifyInstance, request: FastifyRequest, session: PortalSession): void {
+  const portalRoute = routeKey(request.method, request.routeOptions.url ?? '');
+  const staffRoute = PORTAL_STAFF_EQUIVALENTS[portalRoute];
+  if (!portalRoleMayUse(app, session.openedByRole, portalRoute)) {
     throw new ApiError(
       403,
       'permission_error',

@@ -28,4 +28,10 @@ export const EMAIL_KINDS = [
   'checkout_completed_owner',
 ] as const;
 
-export type EmailKind = (typeof EMAIL_KINDS)[number];
+/**
+ * Kinds sent by the customer pages, kept out of EMAIL_KINDS only because that list is quoted in the
+ * served OpenAPI document, which changes in its own release: GET /v1/emails lists these rows too.
+ */
+export const PAGE_EMAIL_KINDS = ['portal_sign_in'] as const;
+
+export type EmailKind = (typeof EMAIL_KINDS)[number] | (typeof PAGE_EMAIL_KINDS)[number];

@@ -30,6 +30,8 @@ export const ID_PREFIXES = {
   quoteLink: 'qlnk',
   onboardingTask: 'onb',
   portalSession: 'bps',
+  portalSignInLink: 'psli',
+  chargeConsent: 'ccon',
   autopayConsent: 'apc',
   paymentLink: 'plink',
   checkoutSession: 'cs',

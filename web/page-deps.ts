@@ -4,6 +4,7 @@
  */
 import type { RouteDeps } from '../api/route-deps';
 import type { CardEntry } from './payments/card-entry';
+import type { PortalPageOptions } from './portal/options';
 import type { InvoiceNumberFormat } from '../services/invoices/invoice-numbering';
 
 export interface PageDeps extends RouteDeps {
@@ -13,6 +14,8 @@ export interface PageDeps extends RouteDeps {
   secureCookies: boolean;
   /** How pages take a card: the sandbox form, or Stripe.js with Stripe keys (web/payments/card-entry.ts). */
   cardEntry: CardEntry;
+  /** The customer portal's settings (web/portal); DEFAULT_PORTAL_PAGE_OPTIONS when absent. */
+  portal?: PortalPageOptions;
   /** Invoice numbers given when a page issues an invoice (a checkout); the API and worker use the same format. */
   invoiceNumbering: InvoiceNumberFormat;
 }

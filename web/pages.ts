@@ -21,6 +21,7 @@ import { formatters, resolveLocale } from './i18n';
 import type { PageDeps } from './page-deps';
 import type { CardEntrySources } from './payments/card-entry';
 import { renderPage } from './render';
+import { portalPages } from './portal';
 import { hostedInvoicePages } from './hosted-invoice/routes';
 import { quotePages } from './quotes/quote-pages';
 import { checkoutPages } from './checkout/routes';
@@ -106,6 +107,7 @@ export async function webPages(app: FastifyInstance, deps: PageDeps): Promise<vo
   });
 
   // Page areas: one line each.
+  await app.register(portalPages, deps);
   await app.register(hostedInvoicePages, deps);
   await app.register(quotePages, deps);
   await app.register(checkoutPages, deps);

@@ -16,6 +16,7 @@ export * from './plan-change';
 export * from './quote';
 export * from './cancellation-request';
 export * from './portal-session';
+export * from './portal-sign-in';
 export * from './autopay-consent';
 export * from './payment-link';
 
@@ -37,6 +38,7 @@ import { SubscriptionPendingItemSchema, SubscriptionPlanChangeSchema } from './p
 import { OnboardingTaskSchema, QuoteLinkSchema, QuoteSchema, QuoteSignatureSchema, QuoteVersionSchema } from './quote';
 import { CancellationRequestSchema } from './cancellation-request';
 import { PortalSessionSchema } from './portal-session';
+import { ChargeConsentSchema, PortalSignInLinkSchema } from './portal-sign-in';
 import { AutopayConsentSchema } from './autopay-consent';
 import { CheckoutSessionSchema, PaymentLinkSchema } from './payment-link';
 
@@ -67,6 +69,8 @@ export const entities = [
   OnboardingTaskSchema,
   CancellationRequestSchema,
   PortalSessionSchema,
+  PortalSignInLinkSchema,
+  ChargeConsentSchema,
   AutopayConsentSchema,
   PaymentLinkSchema,
   CheckoutSessionSchema,

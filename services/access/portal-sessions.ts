@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { PortalSession, type ApiKey } from '../../db/entities';
+import { PortalSession, type ApiKeyRole } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { hashApiKey } from './api-keys';
 
@@ -37,8 +37,11 @@ export async function issuePortalSession(
     customerId: string;
     expiresInSeconds: number;
     returnUrl: string | null;
-    /** The API key that opens it: the session may never do more than this key's role (api/portal-permissions.ts). */
-    openedBy: Pick<ApiKey, 'id' | 'role'>;
+    /**
+     * The API key that opens it, or (`id` null) the customer's own sign-in with the role the portal grants
+     * it (services/access/portal-sign-in-links.ts): the session may never do more than this role (api/portal-permissions.ts).
+     */
+    openedBy: { id: string | null; role: ApiKeyRole };
   },
 ): Promise<IssuedPortalSession> {
   const token = generatePortalToken();

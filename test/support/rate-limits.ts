@@ -11,4 +11,5 @@ export const TEST_RATE_LIMITS: RateLimits = {
   publicPerMinute: 1_000_000,
   authFailures: 1_000_000,
   authFailureWindowSeconds: 1,
+  portalAccessPerHour: 1_000_000,
 };

@@ -40,6 +40,9 @@ describe('redactUrl', () => {
     [`/v1/checkout?token=${token}&step=2`, '/v1/checkout?token=[redacted]&step=2'],
     [`/v1/things?key=bk_live_1&api_key=bk_2#access_token=${token}`, '/v1/things?key=[redacted]&api_key=[redacted]#access_token=[redacted]'],
     [`/v1/x?%74oken=${token}`, '/v1/x?token=[redacted]'],
+    [`/portal/sign-in/psl_${token}`, '/portal/sign-in/[redacted]'],
+    [`/portal/%73ign-in/psl_${token}?x=1`, '/portal/sign-in/[redacted]?x=1'],
+    ['/portal/sign-in', '/portal/sign-in'],
     ['/v1/customers?limit=10&starting_after=cus_1', '/v1/customers?limit=10&starting_after=cus_1'],
     ['/v1/customers/%E0%A4%A', '/v1/customers/%E0%A4%A'],
   ])('%s is logged as %s', (url, logged) => {
