@@ -26,12 +26,7 @@ export const EMAIL_KINDS = [
   'subscription_term_reminder_owner',
   'checkout_completed',
   'checkout_completed_owner',
+  'portal_sign_in',
 ] as const;
 
-/**
- * Kinds sent by the customer pages, kept out of EMAIL_KINDS only because that list is quoted in the
- * served OpenAPI document, which changes in its own release: GET /v1/emails lists these rows too.
- */
-export const PAGE_EMAIL_KINDS = ['portal_sign_in'] as const;
-
-export type EmailKind = (typeof EMAIL_KINDS)[number] | (typeof PAGE_EMAIL_KINDS)[number];
+export type EmailKind = (typeof EMAIL_KINDS)[number];
