@@ -92,6 +92,12 @@ export interface RateLimits {
    * opens a session or creates a customer (RATE_LIMIT_PORTAL_ACCESS_PER_HOUR).
    */
   portalAccessPerHour: number;
+  /**
+   * Card payments per hour per client IP on each page form that charges or saves a card entered there
+   * (checkout, hosted invoice, the portal's new card): a card tester's many small tries stop here
+   * (RATE_LIMIT_CARD_ATTEMPTS_PER_HOUR).
+   */
+  cardAttemptsPerHour: number;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -100,6 +106,7 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   authFailures: 30,
   authFailureWindowSeconds: 600,
   portalAccessPerHour: 20,
+  cardAttemptsPerHour: 30,
 };
 
 function positiveIntFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -118,6 +125,7 @@ function rateLimitsFromEnv(env: NodeJS.ProcessEnv): RateLimits {
     authFailures: positiveIntFromEnv(env, 'RATE_LIMIT_AUTH_FAILURES', d.authFailures),
     authFailureWindowSeconds: positiveIntFromEnv(env, 'RATE_LIMIT_AUTH_FAILURE_WINDOW_SECONDS', d.authFailureWindowSeconds),
     portalAccessPerHour: positiveIntFromEnv(env, 'RATE_LIMIT_PORTAL_ACCESS_PER_HOUR', d.portalAccessPerHour),
+    cardAttemptsPerHour: positiveIntFromEnv(env, 'RATE_LIMIT_CARD_ATTEMPTS_PER_HOUR', d.cardAttemptsPerHour),
   };
 }
 

@@ -194,6 +194,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     publicUrl,
     secureCookies: publicUrl.startsWith('https:'),
     cardEntry: deps.cardEntry ?? sandboxCardEntry(),
+    cardAttemptLimit: { max: limits.cardAttemptsPerHour, timeWindow: 3_600_000 },
     portal: {
       registration: deps.portalRegistration ?? true,
       cancellationRequests: deps.cancellationRequests ?? 'approval',

@@ -14,6 +14,8 @@ export interface PageDeps extends RouteDeps {
   secureCookies: boolean;
   /** How pages take a card: the sandbox form, or Stripe.js with Stripe keys (web/payments/card-entry.ts). */
   cardEntry: CardEntry;
+  /** `config.rateLimit` of every form that charges or saves a card typed into it (RATE_LIMIT_CARD_ATTEMPTS_PER_HOUR). */
+  cardAttemptLimit: { max: number; timeWindow: number };
   /** The customer portal's settings (web/portal); DEFAULT_PORTAL_PAGE_OPTIONS when absent. */
   portal?: PortalPageOptions;
   /** Invoice numbers given when a page issues an invoice (a checkout); the API and worker use the same format. */

@@ -14,7 +14,7 @@ import { TEST_RATE_LIMITS } from '../support/rate-limits';
 
 let api: ApiHarness;
 let limited: FastifyInstance;
-const LIMITS = { perCredentialPerSecond: 3, publicPerMinute: 4, authFailures: 3, authFailureWindowSeconds: 60, portalAccessPerHour: 2 };
+const LIMITS = { perCredentialPerSecond: 3, publicPerMinute: 4, authFailures: 3, authFailureWindowSeconds: 60, portalAccessPerHour: 2, cardAttemptsPerHour: 2 };
 
 beforeAll(async () => {
   api = await startApiHarness();

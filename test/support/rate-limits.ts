@@ -12,4 +12,5 @@ export const TEST_RATE_LIMITS: RateLimits = {
   authFailures: 1_000_000,
   authFailureWindowSeconds: 1,
   portalAccessPerHour: 1_000_000,
+  cardAttemptsPerHour: 1_000_000,
 };

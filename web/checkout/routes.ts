@@ -102,7 +102,8 @@ export async function checkoutPages(app: FastifyInstance, deps: PageDeps): Promi
     }
   }
 
-  app.post<LinkParams>('/pay/:linkId', page, async (request, reply) => {
+  // A checkout takes any card typed into it: its own per-IP budget stops a card tester's run of tries.
+  app.post<LinkParams>('/pay/:linkId', { config: { public: true, rateLimit: deps.cardAttemptLimit }, schema: { hide: true } }, async (request, reply) => {
     const link = await activeLink(request.params.linkId);
     if (!link) return renderNotFound(request, reply);
     const { t } = formatters(resolveLocale(request.headers['accept-language']));

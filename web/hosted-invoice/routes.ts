@@ -81,7 +81,9 @@ export async function hostedInvoicePages(app: import('fastify').FastifyInstance,
       .send(pdf);
   });
 
-  app.post<{ Params: LinkParams; Body: Record<string, unknown> }>('/invoices/:id/:token/pay', linked, async (request, reply) => {
+  // Any card may be typed here: its own per-IP budget stops a card tester's run of tries.
+  const payLimited = { ...linked, config: { ...linked.config, rateLimit: deps.cardAttemptLimit } } as const;
+  app.post<{ Params: LinkParams; Body: Record<string, unknown> }>('/invoices/:id/:token/pay', payLimited, async (request, reply) => {
     const hosted = request.hostedInvoice!;
     const { t } = formatters(resolveLocale(request.headers['accept-language']));
     const body = (request.body ?? {}) as Record<string, unknown>;

@@ -71,7 +71,7 @@ export async function accountPages(app: FastifyInstance, deps: PageDeps & { port
     return renderPaymentMethod(request, reply, session, customer);
   });
 
-  app.post('/portal/payment-method', { config: page, schema: hide }, async (request, reply) => {
+  app.post('/portal/payment-method', { config: { ...page, rateLimit: deps.cardAttemptLimit }, schema: hide }, async (request, reply) => {
     const session = await requireSession(orm, request, reply);
     if (!session) return reply;
     if (!allowedActions(request, session).paymentMethod) return renderPage(request, reply, 'message', { title: t(request)('portal.notAllowedTitle'), message: t(request)('portal.notAllowedMessage') }, 403);

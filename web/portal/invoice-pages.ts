@@ -134,7 +134,7 @@ export async function invoicePages(app: FastifyInstance, deps: PageDeps & { port
     return back(reply, found.invoice.id, await payNow(found.invoice.id));
   });
 
-  app.post<{ Params: { id: string } }>('/portal/invoices/:id/pay-with-card', { config: page, schema: hide }, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/portal/invoices/:id/pay-with-card', { config: { ...page, rateLimit: deps.cardAttemptLimit }, schema: hide }, async (request, reply) => {
     const found = await payable(request, reply);
     if (!found) return reply;
     const { session, invoice } = found;
