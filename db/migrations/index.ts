@@ -17,7 +17,7 @@ import { Migration20261202120000_quote_signer_links } from './Migration202612021
 import { Migration20261202130000_workflow_change_leases } from './Migration20261202130000_workflow_change_leases';
 import { Migration20261202150000_portal_sign_in } from './Migration20261202150000_portal_sign_in';
 import { Migration20261202143000_autopay_consents } from './Migration20261202143000_autopay_consents';
-import { Migration20261202150000_payment_links } from './Migration20261202150000_payment_links';
+import { Migration20261202151000_payment_links } from './Migration20261202151000_payment_links';
 
 /** Every migration, in order. Listed explicitly so the compiled build and tsx runs find the same set. */
 export const migrationsList = [
@@ -38,7 +38,7 @@ export const migrationsList = [
   { name: 'Migration20261202110000_portal_session_roles', class: Migration20261202110000_portal_session_roles },
   { name: 'Migration20261202120000_quote_signer_links', class: Migration20261202120000_quote_signer_links },
   { name: 'Migration20261202130000_workflow_change_leases', class: Migration20261202130000_workflow_change_leases },
-  { name: 'Migration20261202150000_portal_sign_in', class: Migration20261202150000_portal_sign_in },
   { name: 'Migration20261202143000_autopay_consents', class: Migration20261202143000_autopay_consents },
-  { name: 'Migration20261202150000_payment_links', class: Migration20261202150000_payment_links },
+  { name: 'Migration20261202150000_portal_sign_in', class: Migration20261202150000_portal_sign_in },
+  { name: 'Migration20261202151000_payment_links', class: Migration20261202151000_payment_links },
 ];

@@ -5,7 +5,7 @@ import { Migration } from '@mikro-orm/migrations';
  * open on them. A session is found by the SHA-256 of the token its form carried (unique), so a double
  * submit lands on the same row; its status is written by its workflow.
  */
-export class Migration20261202150000_payment_links extends Migration {
+export class Migration20261202151000_payment_links extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
       create table payment_links (
