@@ -177,4 +177,13 @@ export default tseslint.config(
       'layering/route-files-import-no-route-file': ['error', { registrars: ['api/app.ts', 'api/v1.ts'] }],
     },
   },
+  {
+    // Pages call the same services and shared actions as the API, never its route files; only
+    // web/pages.ts registers the page areas' route files.
+    files: ['web/**/*.ts'],
+    plugins: { layering },
+    rules: {
+      'layering/route-files-import-no-route-file': ['error', { registrars: ['web/pages.ts'] }],
+    },
+  },
 );

@@ -72,6 +72,18 @@ const planted = {
       "import { invoiceCollectionActions } from '../invoices/collection-actions';\nimport { STAFF } from '../roles';\n" +
       "import type { RouteDeps } from '../route-deps';\nexport const planted = [InvoiceResource, invoiceWithLines, invoiceCollectionActions, STAFF];\nexport type Planted = RouteDeps;\n",
   },
+  pageImportsApiRoute: {
+    filePath: 'web/portal/invoice-pages.ts',
+    code: "import { customerPortalRoutes } from '../../api/portal/routes';\nexport const planted = customerPortalRoutes;\n",
+  },
+  pageImportsSharedActions: {
+    filePath: 'web/portal/invoice-pages.ts',
+    code: "import { invoiceCollectionActions } from '../../api/invoices/collection-actions';\nexport const planted = invoiceCollectionActions;\n",
+  },
+  pagesRegistrarImportsPageRoutes: {
+    filePath: 'web/pages.ts',
+    code: "import { checkoutPages } from './checkout/routes';\nexport const planted = checkoutPages;\n",
+  },
   registrarImportsRoutes: {
     filePath: 'api/v1.ts',
     code: "import { customersRoutes } from './customers/routes';\nimport { publicQuotesRoutes } from './quotes/public-routes';\nexport const planted = [customersRoutes, publicQuotesRoutes];\n",
@@ -139,6 +151,14 @@ describe('api/ route files import no route file', () => {
 
   it('rejects a schemas module taking anything from a route file', () => {
     expect(problems.schemasImportRoute).toEqual([expect.stringMatching(/^layering\/route-files-import-no-route-file: '\.\/balances-routes' is a route file/)]);
+  });
+
+  it('rejects a page importing an API route file, and allows its shared actions and web/pages.ts registering page routes', () => {
+    expect(problems.pageImportsApiRoute).toEqual([
+      expect.stringMatching(/^layering\/route-files-import-no-route-file: '\.\.\/\.\.\/api\/portal\/routes' is a route file/),
+    ]);
+    expect(problems.pageImportsSharedActions).toEqual([]);
+    expect(problems.pagesRegistrarImportsPageRoutes).toEqual([]);
   });
 
   it('allows shared schemas, serializers, actions, roles and route deps, and the registration modules importing routes', () => {
