@@ -305,7 +305,7 @@ export const en = {
   },
   quote: {
     from: 'Quote from {company}',
-    number: 'Quote number',
+    number: 'Reference',
     version: 'Version',
     preparedFor: 'Prepared for',
     preparedBy: 'Prepared by',

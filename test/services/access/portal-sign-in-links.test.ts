@@ -71,8 +71,12 @@ describe('requesting a link', () => {
     expect(token).toBeDefined();
     expect(delivered.html).toContain(token);
 
-    const outbox = await stack.orm.em.fork().findOneOrFail(Email, { key: delivered.idempotencyKey });
-    expect(outbox).toMatchObject({ kind: 'portal_sign_in', customerId: customer.id, status: 'sent' });
+    // The mailer has the email before the outbox row is marked sent: wait for the mark.
+    const outbox = await eventually(async () => {
+      const row = await stack.orm.em.fork().findOneOrFail(Email, { key: delivered.idempotencyKey });
+      expect(row).toMatchObject({ kind: 'portal_sign_in', customerId: customer.id, status: 'sent' });
+      return row;
+    });
     expect(outbox.text).toContain('/portal/sign-in/[redacted]');
     expect(`${outbox.text}${outbox.html}${outbox.subject}`).not.toContain(token!);
 
