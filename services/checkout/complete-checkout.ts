@@ -22,7 +22,7 @@ import { startInvoiceCollection } from '../invoices/start-invoice-collection';
 import { addSubscriptionRecord, startSubscriptionWorkflow } from '../subscriptions/start-subscription';
 import { checkoutCustomer, type BuyerDetails } from './checkout-buyer';
 import { checkQuantities, groupByInterval, priceCheckoutOrder } from './checkout-order';
-import { checkoutTokenHash } from './checkout-token';
+import { checkoutTokenHash, isCheckoutToken } from './checkout-token';
 
 const DAY_MS = 86_400_000;
 
@@ -37,6 +37,11 @@ export interface CheckoutRequest {
   startDate?: string;
   /** The gateway payment method from the card entry (`pm_...`). */
   paymentMethod: string;
+  /**
+   * The token of this buyer's earlier attempt on the same link that did not go through (the page
+   * carries it into the form it shows again after a decline): its customer is billed again.
+   */
+  previousToken?: string;
 }
 
 export interface CheckoutDeps {
@@ -79,7 +84,10 @@ async function writeCheckout(deps: CheckoutDeps, request: CheckoutRequest): Prom
     const now = new Date();
     const order = await priceCheckoutOrder(em, link, checkQuantities(link, request.quantities));
     const startDate = resolveStartDate(link, request.startDate, now);
-    const customer = await checkoutCustomer(em, request.buyer, link.currency, request.paymentMethod, now);
+    const earlier = isCheckoutToken(request.previousToken)
+      ? await em.findOne(CheckoutSession, { tokenHash: checkoutTokenHash(request.previousToken), paymentLinkId: link.id, status: { $in: ['failed', 'expired'] } })
+      : null;
+    const customer = await checkoutCustomer(em, request.buyer, link.currency, request.paymentMethod, now, earlier?.customerId ?? null);
     await em.flush();
 
     const invoice =

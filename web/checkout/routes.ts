@@ -30,6 +30,8 @@ interface FormState {
   errors?: Record<string, string>;
   alert?: string | null;
   status?: number;
+  /** After a decline: the failed attempt's token, so the retry bills the same (new) customer. */
+  previousToken?: string;
 }
 
 export async function checkoutPages(app: FastifyInstance, deps: PageDeps): Promise<void> {
@@ -74,6 +76,7 @@ export async function checkoutPages(app: FastifyInstance, deps: PageDeps): Promi
         summary,
         quantities,
         token: newCheckoutToken(),
+        previousToken: state.previousToken ?? null,
         fields: state.fields ?? emptyBuyer(),
         errors: state.errors ?? (quantityError ? { quantities: quantityError } : {}),
         alert: state.alert ?? quantityError,
@@ -128,7 +131,15 @@ export async function checkoutPages(app: FastifyInstance, deps: PageDeps): Promi
           numbering: deps.invoiceNumbering,
           attachCard: deps.cardEntry.attachCard ? (customerId, paymentMethod) => deps.cardEntry.attachCard!(customerId, paymentMethod) : undefined,
         },
-        { linkId: link.id, token, quantities, buyer, startDate: fields.start_date, paymentMethod: card.paymentMethod },
+        {
+          linkId: link.id,
+          token,
+          quantities,
+          buyer,
+          startDate: fields.start_date,
+          paymentMethod: card.paymentMethod,
+          previousToken: isCheckoutToken(body.previous_token) ? body.previous_token : undefined,
+        },
       );
     } catch (err) {
       if (!(err instanceof RuleViolation)) throw err;
@@ -139,7 +150,7 @@ export async function checkoutPages(app: FastifyInstance, deps: PageDeps): Promi
     const settled = await outcome(session.id);
     if (settled.status === 'failed' || settled.status === 'expired') {
       // Nothing was charged and what the attempt wrote is undone: a fresh form, the buyer's details kept.
-      return again({ alert: `${settled.failureMessage ?? t('checkout.declinedTitle')} ${t('checkout.declinedRetry')}`, status: 402 });
+      return again({ alert: `${settled.failureMessage ?? t('checkout.declinedTitle')} ${t('checkout.declinedRetry')}`, status: 402, previousToken: token });
     }
     return reply.redirect(completeUrl(link.id, token), 303);
   });

@@ -11,7 +11,7 @@ import { createPaymentLink, type CreatePaymentLinkRequest } from '../../../servi
 import { completeCheckout, type CheckoutRequest } from '../../../services/checkout/complete-checkout';
 import { newCheckoutToken } from '../../../services/checkout/checkout-token';
 import { RuleViolation } from '../../../domain/rule-violation';
-import { createRecurringPrice } from '../../support/fixtures';
+import { createCustomer, createRecurringPrice } from '../../support/fixtures';
 import { eventually } from '../../support/eventually';
 import { requireEnv } from '../../support/env';
 import { testBillingWorker } from '../../support/billing-worker';
@@ -115,18 +115,36 @@ describe('completeCheckout', () => {
   it('undoes a declined checkout; a fresh form with a good card pays once, for the returning customer', async () => {
     const l = await link({ line_items: [{ price: await oneTimePrice(4_200), quantity: 1 }] });
     const email = `returning-${randomUUID()}@example.com`;
-    const declined = await completeCheckout(deps(), request(l.id, { buyer: buyer(email), paymentMethod: 'pm_card_chargeDeclined' }));
+    const firstToken = newCheckoutToken();
+    const declined = await completeCheckout(deps(), request(l.id, { token: firstToken, buyer: buyer(email), paymentMethod: 'pm_card_chargeDeclined' }));
     const failed = await settled(declined.id);
     expect(failed).toMatchObject({ status: 'failed', failureMessage: 'Your card was declined.' });
     await eventually(async () => expect((await stack.orm.em.fork().findOneOrFail(Invoice, { id: declined.invoiceId! })).status).toBe('void'));
 
-    const retried = await completeCheckout(deps(), request(l.id, { buyer: buyer(email.toUpperCase()), paymentMethod: 'pm_card_visa' }));
+    // The page shows the form again carrying the declined attempt's token: the retry bills the same customer.
+    const retried = await completeCheckout(deps(), request(l.id, { buyer: buyer(email.toUpperCase()), paymentMethod: 'pm_card_visa', previousToken: firstToken }));
     expect(retried.customerId).toBe(declined.customerId);
     expect((await settled(retried.id)).status).toBe('complete');
     const em = stack.orm.em.fork();
     const payments = await em.find(Payment, { customerId: declined.customerId });
     expect(payments.filter((p) => p.status === 'succeeded').map((p) => p.invoiceId)).toEqual([retried.invoiceId]);
     expect(await em.count(Customer, { email: { $ilike: email } })).toBe(1);
+  });
+
+  it("never touches an existing customer found by the typed email: a stranger's checkout bills a new customer", async () => {
+    const l = await link({ line_items: [{ price: await oneTimePrice(1_500), quantity: 1 }] });
+    const victim = await createCustomer(stack.orm, { email: `victim-${randomUUID()}@example.com` });
+    const victimCard = (await stack.orm.em.fork().findOneOrFail(Customer, { id: victim.id })).defaultPaymentMethod;
+    // Typed in another case, and with the token of a session of another link or of nobody's: still not the victim.
+    const strangers = [
+      await completeCheckout(deps(), request(l.id, { buyer: buyer(victim.email.toUpperCase()), paymentMethod: 'pm_card_chargeDeclined' })),
+      await completeCheckout(deps(), request(l.id, { buyer: buyer(victim.email), paymentMethod: 'pm_card_visa', previousToken: newCheckoutToken() })),
+    ];
+    for (const session of strangers) expect(session.customerId).not.toBe(victim.id);
+    await Promise.all(strangers.map((s) => settled(s.id)));
+    const em = stack.orm.em.fork();
+    expect((await em.findOneOrFail(Customer, { id: victim.id })).defaultPaymentMethod).toBe(victimCard);
+    expect(await em.count(Invoice, { customerId: victim.id })).toBe(0);
   });
 
   it('starts a trialing subscription for a recurring price, charging nothing now', async () => {
