@@ -186,6 +186,8 @@ export async function completeCheckout(deps: CheckoutDeps, request: CheckoutRequ
       customerId: session.customerId,
       collectionMethod: 'charge_automatically',
       ownerWorkflowId: null,
+      // The buyer is at the page: it shows a decline, and the checkout undoes the order (no retries to announce).
+      customerNotices: false,
     });
   }
   const toStart = subscriptions.length || !session.subscriptionIds.length ? subscriptions : await deps.orm.em.fork().find(Subscription, { id: { $in: session.subscriptionIds } });

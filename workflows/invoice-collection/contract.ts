@@ -32,6 +32,12 @@ export interface InvoiceCollectionInput {
    * needs each payment to advance its balance; a subscription only cares about failures.
    */
   reportEveryOutcome?: boolean;
+  /**
+   * `false` when the customer is at the page whose submit started this charge (a checkout): the page
+   * shows the decline, and an email promising retries would be wrong, since the checkout undoes the
+   * order. Absent (every run started before it existed) means true: failures are emailed.
+   */
+  customerNotices?: boolean;
 }
 
 /**

@@ -21,6 +21,9 @@ import { continueAsNewDue, idleForHandOver } from './hand-over';
 /** How the process left a wait: done with it, or handing over to a fresh run (hand-over.ts). */
 export type WaitEnd = 'done' | 'hand_over';
 
+/** Whether the customer hears of failures by email (InvoiceCollectionInput.customerNotices). */
+const emailsCustomer = (c: InvoiceCollection): boolean => c.input.customerNotices !== false;
+
 /** The time of the next retry under the policy, counting skipped retries and granted grace days. */
 function nextRetryTime(c: InvoiceCollection): number | null {
   return c.firstFailureAt === null ? null : retryDueAt(c.policy, c.firstFailureAt, c.retriesUsed + 1, c.view.graceDays);
@@ -38,10 +41,10 @@ async function exhaust(c: InvoiceCollection, failedPaymentId: string | null): Pr
   }
   view.stage = 'awaiting_payment';
   if (failedPaymentId) {
-    await recordActivities.sendPaymentFailedNotice({ paymentId: failedPaymentId });
+    if (emailsCustomer(c)) await recordActivities.sendPaymentFailedNotice({ paymentId: failedPaymentId });
     if (view.attempts === 1) await c.tellOwner('payment_failed');
   }
-  await recordActivities.sendFinalPaymentFailureNotice({ invoiceId: input.invoiceId, failureCode: view.lastFailureCode });
+  if (emailsCustomer(c)) await recordActivities.sendFinalPaymentFailureNotice({ invoiceId: input.invoiceId, failureCode: view.lastFailureCode });
   await c.tellOwner('failed');
   // The owner already heard "failed" and applied the policy; the write-off must not undo that.
   if (policy.invoiceAfterFailure === 'uncollectible') await c.writeOff(false);
@@ -72,7 +75,7 @@ export async function attemptCharge(c: InvoiceCollection): Promise<boolean> {
     view.nextRetryAt = new Date(next).toISOString();
     await c.recordProgress();
     view.stage = 'retry_scheduled';
-    await recordActivities.sendPaymentFailedNotice({ paymentId: result.paymentId, nextRetryAt: view.nextRetryAt });
+    if (emailsCustomer(c)) await recordActivities.sendPaymentFailedNotice({ paymentId: result.paymentId, nextRetryAt: view.nextRetryAt });
     if (view.attempts === 1) await c.tellOwner('payment_failed');
   } else if (!view.pastDue) {
     await exhaust(c, result.paymentId);
@@ -80,7 +83,7 @@ export async function attemptCharge(c: InvoiceCollection): Promise<boolean> {
     // A retry after the schedule ended (new card, operator) failed too: still past due.
     await c.recordProgress();
     view.stage = 'awaiting_payment';
-    await recordActivities.sendPaymentFailedNotice({ paymentId: result.paymentId });
+    if (emailsCustomer(c)) await recordActivities.sendPaymentFailedNotice({ paymentId: result.paymentId });
   }
   return false;
 }

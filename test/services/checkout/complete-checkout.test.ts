@@ -129,6 +129,8 @@ describe('completeCheckout', () => {
     const payments = await em.find(Payment, { customerId: declined.customerId });
     expect(payments.filter((p) => p.status === 'succeeded').map((p) => p.invoiceId)).toEqual([retried.invoiceId]);
     expect(await em.count(Customer, { email: { $ilike: email } })).toBe(1);
+    // The page showed the decline; no email promises retries of an order the checkout undid.
+    expect(await em.count(Email, { customerId: declined.customerId, kind: { $in: ['payment_failed', 'payment_failed_final'] } })).toBe(0);
   });
 
   it("never touches an existing customer found by the typed email: a stranger's checkout bills a new customer", async () => {

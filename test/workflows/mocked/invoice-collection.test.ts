@@ -163,6 +163,28 @@ test('every attempt declines: 4 attempts, then the invoice is written off and th
   await expect(handle.result()).resolves.toMatchObject({ stage: 'void', attempts: 4 });
 });
 
+test('a charge started from a page the customer is at (customerNotices: false) emails no failure notice, and still retries and sends the receipt', async () => {
+  const activities = mockedActivities({ paidOnAttempt: 2 });
+  const { handle } = await startCollection(activities, { customerNotices: false });
+
+  await expect(handle.result()).resolves.toMatchObject({ stage: 'paid', attempts: 2 });
+  expect(activities.sendPaymentFailedNotice).not.toHaveBeenCalled();
+  expect(activities.sendFinalPaymentFailureNotice).not.toHaveBeenCalled();
+  expect(activities.sendPaymentReceipt).toHaveBeenCalledWith({ paymentId: 'pay_2' });
+});
+
+test('every attempt declines with customerNotices: false: the schedule runs out without a customer email', async () => {
+  const activities = mockedActivities();
+  const { handle } = await startCollection(activities, { customerNotices: false });
+
+  await env.sleep(6 * DAY);
+  await viewWhen(handle, (v) => v.stage === 'awaiting_payment' && v.pastDue);
+  expect(activities.chargeInvoice).toHaveBeenCalledTimes(4);
+  expect(activities.sendPaymentFailedNotice).not.toHaveBeenCalled();
+  expect(activities.sendFinalPaymentFailureNotice).not.toHaveBeenCalled();
+  await expect(handle.executeUpdate(voidInvoiceUpdate)).resolves.toMatchObject({ stage: 'void' });
+});
+
 test('voided mid-dunning: the scheduled retry never charges', async () => {
   const activities = mockedActivities();
   const { handle, invoiceId } = await startCollection(activities);
