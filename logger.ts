@@ -28,6 +28,13 @@ const SIGN_IN_TOKEN_SEGMENT = /(\/portal\/sign-in\/)[^/?#]+/gi;
  * acceptance page), at the root of the path only, so `/v1/quotes/<id>` (an id, no credential) stays readable.
  */
 const PAGE_TOKEN_SEGMENT = /^((?:[a-z][a-z0-9+.-]*:\/\/[^/?#]*)?\/quotes\/)[^/?#]+/i;
+/**
+ * The token of a hosted invoice page (`/invoices/<id>/<token>`, web/hosted-invoice) and of a checkout's
+ * confirmation (`/pay/<link id>/complete/cst_...`, web/checkout), at the root of the path only: the
+ * API's `/v1/invoices/<id>/pdf` carries no credential and stays readable.
+ */
+const HOSTED_INVOICE_TOKEN_SEGMENT = /^((?:[a-z][a-z0-9+.-]*:\/\/[^/?#]*)?\/invoices\/[^/?#]+\/)[^/?#]+/i;
+const CHECKOUT_TOKEN_SEGMENT = /^((?:[a-z][a-z0-9+.-]*:\/\/[^/?#]*)?\/pay\/[^/?#]+\/complete\/)[^/?#]+/i;
 /** Query or fragment values named like credentials: `token=`, `key=`, `api_key=`, `access_token=`, `secret=`... */
 const CREDENTIAL_PARAM = /([?&#;][^=&#;]*(?:token|key|secret|password)=)[^&#;]*/gi;
 
@@ -46,6 +53,8 @@ export function redactUrl(url: string): string {
   return decoded
     .replace(PUBLIC_TOKEN_SEGMENT, '$1[redacted]')
     .replace(PAGE_TOKEN_SEGMENT, '$1[redacted]')
+    .replace(HOSTED_INVOICE_TOKEN_SEGMENT, '$1[redacted]')
+    .replace(CHECKOUT_TOKEN_SEGMENT, '$1[redacted]')
     .replace(SIGN_IN_TOKEN_SEGMENT, '$1[redacted]')
     .replace(CREDENTIAL_PARAM, '$1[redacted]');
 }
