@@ -290,7 +290,8 @@ export const invoicesRoutes: FastifyPluginAsyncTypebox<InvoiceRoutesOptions> = a
         description:
           'draft → open. The number comes from the gapless sequence in the same transaction, the due date from the payment ' +
           'terms in the customer time zone. A zero-total invoice is paid at once. Collection (charge or email, then dunning) ' +
-          'runs in the workflow `invoice-<id>`.',
+          'runs in the workflow `invoice-<id>`. Finalizing an open invoice is refused (409) unless its collection has not started ' +
+          '(an earlier finalize committed but could not start it): that call starts it and answers 200 with the same number.',
         params: IdParams,
         response: { 200: InvoiceResource, '4xx': ErrorSchema },
       },

@@ -50,14 +50,22 @@ test('50 concurrent finalizations number 1…50 with no gap and no duplicate; dr
     }),
   );
 
-  // Every draft finalized at once, the first ten twice at the same moment: exactly one of each pair wins.
+  // Every draft finalized at once, the first ten twice at the same moment: each invoice is numbered once.
+  // The second of a pair is refused (409) when it finds the invoice open with its collection running;
+  // when it arrives between the first's commit and its collection start, it finishes that finalize
+  // instead (200, the same number, the same one collection workflow), as a retried finalize would.
   const attempts = [...drafts, ...drafts.slice(0, 10)];
   const results = await Promise.all(attempts.map((id) => call('POST', `/v1/invoices/${id}/finalize`)));
-  const succeeded = results.filter((r) => r.status === 200);
-  const refused = results.filter((r) => r.status !== 200);
-  expect(succeeded).toHaveLength(50);
-  expect(refused.map((r) => [r.status, r.body.error.code])).toEqual(Array.from({ length: 10 }, () => [409, 'invalid_invoice_transition']));
-  expect(new Set(succeeded.map((r) => r.body.id)).size).toBe(50);
+  const byInvoice = new Map<string, typeof results>();
+  attempts.forEach((id, i) => byInvoice.set(id, [...(byInvoice.get(id) ?? []), results[i]!]));
+  for (const [id, pair] of byInvoice) {
+    const won = pair.filter((r) => r.status === 200);
+    expect(won.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(won.map((r) => `${r.body.id} ${r.body.number}`))).toEqual(new Set([`${id} ${won[0]!.body.number}`]));
+    for (const refused of pair.filter((r) => r.status !== 200)) {
+      expect([refused.status, refused.body.error.code]).toEqual([409, 'invalid_invoice_transition']);
+    }
+  }
 
   const numbers = (await api.orm.em.fork().find(Invoice, { id: { $in: drafts } })).map((i) => i.number).sort();
   expect(numbers).toEqual(Array.from({ length: 50 }, (_, i) => `${format.prefix}${String(i + 1).padStart(4, '0')}`));
