@@ -15,6 +15,12 @@ export interface AppConfig {
     namespace: string;
     /** Task queue the billing workflows and activities run on. */
     taskQueue: string;
+    /**
+     * WORKER_MAX_CACHED_WORKFLOWS: workflows a worker keeps in memory between their tasks. A cached
+     * workflow costs worker memory while it sleeps; an evicted one is replayed from its history when
+     * it wakes (see DEFAULT_MAX_CACHED_WORKFLOWS).
+     */
+    maxCachedWorkflows: number;
   };
   api: {
     host: string;
@@ -108,6 +114,17 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   portalAccessPerHour: 20,
   cardAttemptsPerHour: 30,
 };
+
+/**
+ * The worker's workflow cache. The SDK sizes it from the heap limit (2,310 workflows with Node's
+ * default heap here), and every cached sleeping subscription holds worker memory: 2,000 asleep took
+ * a worker from 464 to 1,569 MiB. A subscription sleeps for a month between periods, so keeping it
+ * cached saves little: an evicted workflow replays its history when it wakes, and continue-as-new
+ * keeps that history short. With 50, a worker's memory stops growing with the subscriptions it runs
+ * (+134 MiB with 2,000 or 10,000 asleep) and 50 stays above the 40 workflow tasks it runs at once.
+ * bench/README.md "Worker memory with sleeping subscriptions" has the runs behind these figures.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 50;
 
 function positiveIntFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = nonEmpty(env[name]);
@@ -289,6 +306,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       address: nonEmpty(env.TEMPORAL_ADDRESS) ?? '127.0.0.1:7233',
       namespace: nonEmpty(env.TEMPORAL_NAMESPACE) ?? 'default',
       taskQueue: nonEmpty(env.TEMPORAL_TASK_QUEUE) ?? 'billing',
+      maxCachedWorkflows: positiveIntFromEnv(env, 'WORKER_MAX_CACHED_WORKFLOWS', DEFAULT_MAX_CACHED_WORKFLOWS),
     },
     api: {
       host,

@@ -38,6 +38,7 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    maxCachedWorkflows: config.temporal.maxCachedWorkflows,
     workflowBundle,
     deps: {
       orm,

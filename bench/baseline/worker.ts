@@ -2,7 +2,7 @@
  * The engine baseline's worker process. It is started like the billing worker (`node --import tsx`,
  * same environment, same Temporal server) and set up like it: the same runtime logger, a prebuilt
  * workflow bundle, and the Worker options of worker/billing-worker.ts (SDK defaults plus the same
- * shutdown grace), on its own task queue (TEMPORAL_TASK_QUEUE, set by the bench). What differs is
+ * workflow cache size and shutdown grace), on its own task queue (TEMPORAL_TASK_QUEUE, set by the bench). What differs is
  * only what the benchmark compares: no-op activities instead of the billing ones, and no database.
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     activities: baselineActivities,
     workflowBundle,
+    maxCachedWorkflows: config.temporal.maxCachedWorkflows,
     shutdownGraceTime: '20 seconds',
   });
   // The same readiness line as the billing worker: the bench waits for it.

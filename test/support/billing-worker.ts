@@ -48,9 +48,12 @@ export async function testBillingWorker(opts: {
   invoiceNumberPrefix?: string;
   /** Where links in emails point (the page tests' own server); default TEST_PUBLIC_URL. */
   publicUrl?: string;
+  /** WORKER_MAX_CACHED_WORKFLOWS; default the SDK's own. */
+  maxCachedWorkflows?: number;
 }): Promise<Worker> {
   return createBillingWorker({
     connection: opts.connection,
+    ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
     namespace: opts.namespace ?? 'default',
     taskQueue: opts.taskQueue,
     workflowBundle: await workflowBundle(),
