@@ -66,6 +66,8 @@ async function main(options) {
       hotSeconds: options.hotSeconds,
       engine: options.engine,
       workers: options.workers,
+      // What the workers were started with; null: the app's default (config.ts DEFAULT_MAX_CACHED_WORKFLOWS).
+      workerMaxCachedWorkflows: options.workerCache ?? (process.env.WORKER_MAX_CACHED_WORKFLOWS ? Number(process.env.WORKER_MAX_CACHED_WORKFLOWS) : null),
     },
     sections: {},
     warnings: [],
@@ -84,7 +86,8 @@ async function main(options) {
 
   const engineName = options.engine === 'server' ? 'Temporal server on PostgreSQL' : 'Temporal dev server';
   log(`starting the stack (PostgreSQL, ${engineName}, migrations, ${options.workers} worker(s), API)`);
-  const stack = await startStack({ engine: options.engine, workers: options.workers, log: (m) => log(`stack: ${m}`) });
+  const env = options.workerCache ? { WORKER_MAX_CACHED_WORKFLOWS: String(options.workerCache) } : {};
+  const stack = await startStack({ engine: options.engine, workers: options.workers, env, log: (m) => log(`stack: ${m}`) });
   let baselineWorker; // settled promise of the engine baseline's worker, while it may be up
   const cleanup = async () => {
     await baselineWorker?.then((r) => r.value?.stop()).catch(() => {});

@@ -19,6 +19,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --engine E          Temporal engine: dev (the dev server on SQLite, default) or server (the Temporal
                       server on the stack's PostgreSQL, built once with go install: about 7 minutes)
   --workers N         billing worker processes on the task queue (default 1)
+  --worker-cache N    WORKER_MAX_CACHED_WORKFLOWS of every worker, the baseline's too (default: the
+                      environment's, else the app's default, 50)
   --json-only         print only the JSON summary
 Results also go to bench/results/latest.json.`;
 
@@ -41,6 +43,7 @@ export function parseBenchArgs(argv) {
       only: { type: 'string' },
       engine: { type: 'string' },
       workers: { type: 'string' },
+      'worker-cache': { type: 'string' },
       'json-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -61,5 +64,6 @@ export function parseBenchArgs(argv) {
     hotSeconds: values['hot-seconds'] ? positiveInt('hot-seconds', values['hot-seconds']) : defaults.hotSeconds,
     engine: parseEngine(values.engine, '--engine'),
     workers: values.workers ? positiveInt('workers', values.workers) : 1,
+    workerCache: values['worker-cache'] ? positiveInt('worker-cache', values['worker-cache']) : undefined,
   };
 }

@@ -53,9 +53,9 @@ function pageRows(page, api) {
   return rows;
 }
 
-function idleRows(idle, engine) {
+function idleRows(idle, engine, cache) {
   return [
-    { title: `Idle cost: ${idle.subscriptions} subscriptions asleep until next month`, measured: `${idle.subscriptions} asleep`, baseline: 'none' },
+    { title: `Idle cost: ${idle.subscriptions} subscriptions asleep until next month, worker cache ${cache ?? 'default (50)'}`, measured: `${idle.subscriptions} asleep`, baseline: 'none' },
     ['worker RSS', mib(idle.measured.workerRssBytes), mib(idle.baseline.workerRssBytes), times(idle.ratio.workerRss)],
     [engine === 'server' ? 'Temporal databases (PostgreSQL)' : 'Temporal database (SQLite + WAL)', mib(idle.measured.temporalDbBytes), mib(idle.baseline.temporalDbBytes), times(idle.ratio.temporalDb)],
     ['per subscription: RSS / database', `${kib(idle.perSubscription.workerRssBytes)} / ${kib(idle.perSubscription.temporalDbBytes)}`, '', ''],
@@ -105,7 +105,7 @@ export function formatTable(summary) {
   if (s.api) rows.push(...apiRows(s.api));
   if (s.page) rows.push(...pageRows(s.page, s.api));
   if (s.checkoutPage) rows.push(...pageRows(s.checkoutPage, s.api));
-  if (s.idle) rows.push(...idleRows(s.idle, summary.parameters.engine));
+  if (s.idle) rows.push(...idleRows(s.idle, summary.parameters.engine, summary.parameters.workerMaxCachedWorkflows));
   if (s.history) rows.push(...historyRows(s.history));
   if (s.hot) rows.push(...hotRows(s.hot));
   const cells = rows.map((r) => (Array.isArray(r) ? r : ['', r.measured, r.baseline, r.baseline ? 'ratio' : '']));
