@@ -118,10 +118,11 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
 /**
  * The worker's workflow cache. The SDK sizes it from the heap limit (2,310 workflows with Node's
  * default heap here), and every cached sleeping subscription holds worker memory: 2,000 asleep took
- * a worker from 442 to 1,569 MiB. A subscription sleeps for a month between periods, so keeping it
- * cached saves little: an evicted workflow replays its history when it wakes, and continue-as-new
- * keeps that history short. With 50, a worker's memory stops growing with the subscriptions it runs
- * (+138 MiB with 2,000 asleep, +134 MiB with 10,000) and 50 stays above the 40 workflow tasks it runs at once.
+ * a worker from 442 to 1,569 MiB. With 50, a worker's memory stops growing with the subscriptions it
+ * runs (+138 MiB with 2,000 asleep, +134 MiB with 10,000), and 50 stays above the 40 workflow tasks it
+ * runs at once. The price is replays: an evicted subscription replays its (continued-as-new, short)
+ * history when it wakes, and while more workflows are active than the cache holds (a renewal burst),
+ * each of their tasks replays: 1,000 due at once ran at 7.5 renewals/s against 12.7/s fully cached.
  * bench/README.md "Worker memory with sleeping subscriptions" has the runs behind these figures.
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 50;
