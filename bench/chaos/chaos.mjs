@@ -32,6 +32,8 @@ const USAGE = `Usage: npm run chaos -- [options]
   --scenario LIST     comma-separated, from: ${SCENARIOS.join(', ')} (default all)
   --engine E          Temporal engine: dev (the dev server on SQLite, default) or server (the Temporal
                       server on the stack's PostgreSQL, so postgres-outage takes Temporal down too)
+  --workers N         billing workers on worker-kill's stack (default 1): with 2 or more, each SIGKILL
+                      takes down the first while the others keep polling (the other scenarios keep one)
   --seed N            seed of the random fault moments (default: random, printed)
   --json FILE         also write the summary as JSON to FILE
   --logs DIR          keep the worker's and the API's last output of each scenario in DIR`;
@@ -52,6 +54,7 @@ function parseCli(argv) {
       scenario: { type: 'string' },
       seed: { type: 'string' },
       engine: { type: 'string' },
+      workers: { type: 'string' },
       json: { type: 'string' },
       logs: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -69,7 +72,9 @@ function parseCli(argv) {
   const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
   if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got "${values.seed}"`);
   const engine = parseEngine(values.engine, '--engine');
-  return { help: values.help, quick: values.quick, settings, scenarios, seed, engine, jsonFile: values.json, logsDir: values.logs };
+  const workers = values.workers === undefined ? 1 : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 8) throw new Error(`--workers must be a whole number from 1 to 8, got "${values.workers}"`);
+  return { help: values.help, quick: values.quick, settings, scenarios, seed, engine, workers, jsonFile: values.json, logsDir: values.logs };
 }
 
 const stacks = new Set();
@@ -104,6 +109,8 @@ async function runLane(names, laneIndex, options) {
     const bootStarted = Date.now();
     stack = await startStack({
       engine: options.engine,
+      // Only the crash lane runs several: the gateway faults are set per worker process (the first).
+      workers: names.includes('worker-kill') ? options.workers : 1,
       workerEntry: 'bench/chaos/worker.ts',
       env: { CHAOS_CHARGE_LOG: chargeLog, CHAOS_GATEWAY_LATENCY_MS: String(options.settings.gatewayLatencyMs) },
       log: tag(`lane ${laneIndex + 1}`),
@@ -225,6 +232,7 @@ async function main() {
   const summary = {
     mode: options.quick ? 'quick' : 'full',
     engine: options.engine,
+    workers: options.workers,
     seed: options.seed,
     subscriptionsPerScenario: options.settings.subscriptions,
     settings: options.settings,
@@ -234,7 +242,7 @@ async function main() {
   };
   if (options.jsonFile) writeFileSync(options.jsonFile, `${JSON.stringify(summary, null, 2)}\n`);
 
-  console.log(`\nFault injection (${summary.mode}, engine ${summary.engine}, ${summary.subscriptionsPerScenario} subscriptions per scenario, seed ${summary.seed}, ${summary.seconds} s)\n`);
+  console.log(`\nFault injection (${summary.mode}, engine ${summary.engine}, ${summary.workers} worker(s) on worker-kill, ${summary.subscriptionsPerScenario} subscriptions per scenario, seed ${summary.seed}, ${summary.seconds} s)\n`);
   printTable(results);
   console.log(`\n${summary.ok ? 'All scenarios passed' : 'FAILED'}: ${results.filter((r) => r.ok).length}/${results.length} scenarios ok`);
   return summary.ok ? 0 : 1;

@@ -174,7 +174,8 @@ const SCENARIO_IMPLEMENTATIONS = {
         }
         const at = Date.now();
         await stack.killWorker('SIGKILL');
-        log(`SIGKILL worker ${i + 1}/${settings.kills} at ${seconds(at - dueAt)} s after due (${describe(before)})`);
+        const others = stack.extraWorkers.length ? `, ${stack.extraWorkers.length} other worker(s) still polling` : '';
+        log(`SIGKILL worker ${i + 1}/${settings.kills} at ${seconds(at - dueAt)} s after due (${describe(before)}${others})`);
         const restartAt = Date.now();
         await stack.startWorker();
         kills.push({ atSeconds: seconds(at - dueAt), restartSeconds: seconds(Date.now() - restartAt), before });
