@@ -22,10 +22,14 @@ async function invoiceProgress(em: EntityManager, invoice: Invoice): Promise<Che
   return { state: 'pending', failureMessage: null };
 }
 
+/** Whether the checkout waits for this subscription's first charge: no trial, and it starts now (not on a later day the buyer chose). */
+export function chargedAtCheckout(session: Pick<CheckoutSession, 'createdAt'>, subscription: Pick<Subscription, 'trialEnd' | 'startDate'>): boolean {
+  return subscription.trialEnd === null && subscription.startDate.getTime() <= session.createdAt.getTime() + START_NOW_TOLERANCE_MS;
+}
+
 async function subscriptionProgress(em: EntityManager, session: CheckoutSession, subscription: Subscription): Promise<CheckoutProgressReport> {
   if (subscription.status === 'canceled') return { state: 'declined', failureMessage: 'Your subscription could not be started.' };
-  const startsLater = subscription.startDate.getTime() > session.createdAt.getTime() + START_NOW_TOLERANCE_MS;
-  if (subscription.trialEnd !== null || startsLater) return { state: 'paid', failureMessage: null };
+  if (!chargedAtCheckout(session, subscription)) return { state: 'paid', failureMessage: null };
   const [first] = await em.find(Invoice, { subscriptionId: subscription.id }, { orderBy: { id: 'asc' }, limit: 1 });
   // Its workflow has not billed the first period yet.
   if (!first) return { state: 'pending', failureMessage: null };

@@ -23,6 +23,7 @@ import { addSubscriptionRecord, startSubscriptionWorkflow } from '../subscriptio
 import { checkoutCustomer, type BuyerDetails } from './checkout-buyer';
 import { checkQuantities, groupByInterval, priceCheckoutOrder } from './checkout-order';
 import { checkoutTokenHash, isCheckoutToken } from './checkout-token';
+import { chargedAtCheckout } from './checkout-progress';
 
 const DAY_MS = 86_400_000;
 
@@ -191,7 +192,9 @@ export async function completeCheckout(deps: CheckoutDeps, request: CheckoutRequ
     });
   }
   const toStart = subscriptions.length || !session.subscriptionIds.length ? subscriptions : await deps.orm.em.fork().find(Subscription, { id: { $in: session.subscriptionIds } });
-  for (const subscription of toStart) await startSubscriptionWorkflow(deps.temporal, deps.taskQueue, subscription);
+  for (const subscription of toStart) {
+    await startSubscriptionWorkflow(deps.temporal, deps.taskQueue, subscription, { firstChargeAtCheckout: chargedAtCheckout(session, subscription) });
+  }
   await startCheckoutWorkflow(deps.temporal, deps.taskQueue, session);
   return session;
 }

@@ -106,8 +106,11 @@ export interface SubscriptionCommitment {
 /** Customers hear that their trial ends this many days before (Stripe's `trial_will_end` lead time). */
 export const TRIAL_ENDING_NOTICE_DAYS = 3;
 
-/** The workflow input for a recorded subscription. */
-export function subscriptionWorkflowInput(subscription: Subscription): SubscriptionWorkflowInput {
+/**
+ * The workflow input for a recorded subscription. `firstChargeAtCheckout`: a checkout page waits for
+ * its first charge (SubscriptionWorkflowInput.firstChargeAtCheckout).
+ */
+export function subscriptionWorkflowInput(subscription: Subscription, { firstChargeAtCheckout = false } = {}): SubscriptionWorkflowInput {
   const interval: BillingInterval = { unit: subscription.intervalUnit, count: subscription.intervalCount };
   const input: SubscriptionWorkflowInput = {
     subscriptionId: subscription.id,
@@ -115,6 +118,7 @@ export function subscriptionWorkflowInput(subscription: Subscription): Subscript
     billingAnchor: subscription.billingAnchor.toISOString(),
     timeZone: subscription.timeZone,
     interval,
+    ...(firstChargeAtCheckout ? { firstChargeAtCheckout: true } : {}),
   };
   if (subscription.trialStart && subscription.trialEnd) {
     input.trialStart = subscription.trialStart.toISOString();
@@ -136,12 +140,17 @@ export function subscriptionWorkflowInput(subscription: Subscription): Subscript
  * finds the workflow already started (workflow id = `subscription-<id>`) and does nothing.
  * Returns false when it was already running.
  */
-export async function startSubscriptionWorkflow(temporal: Client, taskQueue: string, subscription: Subscription): Promise<boolean> {
+export async function startSubscriptionWorkflow(
+  temporal: Client,
+  taskQueue: string,
+  subscription: Subscription,
+  options: { firstChargeAtCheckout?: boolean } = {},
+): Promise<boolean> {
   try {
     await temporal.workflow.start('subscriptionWorkflow', {
       taskQueue,
       workflowId: subscription.workflowId,
-      args: [subscriptionWorkflowInput(subscription)],
+      args: [subscriptionWorkflowInput(subscription, options)],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes: [
         { key: CustomerIdAttribute, value: subscription.customerId },

@@ -52,7 +52,7 @@ async function billPeriod(sub: SubscriptionEntity, period: BillingPeriodView): P
   state.nextPeriodIndex = period.index + 1;
   sub.changed();
   if (collectsInInvoiceWorkflow()) {
-    await sub.startCollection(invoice);
+    await sub.startCollection(invoice, { firstPeriod: period.index === 0 });
     // Billing has begun; how payment goes is reported by the collection workflow.
     if (state.status === 'scheduled' || state.status === 'trialing') state.status = 'active';
   } else {

@@ -97,6 +97,12 @@ export interface SubscriptionWorkflowInput {
    */
   stubStart?: string;
   commitment?: CommitmentTerm;
+  /**
+   * Bought at a checkout page that waits for the first period's charge: that invoice's collection
+   * emails the buyer no failure (the page shows the decline and the checkout cancels the
+   * subscription), as for the checkout's one-time invoice. Absent: every period's collection emails.
+   */
+  firstChargeAtCheckout?: boolean;
   /** Present when continuing as new. */
   carriedState?: SubscriptionState;
   /** Update ids the earlier runs applied lately (workflows/shared/update-ledger.ts). */

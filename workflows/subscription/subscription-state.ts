@@ -272,13 +272,14 @@ export class SubscriptionEntity {
    * Hands the invoice to its own collection workflow (`invoice-<id>`), started by an activity rather
    * than as a child: it outlives this run (continue-as-new, cancel) and reports back by signal.
    */
-  async startCollection(invoice: InvoiceSummary): Promise<void> {
+  async startCollection(invoice: InvoiceSummary, { firstPeriod = false } = {}): Promise<void> {
     await recordActivities.startInvoiceCollection({
       invoiceId: invoice.invoiceId,
       customerId: this.input.customerId,
       collectionMethod: invoice.collectionMethod === 'send_invoice' ? 'send_invoice' : 'charge_automatically',
       ownerWorkflowId: workflowInfo().workflowId,
       dunningPolicy: this.input.dunningPolicy,
+      ...(firstPeriod && this.input.firstChargeAtCheckout ? { customerNotices: false } : {}),
     });
   }
 

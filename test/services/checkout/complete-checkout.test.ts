@@ -133,6 +133,21 @@ describe('completeCheckout', () => {
     expect(await em.count(Email, { customerId: declined.customerId, kind: { $in: ['payment_failed', 'payment_failed_final'] } })).toBe(0);
   });
 
+  it('a subscription whose first charge is declined at checkout is canceled, and the buyer gets no failure email', async () => {
+    const plan = await createRecurringPrice(stack.orm, { unitAmount: 2_900 });
+    const l = await link({ line_items: [{ price: plan.id, quantity: 1 }] });
+    const declined = await completeCheckout(deps(), request(l.id, { paymentMethod: 'pm_card_chargeDeclined' }));
+    expect(declined).toMatchObject({ invoiceId: null, recurringTotal: 2_900 });
+    expect(await settled(declined.id)).toMatchObject({ status: 'failed', failureMessage: 'Your card was declined.' });
+    const subscriptionId = declined.subscriptionIds[0]!;
+    await eventually(async () => expect((await stack.orm.em.fork().findOneOrFail(Subscription, { id: subscriptionId })).status).toBe('canceled'));
+    const em = stack.orm.em.fork();
+    const [first] = await em.find(Invoice, { subscriptionId });
+    await eventually(async () => expect((await stack.orm.em.fork().findOneOrFail(Invoice, { id: first!.id })).status).toBe('void'));
+    expect(await em.count(Payment, { invoiceId: first!.id, status: 'failed' })).toBe(1);
+    expect(await em.count(Email, { customerId: declined.customerId, kind: { $in: ['payment_failed', 'payment_failed_final'] } })).toBe(0);
+  });
+
   it("never touches an existing customer found by the typed email: a stranger's checkout bills a new customer", async () => {
     const l = await link({ line_items: [{ price: await oneTimePrice(1_500), quantity: 1 }] });
     const victim = await createCustomer(stack.orm, { email: `victim-${randomUUID()}@example.com` });
