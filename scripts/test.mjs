@@ -5,11 +5,9 @@
 // Stages, each waiting for the one before (2 cores):
 //   1. the type check and the lint, side by side (one core each), incremental: their caches live in
 //      the git-ignored .cache/ and only files changed since the last run are checked again;
-//   2. Jest on every file, beside a second Jest on the fault-injection run (test/chaos/faults.test.ts)
-//      and then the hot entity storms (test/api/hot-entity.test.ts), one file after the other: the
-//      fault injection mostly waits out activity timeouts on stacks of its own (in one of the two
-//      Jest workers it kept a core idle for about 3 minutes), and the storms were the longest file of
-//      the main run (about 5 of its 18 minutes of test time on a clean clone), its last to finish;
+//   2. Jest on every file, beside a second Jest on the fault-injection run (test/chaos/faults.test.ts):
+//      that run mostly waits out activity timeouts on stacks of its own, so in one of the two Jest
+//      workers it kept a core idle for about 3 minutes;
 //   3. the API fuzzing, alone (see below).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -43,7 +41,6 @@ const lintCacheDir = () => {
 // every update is answered in time failed intermittently (and its fuzzing phase once stalled).
 const FUZZ = 'test/api/fuzz.test.ts';
 const CHAOS = 'test/chaos/faults.test.ts';
-const HOT_ENTITY = 'test/api/hot-entity.test.ts';
 
 /** The steps running now, for a failing step and for signals to stop. */
 const running = new Set();
@@ -91,10 +88,9 @@ async function main() {
     ...(jestArgs.length === 0
       ? [
           [
-            jest('jest', ['--testPathIgnorePatterns', FUZZ, CHAOS, HOT_ENTITY]),
+            jest('jest', ['--testPathIgnorePatterns', FUZZ, CHAOS]),
             // Its own process group, so stopping it early takes the chaos runner and its stacks too.
-            // One worker: the two files run one after the other, beside the main run's two.
-            jest('jest (fault injection and hot entity, beside the others)', ['--maxWorkers=1', CHAOS, HOT_ENTITY], { quiet: true, group: true }),
+            jest('jest (fault injection, beside the others)', [CHAOS], { quiet: true, group: true }),
           ],
           [jest('jest (API fuzzing, alone)', [FUZZ])],
         ]
