@@ -1,7 +1,7 @@
 /**
- * A worker whose workflow cache is far smaller than the subscriptions it runs (WORKER_MAX_CACHED_WORKFLOWS,
- * production's default keeps a few hundred of thousands asleep): every wake finds its workflow evicted
- * and rebuilds it by replaying its history. Billing must come out the same as with everything cached:
+ * A worker whose workflow cache is far smaller than the subscriptions it runs, as production's is
+ * (WORKER_MAX_CACHED_WORKFLOWS, 50 by default, beside thousands asleep): every wake finds its workflow
+ * evicted and rebuilds it by replaying its history. Billing must come out the same as with everything cached:
  * each period invoiced and paid once, in order, on the time-skipping server with the real activities.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
