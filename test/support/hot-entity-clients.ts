@@ -33,22 +33,55 @@ export async function changeUntilKnown(api: ApiHarness, url: string, action: str
   }
 }
 
+/** When a storm ends early: once `reached()` is true, `then` more changes are sent and the storm ends. */
+export interface StormEnd {
+  reached: () => Promise<boolean>;
+  then: number;
+  /** How often `reached` is asked while the storm runs. */
+  everyMs?: number;
+}
+
 /**
- * `clients` clients send `total` changes between them to `entityUrl` (`<entityUrl>/<action>`), each
- * client alternating `actions` from its own starting point.
+ * `clients` clients send up to `total` changes between them to `entityUrl` (`<entityUrl>/<action>`),
+ * each client alternating `actions` from its own starting point. With `end`, the storm stops `end.then`
+ * changes after `end.reached()` first answers true (`total` stays the cap).
  */
-export async function hotEntityStorm(api: ApiHarness, entityUrl: string, actions: readonly string[], total: number, clients: number): Promise<ChangeOutcome[]> {
+export async function hotEntityStorm(
+  api: ApiHarness,
+  entityUrl: string,
+  actions: readonly string[],
+  total: number,
+  clients: number,
+  end?: StormEnd,
+): Promise<ChangeOutcome[]> {
   const outcomes: ChangeOutcome[] = [];
   let sent = 0;
-  await Promise.all(
-    Array.from({ length: clients }, async (_, client) => {
-      for (let turn = client; sent < total; turn += 1) {
-        sent += 1;
-        const action = actions[turn % actions.length]!;
-        outcomes.push(await changeUntilKnown(api, `${entityUrl}/${action}`, action));
+  let limit = total;
+  let running = true;
+  const watcher = (async () => {
+    if (!end) return;
+    while (running) {
+      if (await end.reached()) {
+        limit = Math.min(total, sent + end.then);
+        return;
       }
-    }),
-  );
+      await sleep(end.everyMs ?? 250);
+    }
+  })();
+  try {
+    await Promise.all(
+      Array.from({ length: clients }, async (_, client) => {
+        for (let turn = client; sent < limit; turn += 1) {
+          sent += 1;
+          const action = actions[turn % actions.length]!;
+          outcomes.push(await changeUntilKnown(api, `${entityUrl}/${action}`, action));
+        }
+      }),
+    );
+  } finally {
+    running = false;
+    await watcher;
+  }
   return outcomes;
 }
 
