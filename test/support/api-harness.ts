@@ -39,19 +39,22 @@ export async function startApiHarness({
   workflowAnswerTimeoutMs,
   cancellationRequests,
   publicUrl,
+  temporalAddress,
   app: appDeps = {},
 }: {
   workflowAnswerTimeoutMs?: number;
   cancellationRequests?: 'approval' | 'immediate';
   /** PUBLIC_URL for the app and the worker's email links (the page tests serve on a real port). */
   publicUrl?: string;
+  /** A Temporal server of the test's own (one with settings of its own); otherwise the shared TEMPORAL_ADDRESS. */
+  temporalAddress?: string;
   /** More of buildApp's deps (a page area's settings, another card entry). */
   app?: Partial<AppDeps>;
 } = {}): Promise<ApiHarness> {
   quietTemporalLogs();
   const taskQueue = `api-test-${randomUUID()}`;
   const orm = await openDatabase(requireEnv('DATABASE_URL'));
-  const address = requireEnv('TEMPORAL_ADDRESS');
+  const address = temporalAddress ?? requireEnv('TEMPORAL_ADDRESS');
   const connection = await Connection.connect({ address });
   const temporal = new Client({ connection, namespace: 'default' });
   const workerConnection = await NativeConnection.connect({ address });
