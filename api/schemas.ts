@@ -35,7 +35,7 @@ export const PaymentMethodId = Type.String({
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 export type IdParams = Static<typeof IdParams>;
 
-const DEFAULT_PAGE_SIZE = 10;
+export const DEFAULT_PAGE_SIZE = 10;
 
 export const ListQuery = {
   // Optional: a default alone still made the OpenAPI document list `limit` as required (schemathesis).
@@ -86,9 +86,14 @@ export async function paginate<E extends { id: string }, R>(
  */
 export async function cursorFilter<E extends { id: string }>(em: EntityManager, entity: EntityName<E>, startingAfter: string | undefined): Promise<FilterQuery<E>> {
   if (startingAfter === undefined) return {} as FilterQuery<E>;
+  await checkCursor(em, entity, startingAfter);
+  return { id: { $lt: startingAfter } } as unknown as FilterQuery<E>;
+}
+
+/** The 400 on `starting_after` for a cursor that names no record of the listed kind (see `cursorFilter`). */
+export async function checkCursor<E extends { id: string }>(em: EntityManager, entity: EntityName<E>, startingAfter: string): Promise<void> {
   const known = await em.count(entity, { id: startingAfter } as FilterQuery<E>);
   if (known === 0) throw missingReference('starting_after', 'object in this list', startingAfter);
-  return { id: { $lt: startingAfter } } as unknown as FilterQuery<E>;
 }
 
 export const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());

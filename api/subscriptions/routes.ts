@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { FilterQuery } from '@mikro-orm/core';
-import { Customer, Price, Subscription, SubscriptionPendingItem } from '../../db/entities';
+import { Customer, Subscription, SubscriptionPendingItem } from '../../db/entities';
 import { newId } from '../../db/ids';
 import { waitUntilRecordedUpdate } from '../../workflows/subscription/contract';
 import { addSubscriptionRecord, startSubscriptionWorkflow } from '../../services/subscriptions/start-subscription';
 import { ErrorSchema, invalidParam, missingReference, notFound, unprocessable } from '../errors';
-import { IdParams, ListQuery, definedOnly, listOf, paginate } from '../schemas';
+import { DEFAULT_PAGE_SIZE, IdParams, ListQuery, checkCursor, listOf } from '../schemas';
 import { instantRange } from '../instant-range';
 import { workflowCallError } from '../workflow-errors';
 import { flushRedeemingCoupon, releaseCouponRedemption, resolveSubscriptionBilling } from '../../services/subscriptions/subscription-billing';
@@ -16,6 +15,7 @@ import { Status, CollectionMethod, SubscriptionResource, CreateSubscription } fr
 import { subscriptionResource } from './serialization';
 import { resolveItems } from './items';
 import { readSubscription } from '../../services/subscriptions/subscription-read';
+import { listSubscriptions } from '../../services/subscriptions/subscription-list';
 import { ADMIN_AND_SALES, STAFF } from '../roles';
 import type { RouteDeps } from '../route-deps';
 
@@ -164,25 +164,21 @@ export const subscriptionsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
     },
     async (request) => {
       const q = request.query;
-      const em = orm.em.fork();
-      const filters: FilterQuery<Subscription>[] = [
-        definedOnly({
+      if (q.starting_after !== undefined) await checkCursor(orm.em.fork(), Subscription, q.starting_after);
+      const page = await listSubscriptions(
+        orm,
+        {
           status: q.status,
           customerId: q.customer,
           collectionMethod: q.collection_method,
           nextBillingDate: instantRange('next_billing_date', q['next_billing_date[gte]'], q['next_billing_date[lte]']),
           createdAt: instantRange('created', q['created[gte]'], q['created[lte]']),
-        }) as FilterQuery<Subscription>,
-      ];
-      // Price and product match any item: a subquery on the items, so a subscription is listed once.
-      if (q.price !== undefined) filters.push({ items: { $some: { priceId: q.price } } } as FilterQuery<Subscription>);
-      if (q.product !== undefined) {
-        // Items keep only their price id: the product's prices first (a handful per product), then those.
-        const prices = await em.find(Price, { productId: q.product }, { fields: ['id'] });
-        if (prices.length === 0) return { object: 'list' as const, data: [], has_more: false };
-        filters.push({ items: { $some: { priceId: { $in: prices.map((p) => p.id) } } } } as FilterQuery<Subscription>);
-      }
-      return paginate(em, Subscription, { $and: filters }, q, subscriptionResource);
+          priceId: q.price,
+          productId: q.product,
+        },
+        { limit: q.limit ?? DEFAULT_PAGE_SIZE, startingAfter: q.starting_after },
+      );
+      return { object: 'list' as const, data: page.records.map(subscriptionResource), has_more: page.hasMore };
     },
   );
 
