@@ -36,9 +36,13 @@ export async function startOwnDevServer(dynamicConfig: Record<string, number | b
   let output = '';
   child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_192)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Never left behind by a test process that exits without its afterAll.
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
+    process.removeListener('exit', killOnExit);
   };
 
   // Up when its frontend answers for the namespace (registered at start), not merely when the port opens.
