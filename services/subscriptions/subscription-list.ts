@@ -67,28 +67,28 @@ function pageStatement(
   };
   const range = (key: string, property: string, value: InstantRange | undefined) => {
     if (value?.$gte !== undefined) {
-      shape.push(`${key}>=`);
+      shape.push(`${key}ge`);
       where.push(`${sub(property)} >= ${param(value.$gte)}`);
     }
     if (value?.$lte !== undefined) {
-      shape.push(`${key}<=`);
+      shape.push(`${key}le`);
       where.push(`${sub(property)} <= ${param(value.$lte)}`);
     }
   };
-  equal('status', 'status', filters.status);
-  equal('customer', 'customerId', filters.customerId);
-  equal('method', 'collectionMethod', filters.collectionMethod);
-  range('next', 'nextBillingDate', filters.nextBillingDate);
-  range('created', 'createdAt', filters.createdAt);
+  equal('st', 'status', filters.status);
+  equal('cu', 'customerId', filters.customerId);
+  equal('cm', 'collectionMethod', filters.collectionMethod);
+  range('nb', 'nextBillingDate', filters.nextBillingDate);
+  range('cr', 'createdAt', filters.createdAt);
 
   const items = table(orm, SubscriptionItem);
   const itemOf = `i.${field(orm, SubscriptionItem, 'subscription')} = s.${field(orm, Subscription, 'id')}`;
   if (filters.priceId !== undefined) {
-    shape.push('price');
+    shape.push('pr');
     where.push(`exists (select 1 from ${items} as i where ${itemOf} and i.${field(orm, SubscriptionItem, 'priceId')} = ${param(filters.priceId)})`);
   }
   if (filters.productId !== undefined) {
-    shape.push('product');
+    shape.push('pd');
     const prices = table(orm, Price);
     where.push(
       `exists (select 1 from ${items} as i join ${prices} as p on p.${field(orm, Price, 'id')} = i.${field(orm, SubscriptionItem, 'priceId')}` +
@@ -96,13 +96,15 @@ function pageStatement(
     );
   }
   if (startingAfter !== undefined) {
-    shape.push('after');
+    shape.push('af');
     where.push(`${sub('id')} < ${param(startingAfter)}`);
   }
   const text =
     `select ${columnList(orm, Subscription, 's')} from ${table(orm, Subscription)} as s` +
     (where.length > 0 ? ` where ${where.join(' and ')}` : '') +
     ` order by ${sub('id')} desc limit ${param(limit + 1)}`;
+  // Two-letter codes keep the name within PostgreSQL's 63 bytes with every filter given: a longer
+  // name is cut there, so two combinations sharing the first 63 bytes would collide on a connection.
   return { statement: { name: `subscriptions_page_${shape.join('_') || 'all'}`, text }, values };
 }
 

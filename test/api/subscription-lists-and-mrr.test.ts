@@ -126,6 +126,26 @@ describe('subscription list filters', () => {
     expect(byDate.body.has_more).toBe(false);
   });
 
+  test('every filter at once, with and without a cursor, one after another on the same connections', async () => {
+    const from = new Date(Date.parse(s1.created_at) - DAY_MS).toISOString();
+    const to = new Date(Date.now() + 400 * DAY_MS).toISOString();
+    const all =
+      `status=active&customer=${cus}&collection_method=send_invoice&next_billing_date[gte]=${from}&next_billing_date[lte]=${to}` +
+      `&created[gte]=${from}&created[lte]=${to}&price=${yearlyP}&product=${productP}`;
+    // Each combination is a prepared statement named after its filters; two combinations whose names
+    // PostgreSQL cut to the same 63 bytes would fail on the connection that prepared the other one.
+    for (let round = 0; round < 4; round += 1) {
+      const everything = await list(all);
+      expect(everything.status).toBe(200);
+      expect(ids(everything)).toEqual([s2.id]);
+      const afterS3 = await list(`${all}&starting_after=${s3.id}`);
+      expect(afterS3.status).toBe(200);
+      expect(ids(afterS3)).toEqual([s2.id]);
+      const afterS2 = await list(`${all}&starting_after=${s2.id}`);
+      expect(ids(afterS2)).toEqual([]);
+    }
+  });
+
   test.each([
     ['next_billing_date[gte]', 'next_billing_date[gte]=tomorrow'],
     ['next_billing_date[lte]', 'next_billing_date[lte]=2026-13-01T00:00:00Z'],
