@@ -13,7 +13,8 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { ensureNodeModules } from './lib/deps.mjs';
 import { signalExitCode, stopChild } from './lib/proc.mjs';
 import { ROOT, ensureTools } from './lib/tools.mjs';
@@ -96,11 +97,14 @@ async function main() {
         ]
       : [[jest('jest', jestArgs)]]),
   ];
-  const totals = { passed: 0, failed: 0, skipped: 0, runs: 0 };
+  const totals = { passed: 0, failed: 0, skipped: 0, runs: 0, failures: [] };
   try {
     for (const steps of stages) {
       const code = await runStage(steps, env, totals);
-      if (code !== 0) return code;
+      if (code !== 0) {
+        printFailures(totals.failures);
+        return code;
+      }
     }
     if (totals.runs > 1) console.log(`\n[test] all Jest runs: ${countsLine(totals)}`);
     return 0;
@@ -158,8 +162,30 @@ function addCounts(resultsFile, totals) {
     totals.failed += counts.failed;
     totals.skipped += counts.skipped;
     totals.runs += 1;
+    for (const file of r.testResults ?? []) {
+      for (const test of file.assertionResults ?? []) {
+        if (test.status === 'failed') totals.failures.push({ file: relative(ROOT, file.name), title: test.fullName, messages: test.failureMessages ?? [] });
+      }
+      // A file that failed outside any test (its beforeAll, a syntax error) has a message of its own.
+      if (file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed')) {
+        totals.failures.push({ file: relative(ROOT, file.name), title: '(the file itself)', messages: [file.message ?? ''] });
+      }
+    }
   } catch {
     // Jest died before writing results; its own output says why.
+  }
+}
+
+/**
+ * The failed tests once more, last, each with the head of its message: a run's output is long (worker
+ * logs, the quiet steps printed in one piece) and a CI log is often read from its end, or cut.
+ */
+function printFailures(failures) {
+  if (failures.length === 0) return;
+  console.log(`\n[test] ${failures.length} failed test(s):`);
+  for (const { file, title, messages } of failures) {
+    const lines = stripVTControlCharacters(messages.join('\n')).split('\n').filter((line) => line.trim() && !/^\s+at /.test(line));
+    console.log(`\n  ${file} › ${title}\n${lines.slice(0, 40).map((line) => `    ${line}`).join('\n')}`);
   }
 }
 

@@ -61,7 +61,7 @@ beforeAll(async () => {
   delete env.DATABASE_URL;
   delete env.TEMPORAL_ADDRESS;
   const code = await new Promise<number | null>((resolvePromise, reject) => {
-    child = spawn(process.execPath, ['bench/chaos/run.mjs', '--quick', '--json', jsonFile], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['bench/chaos/run.mjs', '--quick', '--json', jsonFile, '--logs', join(workDir, 'logs')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-200_000);
     };
@@ -82,7 +82,10 @@ afterAll(async () => {
     child.kill('SIGTERM');
     await exited;
   }
-  rmSync(workDir, { recursive: true, force: true });
+  // A failed run keeps its summary and the API's and worker's last output of each scenario: the
+  // failure message says what broke, those say why (a CI log holds only the runner's tail).
+  if (summary?.ok === true) rmSync(workDir, { recursive: true, force: true });
+  else console.error(`fault injection: the run's summary (chaos.json) and the API's and worker's logs are kept in ${workDir}`);
 }, 60_000);
 
 function resultOf(name: string): ScenarioResult {
@@ -97,7 +100,7 @@ describe('fault injection (npm run chaos -- --quick)', () => {
     (name) => {
       const result = resultOf(name);
       // The failures say what went wrong in words; the runner's output says when.
-      expect({ failures: result.failures, output: result.failures.length ? tail(output) : '' }).toEqual({ failures: [], output: '' });
+      expect({ failures: result.failures, output: result.failures.length ? `${tail(output)}\n(logs kept in ${workDir})` : '' }).toEqual({ failures: [], output: '' });
       const n = result.subscriptions;
       expect(result.counts).toEqual({ scheduled: n, invoiced: n, paid: n, charged: n, receipted: n, duplicates: 0, lost: 0 });
     },
