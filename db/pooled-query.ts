@@ -6,6 +6,9 @@ export interface PreparedStatement {
   text: string;
 }
 
+/** PostgreSQL's identifier limit (NAMEDATALEN - 1), which statement names share. */
+export const MAX_STATEMENT_NAME_BYTES = 63;
+
 interface PooledConnection {
   query<Row>(query: { name: string; text: string; values: unknown[] }): Promise<{ rows: Row[] }>;
 }
@@ -24,6 +27,12 @@ interface KnexClient {
  * (a 503), not a 500.
  */
 export async function queryRows<Row>(orm: MikroORM, statement: PreparedStatement, values: unknown[]): Promise<Row[]> {
+  // PostgreSQL cuts a statement name at 63 bytes without failing: two statements whose names share
+  // those bytes would then collide on a connection (one runs as the other, or a 500). A programming
+  // error, refused before any connection is used, so a test of the statement finds it.
+  if (Buffer.byteLength(statement.name) > MAX_STATEMENT_NAME_BYTES) {
+    throw new Error(`prepared statement name "${statement.name}" is over PostgreSQL's ${MAX_STATEMENT_NAME_BYTES} bytes`);
+  }
   const client = orm.em.getConnection().getKnex().client as unknown as KnexClient;
   let connection: PooledConnection;
   try {

@@ -103,8 +103,8 @@ function pageStatement(
     `select ${columnList(orm, Subscription, 's')} from ${table(orm, Subscription)} as s` +
     (where.length > 0 ? ` where ${where.join(' and ')}` : '') +
     ` order by ${sub('id')} desc limit ${param(limit + 1)}`;
-  // Two-letter codes keep the name within PostgreSQL's 63 bytes with every filter given: a longer
-  // name is cut there, so two combinations sharing the first 63 bytes would collide on a connection.
+  // Two-letter codes keep the name within PostgreSQL's 63 bytes with every filter given (56 bytes);
+  // queryRows refuses a longer one, which PostgreSQL would cut and two combinations could then share.
   return { statement: { name: `subscriptions_page_${shape.join('_') || 'all'}`, text }, values };
 }
 
