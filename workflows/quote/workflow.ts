@@ -26,6 +26,7 @@ import type { QuoteView, QuoteWorkflowInput } from './contract';
 import { RunLength } from '../shared/run-length';
 import { completeFulfilment, setUpPayment } from './fulfilment';
 import { QuoteEntity } from './quote-state';
+import { settledDuringWrite } from './legacy';
 import { isOpen, isPastExpiry, isSignable, pendingSigners } from './rules';
 
 export async function quoteWorkflow(input: QuoteWorkflowInput): Promise<QuoteView> {
@@ -81,6 +82,8 @@ export async function quoteWorkflow(input: QuoteWorkflowInput): Promise<QuoteVie
     while (state.invoiceId !== null && !quote.paymentSettled()) {
       await recorded.recordUntilCaughtUp();
       if (runLength.due()) return continueInNewRun();
+      // The outcome may have come during that write: sleeping now would wait for a change already made.
+      if (settledDuringWrite(quote.paymentSettled())) break;
       await sleepUntil(Number.POSITIVE_INFINITY);
     }
     await completeFulfilment(quote);

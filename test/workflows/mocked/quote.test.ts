@@ -132,3 +132,29 @@ test('a draft edited until its history passes the limit continues as new, then i
   expect(final.transitions.map((t) => t.to)).toEqual(['draft', 'sent', 'accepted', 'awaiting_payment', 'fulfilled']);
   expect(mocked.argsOf('createQuoteInvoice')).toHaveLength(1);
 });
+
+test('an invoice paid while the quote writes its failed first attempt still fulfils the quote', async () => {
+  const { version, handle } = await startQuote('quote_3');
+  // The first charge fails; the write of "retrying" is held until the retry's success has reached the
+  // workflow. Before the fix the quote went back to sleep after that write and was never fulfilled.
+  const recordMock = mocked.activities['recordQuoteState'] as jest.Mock;
+  const record = recordMock.getMockImplementation() as (arg: { state: QuoteView }) => Promise<void>;
+  let raced = false;
+  recordMock.mockImplementation(async (arg: { state: QuoteView }) => {
+    await record(arg);
+    if (raced || arg.state.paymentStatus !== 'retrying') return;
+    raced = true;
+    await handle.signal(invoiceCollectionOutcomeSignal, { invoiceId: 'inv_q1', outcome: 'paid' });
+    await eventually(async () => expect((await handle.query(getQuoteQuery)).paymentStatus).toBe('paid'));
+  });
+
+  expect((await handle.executeUpdate(sendQuoteUpdate, { args: [{ by: OWNER.email }] })).stage).toBe('sent');
+  expect((await handle.executeUpdate(signQuoteUpdate, { args: [signature(version.contentHash)] })).stage).toBe('awaiting_payment');
+  await eventually(() => expect(mocked.names()).toContain('startInvoiceCollection'));
+  await handle.signal(invoiceCollectionOutcomeSignal, { invoiceId: 'inv_q1', outcome: 'payment_failed' });
+  await eventually(() => expect(raced).toBe(true));
+
+  const final = await handle.result();
+  expect(final).toMatchObject({ stage: 'fulfilled', invoiceId: 'inv_q1', paymentStatus: 'paid' });
+  expect(mocked.names().filter((n) => n === 'sendQuoteConfirmations')).toHaveLength(1);
+});
