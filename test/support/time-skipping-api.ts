@@ -18,6 +18,7 @@ import { eventually } from './eventually';
 import { testBillingWorker } from './billing-worker';
 import { createTimeSkippingEnv } from './temporal-env';
 import { TEST_RATE_LIMITS } from './rate-limits';
+import { workflowHistoryTail, workflowIdOfChangeUrl } from './workflow-history-tail';
 
 type Method = 'GET' | 'POST' | 'DELETE';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions read arbitrary JSON
@@ -48,13 +49,20 @@ export interface TimeSkippingApi {
   close(): Promise<void>;
 }
 
+/**
+ * How long a change waits for the workflow's answer. CI once saw a cancel go unanswered for the API's
+ * default 10 s while the machine ran the fault injection beside two Jest workers; these tests check
+ * what a change does, not how fast, and a change still unanswered after this names its history.
+ */
+const ANSWER_TIMEOUT_MS = 30_000;
+
 export async function startTimeSkippingApi(name: string): Promise<TimeSkippingApi> {
   const taskQueue = `${name}-${randomUUID()}`;
   const env = await createTimeSkippingEnv();
   const orm = await openDatabase(requireEnv('DATABASE_URL'));
   const worker: Worker = await testBillingWorker({ connection: env.nativeConnection, taskQueue, orm });
   const workerRun = worker.run();
-  const app = await buildApp({ orm, temporal: env.client, taskQueue, logger: pino({ level: 'silent' }), rateLimits: TEST_RATE_LIMITS });
+  const app = await buildApp({ orm, temporal: env.client, taskQueue, logger: pino({ level: 'silent' }), rateLimits: TEST_RATE_LIMITS, workflowAnswerTimeoutMs: ANSWER_TIMEOUT_MS });
   const keys = {} as Record<ApiKeyRole, string>;
   for (const role of ['admin', 'operator', 'sales'] as const) keys[role] = (await issueApiKey(orm.em.fork(), `${role} (test)`, role)).secret;
 
@@ -64,6 +72,12 @@ export async function startTimeSkippingApi(name: string): Promise<TimeSkippingAp
   };
   const ok: TimeSkippingApi['ok'] = async (role, method, url, body) => {
     const res = await call(role, method, url, body);
+    if (res.status === 202) {
+      // A change sent but not answered in time: say what the workflow was doing.
+      const workflowId = workflowIdOfChangeUrl(url);
+      const history = workflowId ? await workflowHistoryTail(env.client, workflowId) : '';
+      throw new Error(`${method} ${url}: 202 ${JSON.stringify(res.body)}\n${history}`);
+    }
     if (res.status !== 200) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body;
   };
