@@ -59,7 +59,9 @@ export class RecordedState {
 
   /**
    * Sleeps until `at` (epoch ms; Infinity for no timer) unless the state changes first, or `alsoWakeFor`
-   * turns true. True when the time came.
+   * turns true. True when the time came. Only changes after this call wake it: a change made during an
+   * earlier await (a write, say) does not, so check what ends the wait after the last await and just
+   * before calling (the quote once slept through a payment that arrived during its write).
    */
   async sleepUntil(at: number, alsoWakeFor: () => boolean = () => false): Promise<boolean> {
     const seen = this.version;
