@@ -7,9 +7,9 @@ import type { Client } from '@temporalio/client';
 
 /** The workflow a change URL addresses (`/v1/subscriptions/sub_1/cancel` → `subscription-sub_1`). */
 export function workflowIdOfChangeUrl(url: string): string | null {
-  const match = /^\/v1\/(subscriptions|quotes|instalment_plans)\/([^/?]+)/.exec(url);
+  const match = /^\/v1\/(subscriptions|quotes|instalment-plans)\/([^/?]+)/.exec(url);
   if (!match) return null;
-  const prefix = { subscriptions: 'subscription', quotes: 'quote', instalment_plans: 'instalment-plan' }[match[1] as 'subscriptions' | 'quotes' | 'instalment_plans'];
+  const prefix = { subscriptions: 'subscription', quotes: 'quote', 'instalment-plans': 'instalment-plan' }[match[1] as 'subscriptions' | 'quotes' | 'instalment-plans'];
   return `${prefix}-${match[2]}`;
 }
 
