@@ -25,7 +25,9 @@ afterAll(async () => {
 });
 
 const inFuture = (ms: number) => new Date(Date.now() + ms).toISOString();
-const OWNER = { name: 'Sam Seller', email: 'sam@seller.example' };
+// The database is shared with the other suites running beside this one (quote pages, quote services),
+// so the owner is this run's own: the owner's list below must hold only this file's quotes.
+const OWNER = { name: 'Sam Seller', email: `sam-${process.pid}-${Date.now()}@seller.example` };
 let seq = 0;
 const uniqueEmail = (who: string) => `${who}-${Date.now()}-${++seq}@example.com`;
 
