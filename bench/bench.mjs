@@ -161,7 +161,7 @@ function warningsOf({ sections: s, errors }) {
     if (s.billing.billing.seeding.overran) warnings.push('billing run: seeding ended after the due moment');
     if (s.billing.baseline.seeding.overran) warnings.push('engine baseline: seeding ended after the due moment');
   }
-  if (s.idle && !(s.idle.measured.rssStable && s.idle.baseline.rssStable)) warnings.push('idle cost: worker RSS was still moving when measured');
+  if (s.idle && !(s.idle.measured.rssStable && s.idle.baseline.rssStable && (s.idle.first?.rssStable ?? true))) warnings.push('idle cost: worker RSS was still moving when measured');
   if (s.api) {
     for (const route of [s.api.byId, s.api.list]) {
       for (const side of [route.api, route.pgBaseline, route.baseline].filter(Boolean)) {

@@ -12,7 +12,8 @@
  * starts the timer.
  *
  * Env: DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE (the bench stack's),
- * BENCH_IDLE_COUNT. Prints one JSON line on stdout.
+ * BENCH_IDLE_COUNT, BENCH_IDLE_BATCH (a label kept apart in the customers' emails when the section seeds
+ * in several steps; default 0). Prints one JSON line on stdout.
  */
 import { Client, Connection } from '@temporalio/client';
 import { DateTime } from 'luxon';
@@ -44,6 +45,7 @@ async function inParallel(count: number, concurrency: number, task: (i: number) 
 async function main(): Promise<void> {
   const count = Number(process.env.BENCH_IDLE_COUNT);
   if (!Number.isInteger(count) || count < 1) throw new Error('BENCH_IDLE_COUNT must be a positive integer');
+  const batch = process.env.BENCH_IDLE_BATCH ?? '0';
   const config = loadConfig();
   const orm = await openDatabase(config.databaseUrl);
   const connection = await Connection.connect({ address: config.temporal.address });
@@ -55,7 +57,7 @@ async function main(): Promise<void> {
     const now = new Date();
     const customers = Array.from({ length: count }, (_, i): Customer => ({
       id: newId('customer'),
-      email: `idle-${i}@example.com`,
+      email: `idle-${batch}-${i}@example.com`,
       name: `Idle customer ${i}`,
       currency: 'USD',
       timeZone: 'UTC',

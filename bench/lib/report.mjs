@@ -59,6 +59,13 @@ function idleRows(idle, engine, cache) {
     ['worker RSS', mib(idle.measured.workerRssBytes), mib(idle.baseline.workerRssBytes), times(idle.ratio.workerRss)],
     [engine === 'server' ? 'Temporal databases (PostgreSQL)' : 'Temporal database (SQLite + WAL)', mib(idle.measured.temporalDbBytes), mib(idle.baseline.temporalDbBytes), times(idle.ratio.temporalDb)],
     ['per subscription: RSS / database', `${kib(idle.perSubscription.workerRssBytes)} / ${kib(idle.perSubscription.temporalDbBytes)}`, '', ''],
+    ...(idle.first
+      ? [
+          [`worker RSS with the first ${idle.first.subscriptions} asleep`, mib(idle.first.workerRssBytes), '', ''],
+          [`growth from ${idle.first.subscriptions} to ${idle.subscriptions} asleep: RSS / database`, `${mib(idle.measured.workerRssBytes - idle.first.workerRssBytes)} / ${mib(idle.measured.temporalDbBytes - idle.first.temporalDbBytes)}`, '', ''],
+          ['  per subscription beyond the first: RSS / database', `${kib(idle.perSubscriptionAfterFirst.workerRssBytes)} / ${kib(idle.perSubscriptionAfterFirst.temporalDbBytes)}`, '', ''],
+        ]
+      : []),
   ];
 }
 
