@@ -4,12 +4,17 @@ import { startApiHarness, type ApiHarness } from '../support/api-harness';
 import { eventually } from '../support/eventually';
 import { MAX_LOGO_BYTES } from '../../api/company-profile/schemas';
 import type { ApiKeyRole } from '../../db/entities';
+import { holdCompanyProfile, releaseCompanyProfile } from '../support/company-profile-lock';
 
 let api: ApiHarness;
 beforeAll(async () => {
   api = await startApiHarness();
+  // The profile is one row for every test file running beside this one (the checkout tests set their
+  // own): this file's before/after comparisons and branded emails need it to change only here.
+  await holdCompanyProfile(api.orm);
 });
 afterAll(async () => {
+  await releaseCompanyProfile();
   await api?.close();
 });
 

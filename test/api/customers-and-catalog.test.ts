@@ -53,7 +53,8 @@ describe('authentication and roles', () => {
 
 describe('customers', () => {
   test('create, retrieve and list with a cursor', async () => {
-    const email = `page-${Date.now()}@example.com`;
+    // This run's own address (subscription-lists-and-mrr.test.ts lists its page of customers by a `page-` address too).
+    const email = `page-${process.pid}-${Date.now()}@example.com`;
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const res = await api.call('admin', 'POST', '/v1/customers', { ...validCustomer, email, billing_address: { city: 'Arlington', country: 'US' } });

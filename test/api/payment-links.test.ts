@@ -82,9 +82,17 @@ describe('payment links', () => {
     const seat = await price();
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await api.call('sales', 'POST', '/v1/payment-links', { line_items: [{ price: seat, quantity: 1 }] })).body.id);
+    // The list has no filter to narrow it to this test's links, and the checkout tests running beside this
+    // file create links in the same database, one of which may land between these three: the page after
+    // ids[2] is the newest older link (ids[1] or one made after it), and the pages on hold ids[1], then ids[0].
     const first = await api.call('sales', 'GET', `/v1/payment-links?limit=1&starting_after=${ids[2]}`);
     expect(first.body).toMatchObject({ object: 'list', has_more: true });
-    expect(first.body.data.map((l: { id: string }) => l.id)).toEqual([ids[1]]);
+    expect(first.body.data).toHaveLength(1);
+    const next = first.body.data[0].id as string;
+    expect({ next, afterIds1: next >= ids[1]!, beforeIds2: next < ids[2]! }).toEqual({ next, afterIds1: true, beforeIds2: true });
+    const older: string[] = (await api.call('sales', 'GET', `/v1/payment-links?limit=100&starting_after=${ids[2]}`)).body.data.map((l: { id: string }) => l.id);
+    expect(older).toEqual([...older].sort().reverse()); // newest first
+    expect(older.filter((id) => ids.includes(id))).toEqual([ids[1], ids[0]]);
     const unknown = await api.call('sales', 'GET', '/v1/payment-links?starting_after=plink_nope');
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.param).toBe('starting_after');

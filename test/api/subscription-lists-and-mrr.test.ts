@@ -230,7 +230,8 @@ describe('customer MRR and next renewal date', () => {
   }, 300_000);
 
   test('a page of customers gets its figures in the same two queries however many customers it has', async () => {
-    const email = `page-${Date.now()}@example.com`;
+    // This run's own address (customers-and-catalog.test.ts pages through customers of a `page-` address too).
+    const email = `page-${process.pid}-${Date.now()}@example.com`;
     const plans = await product('Page');
     const yearly = await price(plans, 1001, { interval: 'year' });
     const withPlan = await customer({ email });

@@ -7,6 +7,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { CheckoutSession, Customer, Email, Invoice, Payment, Subscription } from '../../db/entities';
 import { eventually } from '../support/eventually';
+import { holdCompanyProfile, releaseCompanyProfile } from '../support/company-profile-lock';
 import { auditPage, newPage, openBrowser } from './support/browser';
 import { startPageStack, type PageStack } from './support/page-stack';
 
@@ -19,6 +20,20 @@ const MERCHANT = 'orders@acme-workshops.example';
 beforeAll(async () => {
   stack = await startPageStack();
   browser = await openBrowser();
+});
+afterEach(releaseCompanyProfile);
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+/**
+ * The merchant's company profile; its contact email gets the order confirmations. The profile is one row
+ * for every test file running beside this one (the company profile's and the checkout service's tests
+ * set their own), so the test that checks the merchant's email holds it until then (released after it).
+ */
+async function merchantProfile(): Promise<void> {
+  await holdCompanyProfile(stack.harness.orm);
   const profile = await stack.harness.app.inject({
     method: 'PUT',
     url: '/v1/company-profile',
@@ -26,11 +41,7 @@ beforeAll(async () => {
     payload: { legal_name: 'Acme Workshops LLC', display_name: 'Acme Workshops', brand_color: '#0F766E', contact_email: MERCHANT },
   });
   expect(profile.statusCode).toBe(200);
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+}
 
 async function price(name: string, fields: Record<string, unknown>): Promise<string> {
   const product = await stack.harness.call('admin', 'POST', '/v1/products', { name });
@@ -63,6 +74,7 @@ async function fillCard(page: Page, number: string): Promise<void> {
 const sessionsOf = (linkId: string) => stack.harness.orm.em.fork().find(CheckoutSession, { paymentLinkId: linkId }, { orderBy: { id: 'asc' } });
 
 test('a one-time link: adjust the quantity, pay, see the confirmation; the invoice is paid and both sides are emailed', async () => {
+  await merchantProfile();
   const seat = await price('Workshop seat', { unit_amount: 5_000 });
   const kit = await price('Starter kit', { unit_amount: 1_000 });
   const id = await link({

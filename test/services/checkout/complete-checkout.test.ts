@@ -13,6 +13,7 @@ import { newCheckoutToken } from '../../../services/checkout/checkout-token';
 import { RuleViolation } from '../../../domain/rule-violation';
 import { createCustomer, createRecurringPrice } from '../../support/fixtures';
 import { eventually } from '../../support/eventually';
+import { holdCompanyProfile, releaseCompanyProfile } from '../../support/company-profile-lock';
 import { requireEnv } from '../../support/env';
 import { testBillingWorker } from '../../support/billing-worker';
 import { openServiceStack, type ServiceStack } from '../../support/service-stack';
@@ -33,9 +34,8 @@ beforeAll(async () => {
   workerConnection = await NativeConnection.connect({ address: requireEnv('TEMPORAL_ADDRESS') });
   worker = await testBillingWorker({ connection: workerConnection, taskQueue, orm: stack.orm });
   workerRun = worker.run();
-  const em = stack.orm.em.fork();
-  await em.nativeUpdate(CompanyProfile, { id: COMPANY_PROFILE_ID }, { contactEmail: 'sales@merchant.example' });
 });
+afterEach(releaseCompanyProfile);
 afterAll(async () => {
   worker?.shutdown();
   await workerRun;
@@ -73,6 +73,11 @@ async function settled(sessionId: string): Promise<CheckoutSession> {
 
 describe('completeCheckout', () => {
   it('charges the one-time lines at once and confirms to the buyer and the merchant', async () => {
+    // The merchant's address for order confirmations is the company profile's, one row for every test
+    // file running beside this one (the company profile's and the checkout pages' tests set their own):
+    // held until this test has seen the confirmation go to it (released after the test).
+    await holdCompanyProfile(stack.orm);
+    await stack.orm.em.fork().nativeUpdate(CompanyProfile, { id: COMPANY_PROFILE_ID }, { contactEmail: 'sales@merchant.example' });
     const seat = await oneTimePrice(5_000);
     const kit = await oneTimePrice(1_250);
     const l = await link({ line_items: [{ price: seat, quantity: 1, adjustable_quantity: { enabled: true, minimum: 1, maximum: 5 } }, { price: kit, quantity: 1 }] });
