@@ -262,6 +262,8 @@ describe('health and documentation', () => {
       expect(JSON.parse(res.body)).toMatchObject({ status: 'unavailable', database: { ok: true }, temporal: { ok: false } });
     } finally {
       await app.close();
+      // The app does not own the client it was given; left open, its connection kept Jest's worker alive.
+      await deadTemporal.connection.close();
     }
   });
 
