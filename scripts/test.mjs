@@ -97,7 +97,7 @@ async function main() {
         ]
       : [[jest('jest', jestArgs)]]),
   ];
-  const totals = { passed: 0, failed: 0, skipped: 0, runs: 0, failures: [] };
+  const totals = { passed: 0, failed: 0, skipped: 0, brokenFiles: 0, runs: 0, failures: [] };
   try {
     for (const steps of stages) {
       const code = await runStage(steps, env, totals);
@@ -151,26 +151,30 @@ async function runStage(steps, env, totals) {
   return codes.find((code) => code !== 0) ?? 0;
 }
 
-const countsLine = ({ passed, failed, skipped }) => `Tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
+const countsLine = ({ passed, failed, skipped, brokenFiles }) =>
+  `Tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}${brokenFiles ? `; ${brokenFiles} file(s) failed outside their tests` : ''}`;
 
 function addCounts(resultsFile, totals) {
   try {
     const r = JSON.parse(readFileSync(resultsFile, 'utf8'));
-    const counts = { passed: r.numPassedTests, failed: r.numFailedTests, skipped: (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0) };
-    console.log(countsLine(counts));
-    totals.passed += counts.passed;
-    totals.failed += counts.failed;
-    totals.skipped += counts.skipped;
-    totals.runs += 1;
+    const counts = { passed: r.numPassedTests, failed: r.numFailedTests, skipped: (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0), brokenFiles: 0 };
     for (const file of r.testResults ?? []) {
       for (const test of file.assertionResults ?? []) {
         if (test.status === 'failed') totals.failures.push({ file: relative(ROOT, file.name), title: test.fullName, messages: test.failureMessages ?? [] });
       }
-      // A file that failed outside any test (its beforeAll, a syntax error) has a message of its own.
+      // A file that failed outside any test (its beforeAll, a syntax error, an error thrown from a timer
+      // left by the file before it in the same worker) has a message of its own, and no failed test to count.
       if (file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed')) {
+        counts.brokenFiles += 1;
         totals.failures.push({ file: relative(ROOT, file.name), title: '(the file itself)', messages: [file.message ?? ''] });
       }
     }
+    console.log(countsLine(counts));
+    totals.passed += counts.passed;
+    totals.failed += counts.failed;
+    totals.skipped += counts.skipped;
+    totals.brokenFiles += counts.brokenFiles;
+    totals.runs += 1;
   } catch {
     // Jest died before writing results; its own output says why.
   }

@@ -43,7 +43,9 @@ export const healthRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
     async (_request, reply) => {
       const [database, temporalCheck] = await Promise.all([
         check(() => orm.em.fork().execute('select 1')),
-        check(() => temporal.workflowService.getSystemInfo({})),
+        // Under a gRPC deadline: the client retries an unreachable server for about 20 s, and without one
+        // every probe a load balancer sends while Temporal is down would leave that retry loop running.
+        check(() => temporal.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => temporal.workflowService.getSystemInfo({}))),
       ]);
       const ready = database.ok && temporalCheck.ok;
       return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', database, temporal: temporalCheck });

@@ -254,7 +254,9 @@ describe('health and documentation', () => {
   });
 
   test('/readyz is a 503 naming the dependency that does not answer', async () => {
-    const deadTemporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+    // Without the SDK's retry interceptor: its retries outlive the probe's 2 s, and one firing after the
+    // connection is closed below throws "Channel has been shut down" into whichever test file runs next.
+    const deadTemporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', interceptors: [] }) });
     const app = await buildApp({ orm: api.orm, temporal: deadTemporal, taskQueue: 'unused', logger: pino({ level: 'silent' }), rateLimits: TEST_RATE_LIMITS });
     try {
       const res = await app.inject({ method: 'GET', url: '/readyz' });
